@@ -1,1 +1,31 @@
-//! placeholder
+//! Every schema change of Poort, in order; run at start-up and by `poort migrate`.
+//!
+//! Each migration is written with sea-query builders only, so the same files create the same
+//! schema on SQLite and PostgreSQL. Never edit a migration that has shipped: add a new one.
+
+use sea_orm_migration::prelude::*;
+
+/// Re-exported so callers can run [`Migrator`] without depending on sea-orm-migration.
+pub use sea_orm_migration::MigratorTrait;
+
+mod m20261122_000001_create_users;
+mod m20261122_000002_create_clients;
+mod m20261122_000003_create_signing_keys;
+mod m20261122_000004_create_refresh_tokens;
+mod m20261122_000005_create_consents;
+
+/// The list of all migrations, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_create_users::Migration),
+            Box::new(m20261122_000002_create_clients::Migration),
+            Box::new(m20261122_000003_create_signing_keys::Migration),
+            Box::new(m20261122_000004_create_refresh_tokens::Migration),
+            Box::new(m20261122_000005_create_consents::Migration),
+        ]
+    }
+}

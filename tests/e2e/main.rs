@@ -1,1 +1,8 @@
-fn main() {}
+//! End-to-end tests: real servers on port 0, real clients. One binary, modules per area.
+
+mod authorize_errors;
+mod full_flow;
+mod logout;
+mod pages;
+mod token_errors;
+mod userinfo_errors;

@@ -1,1 +1,279 @@
-//! end-to-end tests
+//! Test harness for the end-to-end suite: starts real Poort servers in-process on port 0, each with a
+//! fresh database (SQLite in a temp dir, or a new PostgreSQL database when `DATABASE_URL` is set),
+//! and gives tests a browser (reqwest with a cookie store, redirects by hand) and an HTTP client
+//! for the `openidconnect` relying party.
+
+pub mod browser;
+pub mod database;
+pub mod rp;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use poort_oidc::jose::SigningAlg;
+use poort_oidc::token_request::GrantType;
+use poort_server::flows::clients::{self, ClientInput};
+use poort_server::flows::users::{self, UserInput};
+use poort_server::state::SharedState;
+use poort_server::{App, Clock, Config, OffsetClock};
+use tokio::sync::oneshot;
+
+pub use browser::Browser;
+
+/// A running server; stopped and its data removed when dropped.
+pub struct TestServer {
+    pub base: String,
+    pub state: SharedState,
+    pub clock: Arc<OffsetClock>,
+    data_dir: PathBuf,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+/// Starts a server with default configuration, adjusted by `tweak`.
+pub async fn start_server(tweak: impl FnOnce(&mut Config)) -> anyhow::Result<TestServer> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let data_dir =
+        std::env::temp_dir().join(format!("poort-e2e-{}", uuid::Uuid::new_v4().simple()));
+    let mut config = Config {
+        issuer: format!("http://{addr}"),
+        bind: addr,
+        data_dir: data_dir.clone(),
+        database_url: database::fresh_database_url().await?,
+        // Small argon2 parameters keep the suite fast; the algorithm and code path are the real ones.
+        argon2_memory_kib: 4096,
+        argon2_iterations: 1,
+        ..Config::default()
+    };
+    tweak(&mut config);
+    let clock = Arc::new(OffsetClock::default());
+    let app = App::build_with(config, clock.clone()).await?;
+    let state = app.state.clone();
+    let (tx, rx) = oneshot::channel::<()>();
+    tokio::spawn(app.serve(listener, async {
+        let _ = rx.await;
+    }));
+    Ok(TestServer {
+        base: format!("http://{addr}"),
+        state,
+        clock,
+        data_dir,
+        shutdown: Some(tx),
+    })
+}
+
+/// What a test client looks like.
+pub struct ClientSpec {
+    pub public: bool,
+    pub first_party: bool,
+    pub grants: Vec<GrantType>,
+    pub id_token_alg: SigningAlg,
+    pub redirect_uri: String,
+    pub post_logout_redirect_uri: String,
+}
+
+impl Default for ClientSpec {
+    fn default() -> Self {
+        Self {
+            public: false,
+            first_party: true,
+            grants: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+            id_token_alg: SigningAlg::RS256,
+            redirect_uri: "http://127.0.0.1:9999/callback".into(),
+            post_logout_redirect_uri: "http://127.0.0.1:9999/".into(),
+        }
+    }
+}
+
+pub struct TestClient {
+    pub id: String,
+    pub secret: Option<String>,
+    pub redirect_uri: String,
+    pub post_logout_redirect_uri: String,
+}
+
+impl TestServer {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    pub async fn create_user(&self, email: &str, password: &str) -> anyhow::Result<String> {
+        let user = users::create(
+            &self.state.db,
+            &self.state.hashing,
+            UserInput {
+                email: email.into(),
+                username: None,
+                name: Some("Test User".into()),
+                password: password.into(),
+            },
+            self.now(),
+        )
+        .await?;
+        Ok(user.id)
+    }
+
+    pub async fn create_client(&self, spec: ClientSpec) -> anyhow::Result<TestClient> {
+        let created = clients::create(
+            &self.state.db,
+            ClientInput {
+                name: "Test app".into(),
+                redirect_uris: vec![spec.redirect_uri.clone()],
+                post_logout_redirect_uris: vec![spec.post_logout_redirect_uri.clone()],
+                public: spec.public,
+                first_party: spec.first_party,
+                grant_types: spec.grants,
+                id_token_alg: spec.id_token_alg,
+            },
+            self.now(),
+        )
+        .await?;
+        Ok(TestClient {
+            id: created.client.id,
+            secret: created.secret,
+            redirect_uri: spec.redirect_uri,
+            post_logout_redirect_uri: spec.post_logout_redirect_uri,
+        })
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.base)
+    }
+}
+
+/// Test user credentials used by the helpers below.
+pub const EMAIL: &str = "grace@example.com";
+pub const PASSWORD: &str = "a long and unguessable passphrase";
+
+/// A PKCE pair (RFC 7636 S256).
+pub struct Pkce {
+    pub verifier: String,
+    pub challenge: String,
+}
+
+impl Pkce {
+    pub fn new() -> Self {
+        let verifier = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let challenge = poort_oidc::pkce::challenge_s256(&verifier);
+        Self {
+            verifier,
+            challenge,
+        }
+    }
+}
+
+impl Default for Pkce {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestServer {
+    /// An authorize URL for `client` with sane defaults; `params` add to or replace them
+    /// (an empty value removes a default).
+    pub fn authorize_url(&self, client: &TestClient, params: &[(&str, &str)]) -> String {
+        let mut all: Vec<(String, String)> = vec![
+            ("client_id".into(), client.id.clone()),
+            ("redirect_uri".into(), client.redirect_uri.clone()),
+            ("response_type".into(), "code".into()),
+            ("scope".into(), "openid email".into()),
+            ("state".into(), "st4te".into()),
+            ("nonce".into(), "n0nce".into()),
+        ];
+        for (name, value) in params {
+            all.retain(|(n, _)| n != name);
+            if !value.is_empty() {
+                all.push((name.to_string(), value.to_string()));
+            }
+        }
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(all)
+            .finish();
+        self.url(&format!("/authorize?{query}"))
+    }
+
+    /// Logs in (if needed) and returns an authorization code issued with `pkce`.
+    pub async fn obtain_code(
+        &self,
+        browser: &Browser,
+        client: &TestClient,
+        pkce: Option<&Pkce>,
+    ) -> anyhow::Result<String> {
+        let mut params = vec![];
+        if let Some(p) = pkce {
+            params.push(("code_challenge", p.challenge.as_str()));
+            params.push(("code_challenge_method", "S256"));
+        }
+        let url = self.authorize_url(client, &params);
+        let back = browser.login_through(&url, EMAIL, PASSWORD).await?.away()?;
+        browser::Landing::query(&back, "code").ok_or_else(|| anyhow::anyhow!("no code in {back}"))
+    }
+
+    /// POSTs a form to the token endpoint, authenticating with HTTP Basic when the client has a secret.
+    pub async fn token(
+        &self,
+        client: &TestClient,
+        form: &[(&str, &str)],
+    ) -> anyhow::Result<reqwest::Response> {
+        let http = reqwest::Client::new();
+        let mut request = http.post(self.url("/token")).form(form);
+        match &client.secret {
+            Some(secret) => request = request.basic_auth(&client.id, Some(secret)),
+            None => {
+                let mut with_id: Vec<(&str, &str)> = form.to_vec();
+                with_id.push(("client_id", &client.id));
+                request = http.post(self.url("/token")).form(&with_id);
+            }
+        }
+        Ok(request.send().await?)
+    }
+
+    /// Redeems a code; returns the parsed JSON and the status.
+    pub async fn redeem(
+        &self,
+        client: &TestClient,
+        code: &str,
+        verifier: Option<&str>,
+    ) -> anyhow::Result<(reqwest::StatusCode, serde_json::Value)> {
+        let mut form = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", client.redirect_uri.as_str()),
+        ];
+        if let Some(v) = verifier {
+            form.push(("code_verifier", v));
+        }
+        let response = self.token(client, &form).await?;
+        let status = response.status();
+        Ok((status, response.json().await?))
+    }
+}
+
+/// A server with the standard test user and one client.
+pub async fn setup(
+    spec: ClientSpec,
+    tweak: impl FnOnce(&mut Config),
+) -> anyhow::Result<(TestServer, TestClient, Browser)> {
+    let server = start_server(tweak).await?;
+    server.create_user(EMAIL, PASSWORD).await?;
+    let client = server.create_client(spec).await?;
+    let browser = server.browser();
+    Ok((server, client, browser))
+}

@@ -1,1 +1,23 @@
-//! placeholder
+//! IP and email-domain allowlists for organisations, and the client address behind trusted proxies.
+//!
+//! Pure: no I/O. The server parses the organisation's settings into these types once and asks
+//! them questions per request.
+//!
+//! - [`IpAllowlist`]: CIDR ranges (IPv4 and IPv6) a member may log in from.
+//! - [`TrustedProxies`] and [`client_ip`]: which address a request really comes from.
+//! - [`DomainAllowlist`]: which email domains may join an organisation.
+
+mod client_ip;
+mod domain;
+mod domain_allowlist;
+mod forwarded;
+mod ip_allowlist;
+mod ip_ranges;
+mod trusted_proxies;
+
+pub use client_ip::client_ip;
+pub use domain::{EmailError, email_domain};
+pub use domain_allowlist::{DomainAllowlist, DomainPattern, DomainPatternError};
+pub use ip_allowlist::IpAllowlist;
+pub use ip_ranges::IpRangeError;
+pub use trusted_proxies::{ProxyHeader, TrustedProxies};

@@ -1,1 +1,22 @@
-//! placeholder
+//! The OpenID Connect protocol core of Poort: request validation (authorize, token, logout),
+//! PKCE, scopes and claims, JWS signing and verification, JWKS and discovery.
+//! Pure: no HTTP framework, no database, no I/O; plain types in, plain types or typed errors out.
+
+pub mod authorize;
+pub mod bearer;
+pub mod claims;
+pub mod client_auth;
+pub mod discovery;
+pub mod error;
+pub mod form;
+pub mod jose;
+pub mod logout;
+pub mod pkce;
+pub mod scope;
+pub mod secret;
+pub mod token_request;
+
+pub use error::{ErrorCode, OAuthError};
+pub use form::ParamsError;
+pub use scope::Scopes;
+pub use secret::Secret;

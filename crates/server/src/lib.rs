@@ -1,1 +1,18 @@
-//! placeholder
+//! Poort's server: use cases (`flows`), their HTTP adapter (`http`, `pages`), and the operator's
+//! command line (`cli`). `App::build(config)` makes a server; tests run several in one process.
+
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod flows;
+pub mod hashing;
+pub mod http;
+pub mod keyring;
+pub mod master_key;
+pub mod pages;
+pub mod state;
+
+pub use app::{App, StartError};
+pub use clock::{Clock, OffsetClock, SharedClock, SystemClock};
+pub use config::Config;

@@ -1,1 +1,29 @@
-//! placeholder
+//! Poort's storage: durable rows through sea-orm (SQLite or PostgreSQL, same code and
+//! migrations) and the ephemeral TTL key/value store (memory now, Redis later).
+//!
+//! Repository functions are free async functions over a [`Db`]. They never read the system
+//! clock: callers pass `now` (unix seconds) from their injected clock.
+
+pub mod clients;
+pub mod consents;
+mod db;
+pub mod entities;
+pub mod ephemeral;
+mod error;
+mod id;
+mod json_list;
+mod migrate;
+pub mod refresh_tokens;
+pub mod signing_keys;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+mod tx;
+pub mod users;
+
+#[cfg(test)]
+mod fixtures;
+
+pub use db::{Backend, Db, connect};
+pub use error::StoreError;
+pub use id::new_id;
+pub use migrate::migrate;

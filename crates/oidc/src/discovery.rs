@@ -1,0 +1,211 @@
+//! The OpenID Provider metadata served at `/.well-known/openid-configuration`
+//! (OpenID Connect Discovery 1.0 §3, RFC 8414, RFC 9207).
+
+use serde::{Deserialize, Serialize};
+
+use crate::client_auth::ClientAuthMethod;
+use crate::jose::SigningAlg;
+use crate::token_request::GrantType;
+
+pub const AUTHORIZE_PATH: &str = "/authorize";
+pub const TOKEN_PATH: &str = "/token";
+pub const USERINFO_PATH: &str = "/userinfo";
+pub const JWKS_PATH: &str = "/jwks";
+pub const END_SESSION_PATH: &str = "/end_session";
+pub const REVOKE_PATH: &str = "/revoke";
+pub const INTROSPECT_PATH: &str = "/introspect";
+
+/// The languages the login pages are translated into.
+pub const UI_LOCALES_SUPPORTED: [&str; 3] = ["en", "nl", "fr"];
+
+/// Every member we publish. Endpoints are absolute URLs under the issuer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderMetadata {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub userinfo_endpoint: String,
+    pub jwks_uri: String,
+    pub end_session_endpoint: String,
+    pub revocation_endpoint: String,
+    pub introspection_endpoint: String,
+    pub scopes_supported: Vec<String>,
+    pub response_types_supported: Vec<String>,
+    pub response_modes_supported: Vec<String>,
+    pub grant_types_supported: Vec<String>,
+    pub subject_types_supported: Vec<String>,
+    pub id_token_signing_alg_values_supported: Vec<SigningAlg>,
+    pub token_endpoint_auth_methods_supported: Vec<String>,
+    pub revocation_endpoint_auth_methods_supported: Vec<String>,
+    pub introspection_endpoint_auth_methods_supported: Vec<String>,
+    pub claims_supported: Vec<String>,
+    pub claim_types_supported: Vec<String>,
+    pub claims_parameter_supported: bool,
+    pub request_parameter_supported: bool,
+    pub request_uri_parameter_supported: bool,
+    pub code_challenge_methods_supported: Vec<String>,
+    pub authorization_response_iss_parameter_supported: bool,
+    pub prompt_values_supported: Vec<String>,
+    pub display_values_supported: Vec<String>,
+    pub ui_locales_supported: Vec<String>,
+    pub frontchannel_logout_supported: bool,
+    pub backchannel_logout_supported: bool,
+}
+
+/// Builds the metadata for `issuer` (which may carry a path, e.g.
+/// `https://id.example.com/poort`). `signing_algs` are the ID token algorithms with an
+/// active key; they are listed RS256 first.
+pub fn provider_metadata(
+    issuer: &str,
+    signing_algs: &[SigningAlg],
+    scopes: &[&str],
+    claims: &[&str],
+) -> ProviderMetadata {
+    let base = issuer.trim_end_matches('/');
+    let endpoint = |path: &str| format!("{base}{path}");
+    let strings = |values: &[&str]| values.iter().map(|value| (*value).to_owned()).collect();
+    let mut algs = signing_algs.to_vec();
+    algs.sort();
+    algs.dedup();
+    let secret_methods = [
+        ClientAuthMethod::ClientSecretBasic.as_str(),
+        ClientAuthMethod::ClientSecretPost.as_str(),
+    ];
+    let all_methods = [
+        ClientAuthMethod::ClientSecretBasic.as_str(),
+        ClientAuthMethod::ClientSecretPost.as_str(),
+        ClientAuthMethod::None.as_str(),
+    ];
+    ProviderMetadata {
+        issuer: issuer.to_owned(),
+        authorization_endpoint: endpoint(AUTHORIZE_PATH),
+        token_endpoint: endpoint(TOKEN_PATH),
+        userinfo_endpoint: endpoint(USERINFO_PATH),
+        jwks_uri: endpoint(JWKS_PATH),
+        end_session_endpoint: endpoint(END_SESSION_PATH),
+        revocation_endpoint: endpoint(REVOKE_PATH),
+        introspection_endpoint: endpoint(INTROSPECT_PATH),
+        scopes_supported: strings(scopes),
+        response_types_supported: strings(&["code"]),
+        response_modes_supported: strings(&["query"]),
+        grant_types_supported: strings(&[
+            GrantType::AuthorizationCode.as_str(),
+            GrantType::RefreshToken.as_str(),
+            GrantType::ClientCredentials.as_str(),
+        ]),
+        subject_types_supported: strings(&["public"]),
+        id_token_signing_alg_values_supported: algs,
+        token_endpoint_auth_methods_supported: strings(&all_methods),
+        // Public clients may revoke their own refresh tokens (RFC 7009 §2.1)...
+        revocation_endpoint_auth_methods_supported: strings(&all_methods),
+        // ...but only confidential clients (resource servers) may introspect.
+        introspection_endpoint_auth_methods_supported: strings(&secret_methods),
+        claims_supported: strings(claims),
+        claim_types_supported: strings(&["normal"]),
+        claims_parameter_supported: false,
+        request_parameter_supported: false,
+        request_uri_parameter_supported: false,
+        code_challenge_methods_supported: strings(&["S256"]),
+        authorization_response_iss_parameter_supported: true,
+        prompt_values_supported: strings(&["none", "login", "consent", "select_account"]),
+        display_values_supported: strings(&["page"]),
+        ui_locales_supported: strings(&UI_LOCALES_SUPPORTED),
+        frontchannel_logout_supported: false,
+        backchannel_logout_supported: false,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use openidconnect::core::{CoreJwsSigningAlgorithm, CoreProviderMetadata};
+
+    use super::*;
+
+    const SCOPES: &[&str] = &["openid", "profile", "email", "offline_access"];
+    const CLAIMS: &[&str] = &["sub", "iss", "aud", "exp", "iat", "email", "name"];
+
+    fn metadata(issuer: &str) -> ProviderMetadata {
+        provider_metadata(
+            issuer,
+            &[SigningAlg::EdDSA, SigningAlg::RS256, SigningAlg::ES256],
+            SCOPES,
+            CLAIMS,
+        )
+    }
+
+    #[test]
+    fn endpoints_join_an_issuer_path_without_double_slashes() {
+        for issuer in [
+            "https://id.example.com/poort",
+            "https://id.example.com/poort/",
+        ] {
+            let metadata = metadata(issuer);
+            assert_eq!(metadata.issuer, issuer);
+            assert_eq!(
+                metadata.authorization_endpoint,
+                "https://id.example.com/poort/authorize"
+            );
+            assert_eq!(
+                metadata.token_endpoint,
+                "https://id.example.com/poort/token"
+            );
+            assert_eq!(metadata.jwks_uri, "https://id.example.com/poort/jwks");
+            assert_eq!(
+                metadata.end_session_endpoint,
+                "https://id.example.com/poort/end_session"
+            );
+        }
+        assert_eq!(
+            metadata("https://id.example.com").userinfo_endpoint,
+            "https://id.example.com/userinfo"
+        );
+    }
+
+    #[test]
+    fn lists_rs256_first_and_the_fixed_capabilities() {
+        let value = serde_json::to_value(metadata("https://id.example.com")).unwrap();
+        assert_eq!(
+            value["id_token_signing_alg_values_supported"],
+            serde_json::json!(["RS256", "ES256", "EdDSA"])
+        );
+        assert_eq!(
+            value["response_types_supported"],
+            serde_json::json!(["code"])
+        );
+        assert_eq!(
+            value["code_challenge_methods_supported"],
+            serde_json::json!(["S256"])
+        );
+        assert_eq!(
+            value["authorization_response_iss_parameter_supported"],
+            true
+        );
+        assert_eq!(value["request_uri_parameter_supported"], false);
+        assert_eq!(
+            value["token_endpoint_auth_methods_supported"],
+            serde_json::json!(["client_secret_basic", "client_secret_post", "none"])
+        );
+        assert!(value.get("registration_endpoint").is_none());
+        assert!(value.get("userinfo_signing_alg_values_supported").is_none());
+    }
+
+    #[test]
+    fn the_openidconnect_crate_reads_it() {
+        let json = serde_json::to_string(&metadata("https://id.example.com/poort")).unwrap();
+        let parsed: CoreProviderMetadata = serde_json::from_str(&json).unwrap();
+        assert_eq!(parsed.issuer().as_str(), "https://id.example.com/poort");
+        assert_eq!(
+            parsed.id_token_signing_alg_values_supported(),
+            &vec![
+                CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+                CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+                CoreJwsSigningAlgorithm::EdDsa,
+            ]
+        );
+        assert_eq!(
+            parsed.token_endpoint().map(|url| url.as_str()),
+            Some("https://id.example.com/poort/token")
+        );
+    }
+}

@@ -1,0 +1,169 @@
+//! Building and running the server: `App::build(config)` wires the database, the ephemeral store,
+//! the keys and the clock into an `AppState`; `serve` runs it until shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use poort_credentials::{HashAlgorithm, Hasher};
+use poort_oidc::discovery::provider_metadata;
+use poort_oidc::jose::SigningAlg;
+use poort_store::Db;
+use poort_store::ephemeral::{Ephemeral, MemoryStore};
+use tokio::net::TcpListener;
+
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::{Config, ConfigError};
+use crate::hashing::HashingPool;
+use crate::keyring::{self, KeyError, KeyRing};
+use crate::master_key::{MasterKey, MasterKeyError};
+use crate::state::{AppState, SharedState, keep_retired_secs};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("database: {0}")]
+    Store(#[from] poort_store::StoreError),
+    #[error("master key: {0}")]
+    MasterKey(#[from] MasterKeyError),
+    #[error("signing keys: {0}")]
+    Keys(#[from] KeyError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub struct App {
+    pub state: SharedState,
+}
+
+pub fn hashing_pool(config: &Config) -> Result<HashingPool, StartError> {
+    let hasher = Hasher::new(
+        HashAlgorithm::Argon2id {
+            m_kib: config.argon2_memory_kib,
+            t: config.argon2_iterations,
+            p: config.argon2_parallelism,
+        },
+        Vec::new(),
+    )
+    .map_err(|e| ConfigError::Invalid(format!("password hashing: {e}")))?;
+    Ok(HashingPool::new(
+        hasher,
+        config.hashing_concurrency,
+        config.hashing_queue,
+    ))
+}
+
+pub fn master_key(config: &Config) -> Result<MasterKey, MasterKeyError> {
+    match &config.master_key {
+        Some(text) => MasterKey::parse(text),
+        None => MasterKey::load_or_create_file(&config.data_dir.join("master.key")),
+    }
+}
+
+/// Opens (creating and migrating if needed) the configured database.
+pub async fn open_database(config: &Config) -> Result<Db, StartError> {
+    if config.database_url.is_none() {
+        std::fs::create_dir_all(&config.data_dir)?;
+    }
+    Ok(poort_store::connect(&config.database_url()).await?)
+}
+
+impl App {
+    pub async fn build(config: Config) -> Result<App, StartError> {
+        Self::build_with(config, Arc::new(SystemClock)).await
+    }
+
+    /// As `build`, with an injected clock (tests move time forward with it).
+    pub async fn build_with(config: Config, clock: SharedClock) -> Result<App, StartError> {
+        config.validate()?;
+        let access_token_alg: SigningAlg = config.access_token_alg.parse().map_err(|_| {
+            ConfigError::Invalid("access_token_alg must be RS256, ES256 or EdDSA".into())
+        })?;
+        let db = open_database(&config).await?;
+        let master = master_key(&config)?;
+        let keys = keyring::load(&db, &master, clock.now(), keep_retired_secs(&config)).await?;
+        let metadata = provider_metadata(
+            config.issuer(),
+            &keyring::ALGS,
+            &crate::flows::authorize::SUPPORTED_SCOPES,
+            &[
+                "sub",
+                "iss",
+                "aud",
+                "exp",
+                "iat",
+                "auth_time",
+                "nonce",
+                "at_hash",
+                "azp",
+                "sid",
+                "amr",
+                "email",
+                "email_verified",
+                "name",
+                "preferred_username",
+                "updated_at",
+            ],
+        );
+        let discovery_json = serde_json::to_vec(&metadata)
+            .map_err(|e| ConfigError::Invalid(format!("discovery document: {e}")))?;
+        let ephemeral: Arc<dyn Ephemeral> = Arc::new(MemoryStore::new());
+        let state = Arc::new(AppState {
+            hashing: hashing_pool(&config)?,
+            config,
+            db,
+            ephemeral,
+            keys: KeyRing::new(keys),
+            clock,
+            access_token_alg,
+            discovery_json: discovery_json.into(),
+            master_key: master,
+        });
+        Ok(App { state })
+    }
+
+    pub fn router(&self) -> Router {
+        crate::http::router(self.state.clone())
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let reload = tokio::spawn(reload_keys(self.state.clone()));
+        let result = axum::serve(
+            listener,
+            self.router()
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        reload.abort();
+        result
+    }
+}
+
+/// Picks up key rotations made by other nodes or the CLI.
+async fn reload_keys(state: SharedState) {
+    let every = Duration::from_secs(state.config.key_reload_secs.max(1));
+    loop {
+        tokio::time::sleep(every).await;
+        match keyring::load(
+            &state.db,
+            &state.master_key,
+            state.now(),
+            state.keep_retired_secs(),
+        )
+        .await
+        {
+            Ok(keys) => state.keys.replace(keys),
+            Err(e) => {
+                tracing::warn!(error = %e, "reloading signing keys failed; keeping the current ones")
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! Client authentication at the token, introspection and revocation endpoints
+//! (`client_secret_basic`, `client_secret_post`, `none` for public clients).
+
+use poort_credentials::{digest_secret, digests_equal};
+use poort_oidc::OAuthError;
+use poort_oidc::token_request::{ClientAuthMethod, PresentedClient};
+use poort_store::clients::{self, Client};
+
+use super::FlowError;
+use crate::state::AppState;
+
+/// Why authentication failed; the HTTP layer answers 401 with `WWW-Authenticate`.
+pub fn invalid_client() -> OAuthError {
+    OAuthError::invalid_client("client authentication failed")
+}
+
+pub enum ClientAuthOutcome {
+    Authenticated(Client),
+    Refused(OAuthError),
+}
+
+pub async fn authenticate(
+    state: &AppState,
+    presented: &PresentedClient,
+) -> Result<ClientAuthOutcome, FlowError> {
+    if presented.client_id.len() > 128 {
+        return Ok(ClientAuthOutcome::Refused(invalid_client()));
+    }
+    let Some(client) = clients::find(&state.db, &presented.client_id).await? else {
+        return Ok(ClientAuthOutcome::Refused(invalid_client()));
+    };
+    let ok = match (&client.secret_digest, &presented.secret, presented.method) {
+        // Confidential: a secret by Basic or POST, compared by digest in constant time.
+        (Some(stored), Some(secret), ClientAuthMethod::ClientSecretBasic)
+        | (Some(stored), Some(secret), ClientAuthMethod::ClientSecretPost) => {
+            digests_equal(stored, &digest_secret(secret.expose()))
+        }
+        // Public: no secret at all.
+        (None, None, ClientAuthMethod::None) => client.public,
+        _ => false,
+    };
+    Ok(if ok {
+        ClientAuthOutcome::Authenticated(client)
+    } else {
+        ClientAuthOutcome::Refused(invalid_client())
+    })
+}

@@ -1,0 +1,62 @@
+//! Token introspection (RFC 7662) for authenticated clients: our JWT access tokens (any client may
+//! ask: resource servers introspect tokens issued to others) and refresh tokens (only their own).
+
+use poort_credentials::digest_secret;
+use poort_oidc::Scopes;
+use poort_oidc::claims::IntrospectionResponse;
+use poort_store::clients::Client;
+use poort_store::refresh_tokens;
+
+use super::FlowError;
+use super::access_token;
+use crate::state::AppState;
+
+pub async fn introspect(
+    state: &AppState,
+    client: &Client,
+    token: &str,
+) -> Result<IntrospectionResponse, FlowError> {
+    if token.is_empty() || token.len() > 16 * 1024 {
+        return Ok(IntrospectionResponse::inactive());
+    }
+    if token.matches('.').count() == 2 {
+        return Ok(match access_token::verify(state, token).await? {
+            Ok(claims) => IntrospectionResponse {
+                active: true,
+                scope: Some(claims.scope.clone()),
+                client_id: Some(claims.client_id.clone()),
+                token_type: Some("Bearer".into()),
+                exp: Some(claims.exp),
+                iat: Some(claims.iat),
+                sub: Some(claims.sub.clone()),
+                aud: Some(claims.aud.clone()),
+                iss: Some(claims.iss.clone()),
+                jti: Some(claims.jti.clone()),
+                ..IntrospectionResponse::inactive()
+            },
+            Err(_) => IntrospectionResponse::inactive(),
+        });
+    }
+    let Some(row) = refresh_tokens::find_by_digest(&state.db, &digest_secret(token)).await? else {
+        return Ok(IntrospectionResponse::inactive());
+    };
+    let now = state.now();
+    let active = row.client_id == client.id
+        && row.revoked_at.is_none()
+        && row.used_at.is_none()
+        && row.expires_at > now;
+    if !active {
+        return Ok(IntrospectionResponse::inactive());
+    }
+    Ok(IntrospectionResponse {
+        active: true,
+        scope: Some(Scopes::parse(&row.scope).map_err(|e| FlowError::Corrupt(e.description))?),
+        client_id: Some(row.client_id),
+        token_type: Some("refresh_token".into()),
+        exp: Some(row.expires_at),
+        iat: Some(row.created_at),
+        sub: Some(row.user_id),
+        iss: Some(state.issuer().to_string()),
+        ..IntrospectionResponse::inactive()
+    })
+}

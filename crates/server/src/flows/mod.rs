@@ -1,0 +1,19 @@
+//! The use cases: plain async functions over the store, the ephemeral store and the pure crates.
+//! No HTTP types here; the `http` module adapts them.
+
+pub mod access_token;
+pub mod authorize;
+pub mod client_auth;
+pub mod clients;
+pub mod codes;
+pub mod error;
+pub mod introspect;
+pub mod login;
+pub mod logout;
+pub mod revoke;
+pub mod session;
+pub mod token;
+pub mod userinfo;
+pub mod users;
+
+pub use error::FlowError;

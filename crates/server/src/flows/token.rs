@@ -1,0 +1,431 @@
+//! The token endpoint's grants: authorization_code (single use, PKCE, replay revokes), refresh_token
+//! (rotation on every use, reuse revokes the family, optional grace window) and client_credentials.
+
+use poort_credentials::{digest_secret, generate_secret};
+use poort_oidc::OAuthError;
+use poort_oidc::claims::{IdTokenClaims, UserClaims, user_claims_for_scopes};
+use poort_oidc::jose::{SigningAlg, at_hash, sign_jwt};
+use poort_oidc::pkce::verify_pkce;
+use poort_oidc::scope::Scopes;
+use poort_oidc::token_request::{GrantType, TokenRequest};
+use poort_store::clients::Client;
+use poort_store::entities::refresh_tokens::Model as RefreshToken;
+use poort_store::entities::users::Model as User;
+use poort_store::refresh_tokens::{self, NewRefreshToken};
+use poort_store::{new_id, users};
+use serde::Serialize;
+
+use super::FlowError;
+use super::access_token::{self, AccessTokenSubject};
+use super::codes::{self, Redeemed};
+use crate::state::AppState;
+
+/// The successful token response (RFC 6749 §5.1, OIDC Core §3.1.3.3).
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    pub scope: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+}
+
+pub type GrantResult = Result<Result<TokenResponse, OAuthError>, FlowError>;
+
+pub async fn grant(state: &AppState, client: &Client, request: TokenRequest) -> GrantResult {
+    let grant_type = match &request {
+        TokenRequest::AuthorizationCode { .. } => GrantType::AuthorizationCode,
+        TokenRequest::RefreshToken { .. } => GrantType::RefreshToken,
+        TokenRequest::ClientCredentials { .. } => GrantType::ClientCredentials,
+    };
+    if !client.grant_types.iter().any(|g| g == grant_type.as_str()) {
+        return Ok(Err(OAuthError::unauthorized_client(
+            "this client may not use this grant type",
+        )));
+    }
+    match request {
+        TokenRequest::AuthorizationCode {
+            code,
+            redirect_uri,
+            code_verifier,
+        } => {
+            let verifier = code_verifier.as_ref().map(|v| v.expose().to_string());
+            authorization_code(state, client, code.expose(), redirect_uri, verifier).await
+        }
+        TokenRequest::RefreshToken {
+            refresh_token,
+            scope,
+        } => refresh(state, client, refresh_token.expose(), scope).await,
+        TokenRequest::ClientCredentials { scope, .. } => client_credentials(state, client, scope),
+    }
+}
+
+async fn authorization_code(
+    state: &AppState,
+    client: &Client,
+    code: &str,
+    redirect_uri: Option<String>,
+    code_verifier: Option<String>,
+) -> GrantResult {
+    let invalid = |why: &str| Ok(Err(OAuthError::invalid_grant(why)));
+    let Some(grant) = codes::take(state, code).await? else {
+        if let Some(redeemed) = codes::take_redeemed(state, code).await? {
+            // A replayed code: whoever holds it may be an attacker; kill what it produced.
+            revoke_redeemed(state, &redeemed).await?;
+            tracing::warn!(client_id = %client.id, "authorization code replayed; issued tokens revoked");
+        }
+        return invalid("the authorization code is invalid, expired or already used");
+    };
+    if grant.client_id != client.id {
+        return invalid("the authorization code was issued to another client");
+    }
+    if grant.expires_at <= state.now() {
+        return invalid("the authorization code has expired");
+    }
+    if redirect_uri.as_deref() != Some(grant.redirect_uri.as_str()) {
+        return invalid("redirect_uri does not match the authorization request");
+    }
+    match (&grant.code_challenge, code_verifier) {
+        (Some(challenge), Some(verifier)) => {
+            if let Err(e) = verify_pkce(challenge, &verifier) {
+                return Ok(Err(OAuthError::invalid_grant(&e.description)));
+            }
+        }
+        (Some(_), None) => return invalid("code_verifier is required"),
+        (None, Some(_)) => return invalid("code_verifier given but no code_challenge was sent"),
+        (None, None) if client.public => return invalid("PKCE is required for public clients"),
+        (None, None) => {}
+    }
+    let Some(user) = users::find_by_id(&state.db, &grant.user_id).await? else {
+        return invalid("the user no longer exists");
+    };
+    if user.disabled {
+        return invalid("the user is disabled");
+    }
+    let scopes = Scopes::parse(&grant.scope).map_err(|e| FlowError::Corrupt(e.description))?;
+    let session = SessionFacts {
+        auth_time: grant.auth_time,
+        amr: grant.amr.clone(),
+        sid: grant.sid.clone(),
+    };
+    let Some(issued) =
+        issue_user_tokens(state, client, &user, &scopes, &session, grant.nonce, None).await?
+    else {
+        return Err(FlowError::Corrupt(
+            "a new token family cannot lose a rotation".into(),
+        ));
+    };
+    codes::mark_redeemed(
+        state,
+        code,
+        &Redeemed {
+            refresh_family: issued.family_id.clone(),
+            access_jti: issued.access_jti.clone(),
+            access_expires_at: issued.access_expires_at,
+        },
+    )
+    .await?;
+    Ok(Ok(issued.response))
+}
+
+async fn revoke_redeemed(state: &AppState, redeemed: &Redeemed) -> Result<(), FlowError> {
+    access_token::revoke(state, &redeemed.access_jti, redeemed.access_expires_at).await?;
+    if let Some(family) = &redeemed.refresh_family {
+        revoke_family(state, family).await?;
+    }
+    Ok(())
+}
+
+pub async fn revoke_family(state: &AppState, family_id: &str) -> Result<(), FlowError> {
+    let jtis = refresh_tokens::revoke_family(&state.db, family_id, state.now()).await?;
+    for (jti, expires_at) in jtis {
+        access_token::revoke(state, &jti, expires_at).await?;
+    }
+    Ok(())
+}
+
+/// How the user authenticated, carried from the session into every token of the family.
+struct SessionFacts {
+    auth_time: i64,
+    amr: Vec<String>,
+    sid: String,
+}
+
+struct Issued {
+    response: TokenResponse,
+    family_id: Option<String>,
+    access_jti: String,
+    access_expires_at: i64,
+}
+
+async fn issue_user_tokens(
+    state: &AppState,
+    client: &Client,
+    user: &User,
+    scopes: &Scopes,
+    session: &SessionFacts,
+    nonce: Option<String>,
+    family: Option<(&RefreshToken, NextInFamily)>,
+) -> Result<Option<Issued>, FlowError> {
+    let access = access_token::mint(
+        state,
+        AccessTokenSubject {
+            sub: &user.id,
+            client_id: &client.id,
+            scopes,
+            auth_time: Some(session.auth_time),
+            sid: Some(&session.sid),
+        },
+    )?;
+    let id_token = if scopes.contains("openid") {
+        Some(id_token(
+            state,
+            client,
+            user,
+            scopes,
+            session,
+            nonce,
+            &access.token,
+        )?)
+    } else {
+        None
+    };
+    let mut refresh_token = None;
+    let mut family_id = None;
+    if client.grant_types.iter().any(|g| g == "refresh_token") {
+        let token = generate_secret(32);
+        let now = state.now();
+        let new = NewRefreshToken {
+            id: new_id(),
+            token_digest: digest_secret(&token),
+            family_id: family
+                .as_ref()
+                .map(|(old, _)| old.family_id.clone())
+                .unwrap_or_else(new_id),
+            client_id: client.id.clone(),
+            user_id: user.id.clone(),
+            scope: scopes.to_string(),
+            auth_time: session.auth_time,
+            amr: session.amr.clone(),
+            sid: Some(session.sid.clone()),
+            access_jti: access.jti.clone(),
+            access_expires_at: access.expires_at,
+            created_at: now,
+            expires_at: family
+                .as_ref()
+                .map(|(old, _)| old.expires_at)
+                .unwrap_or(now + state.config.refresh_token_ttl_secs),
+        };
+        family_id = Some(new.family_id.clone());
+        match family {
+            Some((old, NextInFamily::Rotate)) => {
+                if !refresh_tokens::rotate(&state.db, &old.id, new, now).await? {
+                    // Another request rotated the same token between our read and our write.
+                    return Ok(None);
+                }
+            }
+            Some((_, NextInFamily::Sibling)) | None => {
+                refresh_tokens::insert(&state.db, new).await?;
+            }
+        }
+        refresh_token = Some(token);
+    }
+    Ok(Some(Issued {
+        response: TokenResponse {
+            access_token: access.token,
+            token_type: "Bearer",
+            expires_in: access.expires_at - state.now(),
+            scope: scopes.to_string(),
+            id_token,
+            refresh_token,
+        },
+        family_id,
+        access_jti: access.jti,
+        access_expires_at: access.expires_at,
+    }))
+}
+
+fn id_token(
+    state: &AppState,
+    client: &Client,
+    user: &User,
+    scopes: &Scopes,
+    session: &SessionFacts,
+    nonce: Option<String>,
+    access_token: &str,
+) -> Result<String, FlowError> {
+    let alg: SigningAlg = client
+        .id_token_alg
+        .parse()
+        .map_err(|_| FlowError::Corrupt(format!("client {} has an unknown alg", client.id)))?;
+    let keys = state.keys.current();
+    let key = keys
+        .signer(alg)
+        .ok_or_else(|| FlowError::Signing(format!("no active {alg} key")))?;
+    let now = state.now();
+    let claims = IdTokenClaims {
+        iss: state.issuer().to_string(),
+        sub: user.id.clone(),
+        aud: client.id.clone(),
+        exp: now + state.config.id_token_ttl_secs,
+        iat: now,
+        auth_time: session.auth_time,
+        nonce,
+        at_hash: Some(at_hash(alg, access_token)),
+        azp: client.id.clone(),
+        sid: Some(session.sid.clone()),
+        amr: session.amr.clone(),
+        acr: None,
+        profile: user_claims_for_scopes(scopes, &user_claims(user)),
+    };
+    sign_jwt(key, "JWT", &claims).map_err(|e| FlowError::Signing(e.to_string()))
+}
+
+/// Everything we know about a user, before scopes filter it.
+pub fn user_claims(user: &User) -> UserClaims {
+    UserClaims {
+        email: Some(user.email.clone()),
+        email_verified: Some(user.email_verified),
+        name: user.name.clone(),
+        preferred_username: user.username.clone(),
+        updated_at: Some(user.updated_at),
+        ..UserClaims::default()
+    }
+}
+
+/// Whether the successor replaces the presented token (normal rotation) or joins the family beside
+/// it (a refresh inside the grace window of an already rotated token).
+enum NextInFamily {
+    Rotate,
+    Sibling,
+}
+
+async fn refresh(
+    state: &AppState,
+    client: &Client,
+    presented: &str,
+    scope: Option<Scopes>,
+) -> GrantResult {
+    let invalid = |why: &str| Ok(Err(OAuthError::invalid_grant(why)));
+    if presented.len() > 256 {
+        return invalid("the refresh token is invalid");
+    }
+    let Some(old) = refresh_tokens::find_by_digest(&state.db, &digest_secret(presented)).await?
+    else {
+        return invalid("the refresh token is invalid");
+    };
+    if old.client_id != client.id {
+        return invalid("the refresh token was issued to another client");
+    }
+    let now = state.now();
+    if old.revoked_at.is_some() {
+        return invalid("the refresh token has been revoked");
+    }
+    if old.expires_at <= now {
+        return invalid("the refresh token has expired");
+    }
+    let granted = Scopes::parse(&old.scope).map_err(|e| FlowError::Corrupt(e.description))?;
+    let scopes = match scope {
+        Some(requested) if !requested.is_subset(&granted) => {
+            return Ok(Err(OAuthError::invalid_scope(
+                "the requested scope exceeds the original grant",
+            )));
+        }
+        Some(requested) => requested,
+        None => granted,
+    };
+    let next = match old.used_at {
+        None => NextInFamily::Rotate,
+        Some(used) if within_grace(used, now, state.config.refresh_grace_secs) => {
+            NextInFamily::Sibling
+        }
+        Some(_) => {
+            // Reuse of a rotated token: per the OAuth 2.0 Security BCP the family is compromised.
+            revoke_family(state, &old.family_id).await?;
+            tracing::warn!(client_id = %client.id, "refresh token reused; family revoked");
+            return invalid("the refresh token was already used");
+        }
+    };
+    let Some(user) = users::find_by_id(&state.db, &old.user_id).await? else {
+        return invalid("the user no longer exists");
+    };
+    if user.disabled {
+        return invalid("the user is disabled");
+    }
+    let amr = old.amr_values()?;
+    let session = SessionFacts {
+        auth_time: old.auth_time,
+        amr,
+        sid: old.sid.clone().unwrap_or_default(),
+    };
+    match issue_user_tokens(
+        state,
+        client,
+        &user,
+        &scopes,
+        &session,
+        None,
+        Some((&old, next)),
+    )
+    .await?
+    {
+        Some(issued) => Ok(Ok(issued.response)),
+        // Lost the rotation race: look again, now the token shows as used (grace window or reuse).
+        None => Box::pin(refresh(state, client, presented, Some(scopes))).await,
+    }
+}
+
+/// A grace window of 0 is off: every reuse counts.
+fn within_grace(used_at: i64, now: i64, grace_secs: i64) -> bool {
+    grace_secs > 0 && now - used_at <= grace_secs
+}
+
+fn client_credentials(state: &AppState, client: &Client, scope: Option<Scopes>) -> GrantResult {
+    if client.public {
+        return Ok(Err(OAuthError::unauthorized_client(
+            "public clients cannot use client_credentials",
+        )));
+    }
+    let scopes = scope.unwrap_or_default();
+    // User-facing scopes make no sense without a user.
+    for user_scope in ["openid", "profile", "email", "offline_access"] {
+        if scopes.contains(user_scope) {
+            return Ok(Err(OAuthError::invalid_scope(
+                "client_credentials cannot request user scopes",
+            )));
+        }
+    }
+    let access = access_token::mint(
+        state,
+        AccessTokenSubject {
+            sub: &client.id,
+            client_id: &client.id,
+            scopes: &scopes,
+            auth_time: None,
+            sid: None,
+        },
+    )?;
+    Ok(Ok(TokenResponse {
+        access_token: access.token,
+        token_type: "Bearer",
+        expires_in: access.expires_at - state.now(),
+        scope: scopes.to_string(),
+        id_token: None,
+        refresh_token: None,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::within_grace;
+
+    #[test]
+    fn grace_window_zero_is_off() {
+        assert!(!within_grace(100, 100, 0));
+        assert!(within_grace(100, 105, 10));
+        assert!(!within_grace(100, 111, 10));
+    }
+}

@@ -1,0 +1,43 @@
+//! The UserInfo endpoint (OIDC Core §5.3): claims by the access token's scopes.
+
+use poort_oidc::claims::user_claims_for_scopes;
+use poort_store::users;
+use serde_json::Value;
+
+use super::FlowError;
+use super::access_token::{self, TokenRejected};
+use super::token::user_claims;
+use crate::state::AppState;
+
+pub enum UserinfoOutcome {
+    Claims(Value),
+    InvalidToken(String),
+    /// The token lacks the `openid` scope.
+    InsufficientScope,
+}
+
+pub async fn userinfo(state: &AppState, token: &str) -> Result<UserinfoOutcome, FlowError> {
+    let claims = match access_token::verify(state, token).await? {
+        Ok(claims) => claims,
+        Err(rejected) => return Ok(UserinfoOutcome::InvalidToken(rejected.to_string())),
+    };
+    if !claims.scope.contains("openid") {
+        return Ok(UserinfoOutcome::InsufficientScope);
+    }
+    let Some(user) = users::find_by_id(&state.db, &claims.sub).await? else {
+        return Ok(UserinfoOutcome::InvalidToken(
+            TokenRejected::Revoked.to_string(),
+        ));
+    };
+    if user.disabled {
+        return Ok(UserinfoOutcome::InvalidToken(
+            TokenRejected::Revoked.to_string(),
+        ));
+    }
+    let mut body =
+        serde_json::to_value(user_claims_for_scopes(&claims.scope, &user_claims(&user)))?;
+    if let Value::Object(map) = &mut body {
+        map.insert("sub".into(), Value::String(user.id));
+    }
+    Ok(UserinfoOutcome::Claims(body))
+}

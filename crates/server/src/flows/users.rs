@@ -1,0 +1,99 @@
+//! Creating users (CLI now; sign-up and admin pages later).
+
+use poort_credentials::Password;
+use poort_store::entities::users::Model as User;
+use poort_store::users::{self, NewUser};
+use poort_store::{Db, StoreError};
+
+use crate::hashing::HashingPool;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateUserError {
+    #[error("an account with this email or username already exists")]
+    Exists,
+    #[error("the email address is not valid")]
+    BadEmail,
+    #[error("the password is not acceptable: {0}")]
+    BadPassword(String),
+    #[error(transparent)]
+    Store(StoreError),
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+}
+
+pub struct UserInput {
+    pub email: String,
+    pub username: Option<String>,
+    pub name: Option<String>,
+    pub password: String,
+}
+
+pub async fn create(
+    db: &Db,
+    hashing: &HashingPool,
+    input: UserInput,
+    now: i64,
+) -> Result<User, CreateUserError> {
+    let email = input.email.trim().to_lowercase();
+    if !plausible_email(&email) {
+        return Err(CreateUserError::BadEmail);
+    }
+    let password =
+        Password::new(&input.password).map_err(|e| CreateUserError::BadPassword(e.to_string()))?;
+    if input.password.chars().count() < 8 {
+        return Err(CreateUserError::BadPassword(
+            "use at least 8 characters".into(),
+        ));
+    }
+    let hash = hashing
+        .run(move |hasher| hasher.hash(&password))
+        .await
+        .map_err(|e| CreateUserError::Hashing(e.to_string()))?
+        .map_err(|e| CreateUserError::Hashing(e.to_string()))?;
+    let new = NewUser {
+        email,
+        username: input
+            .username
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty()),
+        name: input
+            .name
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty()),
+        password_hash: Some(hash.as_str().to_string()),
+    };
+    match users::create(db, new, now).await {
+        Ok(user) => Ok(user),
+        Err(StoreError::Conflict) => Err(CreateUserError::Exists),
+        Err(e) => Err(CreateUserError::Store(e)),
+    }
+}
+
+/// One `@`, a non-empty local part, a dotted domain, no spaces; deliverability is the mail flow's job.
+pub fn plausible_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && local.len() <= 64
+        && email.len() <= 254
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plausible_email;
+
+    #[test]
+    fn email_shapes() {
+        assert!(plausible_email("ann@example.com"));
+        assert!(!plausible_email("ann@example"));
+        assert!(!plausible_email("@example.com"));
+        assert!(!plausible_email("a b@example.com"));
+        assert!(!plausible_email("a@b@example.com"));
+    }
+}

@@ -1,0 +1,151 @@
+//! `/authorize` (GET and POST), its resumption after login, and the consent page.
+
+use axum::body::Bytes;
+use axum::extract::{Query, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::error::PageError;
+use super::forms::{form_pairs, query_pairs};
+use super::session::BrowserSession;
+use super::{redirect, render, see_other};
+use crate::flows::authorize::{self, Next, Refusal};
+use crate::flows::session::csrf_matches;
+use crate::pages::{ConsentPage, ScopeView, describe_scope};
+use crate::state::SharedState;
+
+pub async fn authorize_get(
+    State(state): State<SharedState>,
+    session: BrowserSession,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
+    let pairs = query_pairs(query.as_deref()).map_err(PageError::bad_request)?;
+    start(&state, session, &pairs).await
+}
+
+pub async fn authorize_post(
+    State(state): State<SharedState>,
+    session: BrowserSession,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let pairs = form_pairs(&headers, &body).map_err(|e| PageError::bad_request(e.description))?;
+    start(&state, session, &pairs).await
+}
+
+async fn start(
+    state: &SharedState,
+    session: BrowserSession,
+    pairs: &[(String, String)],
+) -> Result<Response, PageError> {
+    let user = session.0.as_ref().and_then(|s| s.data.user.as_ref());
+    let next = authorize::start(state, pairs, user).await?;
+    respond(next)
+}
+
+#[derive(Deserialize)]
+pub struct TxQuery {
+    tx: String,
+}
+
+pub async fn resume(
+    State(state): State<SharedState>,
+    session: BrowserSession,
+    Query(q): Query<TxQuery>,
+) -> Result<Response, PageError> {
+    let user = session.0.as_ref().and_then(|s| s.data.user.as_ref());
+    respond(authorize::resume(&state, &q.tx, user).await?)
+}
+
+pub fn respond(next: Result<Next, Refusal>) -> Result<Response, PageError> {
+    match next {
+        Ok(Next::Redirect(url)) => Ok(redirect(StatusCode::FOUND, &url)),
+        Ok(Next::Login { tx }) => Ok(see_other(&format!("/login?tx={tx}"))),
+        Ok(Next::Consent { tx }) => Ok(see_other(&format!("/consent?tx={tx}"))),
+        Err(refusal) => Err(refusal_page(refusal)),
+    }
+}
+
+fn refusal_page(refusal: Refusal) -> PageError {
+    match refusal {
+        Refusal::UnknownClient => PageError::bad_request(
+            "The application that sent you here is not registered with this sign-in service.",
+        ),
+        Refusal::InvalidRedirectUri => PageError::bad_request(
+            "The application asked to send you to an address it has not registered, so you were not sent anywhere.",
+        ),
+        Refusal::BadRequest(why) => PageError::bad_request(why),
+        Refusal::UnknownTransaction => PageError::bad_request(
+            "This sign-in attempt has expired. Go back to the application and start again.",
+        ),
+    }
+}
+
+pub async fn consent_show(
+    State(state): State<SharedState>,
+    session: BrowserSession,
+    Query(q): Query<TxQuery>,
+) -> Result<Response, PageError> {
+    let Some(live) = session.0 else {
+        return respond(authorize::resume(&state, &q.tx, None).await?);
+    };
+    let Some(user) = &live.data.user else {
+        return respond(authorize::resume(&state, &q.tx, None).await?);
+    };
+    let Some(pending) = authorize::load_pending(&state, &q.tx).await? else {
+        return Err(refusal_page(Refusal::UnknownTransaction));
+    };
+    let email = poort_store::users::find_by_id(&state.db, &user.user_id)
+        .await
+        .map_err(crate::flows::FlowError::from)?
+        .map(|u| u.email)
+        .unwrap_or_default();
+    let page = ConsentPage {
+        csrf: live.data.csrf.clone(),
+        tx: q.tx,
+        client_name: pending.client_name,
+        user_email: email,
+        scopes: pending
+            .request
+            .scopes
+            .iter()
+            .map(|s| ScopeView {
+                name: s.to_string(),
+                description: describe_scope(s),
+            })
+            .collect(),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(Deserialize)]
+pub struct ConsentForm {
+    csrf: Option<String>,
+    tx: String,
+    decision: String,
+}
+
+pub async fn consent_submit(
+    State(state): State<SharedState>,
+    session: BrowserSession,
+    axum::Form(form): axum::Form<ConsentForm>,
+) -> Result<Response, PageError> {
+    let Some(live) = session.0 else {
+        return Err(PageError::forbidden_csrf());
+    };
+    if !csrf_matches(&live.data, form.csrf.as_deref()) {
+        return Err(PageError::forbidden_csrf());
+    }
+    let Some(user) = &live.data.user else {
+        return respond(authorize::resume(&state, &form.tx, None).await?);
+    };
+    let allow = form.decision == "allow";
+    respond(authorize::consent(&state, &form.tx, user, allow).await?)
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        refusal_page(self).into_response()
+    }
+}

@@ -1,0 +1,135 @@
+//! `/end_session` (RP-Initiated Logout 1.0) and its confirmation form.
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use poort_credentials::generate_secret;
+use poort_oidc::logout::EndSessionParams;
+use serde::Deserialize;
+
+use super::error::PageError;
+use super::forms::{form_pairs, query_pairs};
+use super::session::{BrowserSession, clear_cookie};
+use super::{render, see_other};
+use crate::flows::FlowError;
+use crate::flows::logout::{self, LogoutRefusal, LogoutRequest};
+use crate::flows::session::{self, csrf_matches};
+use crate::pages::{LoggedOutPage, LogoutPage};
+use crate::state::{AppState, SharedState};
+
+const CONFIRM_TTL: Duration = Duration::from_secs(10 * 60);
+
+pub async fn end_session_get(
+    State(state): State<SharedState>,
+    session: BrowserSession,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
+    let pairs = query_pairs(query.as_deref()).map_err(PageError::bad_request)?;
+    end_session(&state, session, &pairs).await
+}
+
+pub async fn end_session_post(
+    State(state): State<SharedState>,
+    session: BrowserSession,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let pairs = form_pairs(&headers, &body).map_err(|e| PageError::bad_request(e.description))?;
+    end_session(&state, session, &pairs).await
+}
+
+async fn end_session(
+    state: &AppState,
+    session: BrowserSession,
+    pairs: &[(String, String)],
+) -> Result<Response, PageError> {
+    let params =
+        EndSessionParams::from_pairs(pairs).map_err(|e| PageError::bad_request(e.to_string()))?;
+    let user = session.0.as_ref().and_then(|s| s.data.user.as_ref());
+    let request = match logout::validate(state, &params, user).await? {
+        Ok(request) => request,
+        Err(LogoutRefusal::BadRequest(why)) => return Err(PageError::bad_request(why)),
+    };
+    match session.0 {
+        // Nobody is signed in here: nothing to end.
+        Some(live) if live.data.user.is_some() => {
+            if request.matches_session {
+                return finish(state, Some(&live.cookie), &request).await;
+            }
+            // Ask first: a cross-site link alone must not sign the user out.
+            let lx = generate_secret(32);
+            state
+                .ephemeral
+                .put(
+                    &format!("logout:{lx}"),
+                    serde_json::to_vec(&request).map_err(FlowError::from)?,
+                    CONFIRM_TTL,
+                )
+                .await
+                .map_err(FlowError::from)?;
+            let page = LogoutPage {
+                csrf: live.data.csrf.clone(),
+                lx,
+                client_name: request.client_name,
+            };
+            Ok(render(StatusCode::OK, &page))
+        }
+        _ => finish(state, None, &request).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    csrf: Option<String>,
+    #[serde(default)]
+    lx: String,
+}
+
+pub async fn confirm(
+    State(state): State<SharedState>,
+    session: BrowserSession,
+    axum::Form(form): axum::Form<ConfirmForm>,
+) -> Result<Response, PageError> {
+    let Some(live) = session.0 else {
+        return Err(PageError::forbidden_csrf());
+    };
+    if !csrf_matches(&live.data, form.csrf.as_deref()) {
+        return Err(PageError::forbidden_csrf());
+    }
+    let request = match form.lx.len() {
+        43 => state
+            .ephemeral
+            .take(&format!("logout:{}", form.lx))
+            .await
+            .map_err(FlowError::from)?
+            .and_then(|bytes| serde_json::from_slice::<LogoutRequest>(&bytes).ok()),
+        _ => None,
+    };
+    let request = request.unwrap_or(LogoutRequest {
+        redirect: None,
+        client_name: None,
+        matches_session: false,
+    });
+    finish(&state, Some(&live.cookie), &request).await
+}
+
+async fn finish(
+    state: &AppState,
+    cookie: Option<&str>,
+    request: &LogoutRequest,
+) -> Result<Response, PageError> {
+    if let Some(cookie) = cookie {
+        session::destroy(state, cookie).await?;
+    }
+    let mut response = match &request.redirect {
+        Some(url) => see_other(url),
+        None => render(StatusCode::OK, &LoggedOutPage {}),
+    };
+    if cookie.is_some() {
+        clear_cookie(state, &mut response);
+    }
+    Ok(response)
+}

@@ -1,0 +1,104 @@
+//! The HTTP adapter: routes, extractors, security headers and rendering. Handlers parse, call a
+//! flow, and render; the decisions live in `flows`.
+
+mod authorize;
+mod discovery;
+pub mod error;
+mod forms;
+mod home;
+mod login;
+mod logout;
+mod security;
+mod session;
+mod static_files;
+mod token;
+mod userinfo;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::state::SharedState;
+
+pub fn router(state: SharedState) -> Router {
+    let body_limit = state.config.max_body_bytes;
+    Router::new()
+        .route("/", get(home::home))
+        .route("/logout", post(home::logout))
+        .route(
+            "/.well-known/openid-configuration",
+            get(discovery::openid_configuration),
+        )
+        .route("/jwks", get(discovery::jwks))
+        .route(
+            "/authorize",
+            get(authorize::authorize_get).post(authorize::authorize_post),
+        )
+        .route("/authorize/resume", get(authorize::resume))
+        .route("/login", get(login::show).post(login::submit))
+        .route(
+            "/consent",
+            get(authorize::consent_show).post(authorize::consent_submit),
+        )
+        .route("/token", post(token::token))
+        .route("/introspect", post(token::introspect))
+        .route("/revoke", post(token::revoke))
+        .route(
+            "/userinfo",
+            get(userinfo::userinfo_get).post(userinfo::userinfo_post),
+        )
+        .route(
+            "/end_session",
+            get(logout::end_session_get).post(logout::end_session_post),
+        )
+        .route("/end_session/confirm", post(logout::confirm))
+        .route("/static/{file}", get(static_files::serve))
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}
+
+async fn not_found() -> error::PageError {
+    error::PageError::new(
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        "There is nothing at this address.",
+    )
+}
+
+/// Renders a page; a template failure is logged and shown as a plain 500 (a bug, never input).
+pub fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+/// A redirect that browsers follow with GET (303) and nobody caches.
+pub fn see_other(location: &str) -> Response {
+    redirect(StatusCode::SEE_OTHER, location)
+}
+
+pub fn redirect(status: StatusCode, location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(value) => (
+            status,
+            [
+                (header::LOCATION, value),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            ],
+        )
+            .into_response(),
+        Err(_) => {
+            error::PageError::bad_request("The redirect address is not valid.").into_response()
+        }
+    }
+}

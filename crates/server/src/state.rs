@@ -1,0 +1,48 @@
+//! `AppState`: everything a request needs, built once by `App::build` and shared. No globals, so a
+//! test can run several servers in one process.
+
+use std::sync::Arc;
+
+use poort_oidc::jose::SigningAlg;
+use poort_store::Db;
+use poort_store::ephemeral::Ephemeral;
+
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::hashing::HashingPool;
+use crate::keyring::KeyRing;
+use crate::master_key::MasterKey;
+
+pub struct AppState {
+    pub config: Config,
+    pub db: Db,
+    pub ephemeral: Arc<dyn Ephemeral>,
+    pub keys: KeyRing,
+    pub clock: SharedClock,
+    pub hashing: HashingPool,
+    pub access_token_alg: SigningAlg,
+    /// The discovery document, serialised once: it never changes while running.
+    pub discovery_json: axum::body::Bytes,
+    pub master_key: MasterKey,
+}
+
+pub type SharedState = Arc<AppState>;
+
+impl AppState {
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    pub fn issuer(&self) -> &str {
+        self.config.issuer()
+    }
+
+    /// Retired signing keys stay published this long: the longest lifetime of a token they signed.
+    pub fn keep_retired_secs(&self) -> i64 {
+        keep_retired_secs(&self.config)
+    }
+}
+
+pub fn keep_retired_secs(config: &Config) -> i64 {
+    config.access_token_ttl_secs.max(config.id_token_ttl_secs) + 300
+}

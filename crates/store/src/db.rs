@@ -1,0 +1,194 @@
+//! Opening the database: backend detection, connection settings, pool size, then migrations.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+
+use crate::error::StoreError;
+use crate::migrate::migrate;
+
+/// How long a SQLite connection waits for another writer before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// SQLite in WAL mode has many readers and one writer; a few connections serve the readers.
+const SQLITE_MAX_CONNECTIONS: u32 = 8;
+/// Per node; PostgreSQL's default server limit (100) leaves room for several nodes.
+const POSTGRES_MAX_CONNECTIONS: u32 = 16;
+
+/// Which database engine a [`Db`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend named by a database URL's scheme.
+    pub fn from_url(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl)
+        }
+    }
+}
+
+/// A handle to the durable store: a connection pool, cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    conn: DatabaseConnection,
+    backend: Backend,
+}
+
+impl Db {
+    /// The underlying sea-orm connection pool.
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    /// The database engine behind this handle.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes every pooled connection.
+    pub async fn close(self) -> Result<(), StoreError> {
+        Ok(self.conn.close().await?)
+    }
+}
+
+/// Opens the database at `url` (`sqlite://path?mode=rwc` or `postgres://…`) and brings its
+/// schema up to date.
+pub async fn connect(url: &str) -> Result<Db, StoreError> {
+    let db = open(url).await?;
+    migrate(&db).await?;
+    Ok(db)
+}
+
+/// Opens the pool without migrating.
+pub(crate) async fn open(url: &str) -> Result<Db, StoreError> {
+    let backend = Backend::from_url(url)?;
+    let mut options = ConnectOptions::new(url);
+    // Statement logging at INFO would log every query; tracing spans cover what we need.
+    options.sqlx_logging(false);
+    match backend {
+        Backend::Sqlite => {
+            create_parent_dir(url).await?;
+            options
+                .max_connections(SQLITE_MAX_CONNECTIONS)
+                // Applied by sqlx to every new pooled connection, not just the first.
+                .map_sqlx_sqlite_opts(|sqlite| {
+                    sqlite
+                        .create_if_missing(true)
+                        .journal_mode(SqliteJournalMode::Wal)
+                        .synchronous(SqliteSynchronous::Normal)
+                        .foreign_keys(true)
+                        .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                });
+        }
+        Backend::Postgres => {
+            options.max_connections(POSTGRES_MAX_CONNECTIONS);
+        }
+    }
+    let conn = Database::connect(options).await?;
+    Ok(Db { conn, backend })
+}
+
+/// SQLite creates the file but not its directory (e.g. `./data/` on first start).
+async fn create_parent_dir(url: &str) -> Result<(), StoreError> {
+    // An unparsable URL is reported by the connect call itself, with sqlx's message.
+    let Ok(sqlite) = SqliteConnectOptions::from_str(url) else {
+        return Ok(());
+    };
+    let Some(dir) = sqlite.get_filename().parent() else {
+        return Ok(());
+    };
+    if dir == Path::new("") {
+        return Ok(());
+    }
+    tokio::fs::create_dir_all(dir).await.map_err(|err| {
+        StoreError::Db(DbErr::Custom(format!(
+            "creating database directory {}: {err}",
+            dir.display()
+        )))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Backend;
+    use crate::error::StoreError;
+
+    #[test]
+    fn backend_follows_the_url_scheme() {
+        assert!(matches!(
+            Backend::from_url("sqlite://data/poort.db?mode=rwc"),
+            Ok(Backend::Sqlite)
+        ));
+        assert!(matches!(
+            Backend::from_url("postgres://u@h/db"),
+            Ok(Backend::Postgres)
+        ));
+        assert!(matches!(
+            Backend::from_url("postgresql://u@h/db"),
+            Ok(Backend::Postgres)
+        ));
+        assert!(matches!(
+            Backend::from_url("mysql://u:secret@h/db"),
+            Err(StoreError::UnsupportedUrl)
+        ));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod sqlite_tests {
+    use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement, TransactionTrait};
+
+    use super::connect;
+    use crate::testing::fresh_sqlite_url;
+
+    async fn pragma(txn: &DatabaseTransaction, name: &str) -> String {
+        let sql = format!("PRAGMA {name}");
+        let row = txn
+            .query_one_raw(Statement::from_string(txn.get_database_backend(), sql))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<String>(0)
+            .or_else(|_| row.try_get_by_index::<i64>(0).map(|n| n.to_string()))
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn settings_apply_to_every_pooled_connection() {
+        let guard = fresh_sqlite_url();
+        let db = connect(guard.url()).await.unwrap();
+        // Open transactions pin distinct pooled connections.
+        let mut held = Vec::new();
+        for _ in 0..4 {
+            held.push(db.conn().begin().await.unwrap());
+        }
+        for txn in &held {
+            assert_eq!(pragma(txn, "journal_mode").await, "wal");
+            assert_eq!(pragma(txn, "foreign_keys").await, "1");
+            assert_eq!(pragma(txn, "synchronous").await, "1", "NORMAL");
+            assert_eq!(pragma(txn, "busy_timeout").await, "5000");
+        }
+    }
+
+    #[tokio::test]
+    async fn missing_directories_are_created() {
+        let root = std::env::temp_dir().join(format!("poort_test_{}", uuid::Uuid::new_v4()));
+        let file = root.join("data").join("poort.db");
+        let db = connect(&format!("sqlite://{}?mode=rwc", file.display())).await;
+        let created = file.exists();
+        std::fs::remove_dir_all(&root).unwrap();
+        db.unwrap();
+        assert!(created);
+    }
+}

@@ -1,0 +1,53 @@
+//! The `clients` row: a registered relying party. Use [`crate::clients::Client`] for the
+//! decoded form; the list columns here are raw JSON text.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "clients")]
+pub struct Model {
+    /// The public `client_id`.
+    #[sea_orm(primary_key, auto_increment = false, column_type = "Text")]
+    pub id: String,
+    #[sea_orm(column_type = "Text")]
+    pub name: String,
+    /// Hex SHA-256 of the client secret; `None` for public clients.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub secret_digest: Option<String>,
+    pub public: bool,
+    pub first_party: bool,
+    /// JSON array of strings.
+    #[sea_orm(column_type = "Text")]
+    pub redirect_uris: String,
+    /// JSON array of strings.
+    #[sea_orm(column_type = "Text")]
+    pub post_logout_redirect_uris: String,
+    /// JSON array of grant type names.
+    #[sea_orm(column_type = "Text")]
+    pub grant_types: String,
+    #[sea_orm(column_type = "Text")]
+    pub id_token_alg: String,
+    pub created_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::refresh_tokens::Entity")]
+    RefreshTokens,
+    #[sea_orm(has_many = "super::consents::Entity")]
+    Consents,
+}
+
+impl Related<super::refresh_tokens::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::RefreshTokens.def()
+    }
+}
+
+impl Related<super::consents::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Consents.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

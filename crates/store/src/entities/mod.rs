@@ -1,0 +1,9 @@
+//! sea-orm entities, one module per table; the schema itself lives in the migrations crate.
+//!
+//! These are storage rows, never API types: handlers and pages map them to their own structs.
+
+pub mod clients;
+pub mod consents;
+pub mod refresh_tokens;
+pub mod signing_keys;
+pub mod users;

@@ -1,0 +1,70 @@
+//! The `users` row: one person who can log in.
+
+use std::fmt;
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false, column_type = "Text")]
+    pub id: String,
+    /// Always lower-case.
+    #[sea_orm(column_type = "Text", unique)]
+    pub email: String,
+    #[sea_orm(column_type = "Text", nullable, unique)]
+    pub username: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub name: Option<String>,
+    /// PHC string; `None` for accounts without a password (e.g. invited, not yet set).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub password_hash: Option<String>,
+    pub email_verified: bool,
+    pub disabled: bool,
+    pub password_changed_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+// Written by hand so a logged row never shows the password hash.
+impl fmt::Debug for Model {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("users::Model")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("username", &self.username)
+            .field("name", &self.name)
+            .field(
+                "password_hash",
+                &self.password_hash.as_ref().map(|_| "<redacted>"),
+            )
+            .field("email_verified", &self.email_verified)
+            .field("disabled", &self.disabled)
+            .field("password_changed_at", &self.password_changed_at)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::refresh_tokens::Entity")]
+    RefreshTokens,
+    #[sea_orm(has_many = "super::consents::Entity")]
+    Consents,
+}
+
+impl Related<super::refresh_tokens::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::RefreshTokens.def()
+    }
+}
+
+impl Related<super::consents::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Consents.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

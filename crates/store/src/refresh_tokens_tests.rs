@@ -1,0 +1,228 @@
+//! Tests of the refresh token repository, on every configured backend.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use super::{
+    NewRefreshToken, delete_expired, find_by_digest, insert, mark_used, revoke, revoke_family,
+    rotate,
+};
+use crate::db::Db;
+use crate::error::StoreError;
+use crate::fixtures;
+use crate::id::new_id;
+use crate::testing::fresh_dbs;
+
+struct Parents {
+    user: String,
+    client: String,
+}
+
+async fn parents(db: &Db) -> Parents {
+    Parents {
+        user: fixtures::user(db, "rt@example.com").await,
+        client: fixtures::client(db, "rp").await,
+    }
+}
+
+fn token(parents: &Parents, family: &str, jti: &str) -> NewRefreshToken {
+    NewRefreshToken {
+        id: new_id(),
+        token_digest: format!("digest-{}", new_id()),
+        family_id: family.to_owned(),
+        client_id: parents.client.clone(),
+        user_id: parents.user.clone(),
+        scope: "openid offline_access".to_owned(),
+        auth_time: 100,
+        amr: vec!["pwd".to_owned(), "otp".to_owned()],
+        sid: Some("sid-1".to_owned()),
+        access_jti: jti.to_owned(),
+        access_expires_at: 1_000,
+        created_at: 100,
+        expires_at: 10_000,
+    }
+}
+
+#[tokio::test]
+async fn insert_and_find_by_digest() {
+    for (db, _guard) in fresh_dbs().await.unwrap() {
+        let parents = parents(&db).await;
+        let new = token(&parents, "fam", "jti-1");
+        let stored = insert(&db, new.clone()).await.unwrap();
+        let found = find_by_digest(&db, &new.token_digest).await.unwrap();
+        assert_eq!(found.as_ref(), Some(&stored), "{:?}", db.backend());
+        assert_eq!(stored.amr_values().unwrap(), ["pwd", "otp"]);
+        assert_eq!((stored.used_at, stored.revoked_at), (None, None));
+        assert_eq!(find_by_digest(&db, "unknown").await.unwrap(), None);
+
+        let same_digest = NewRefreshToken {
+            id: new_id(),
+            ..new
+        };
+        let err = insert(&db, same_digest).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict), "{err:?}");
+    }
+}
+
+#[tokio::test]
+async fn mark_used_succeeds_once_and_never_after_revocation() {
+    for (db, _guard) in fresh_dbs().await.unwrap() {
+        let parents = parents(&db).await;
+        let first = insert(&db, token(&parents, "fam", "j1")).await.unwrap();
+        assert!(mark_used(&db, &first.id, 200).await.unwrap());
+        assert!(!mark_used(&db, &first.id, 201).await.unwrap());
+        let used = find_by_digest(&db, &first.token_digest).await.unwrap();
+        assert_eq!(used.and_then(|t| t.used_at), Some(200));
+
+        let second = insert(&db, token(&parents, "fam", "j2")).await.unwrap();
+        assert!(revoke(&db, &second.id, 300).await.unwrap());
+        assert!(!revoke(&db, &second.id, 301).await.unwrap());
+        assert!(!mark_used(&db, &second.id, 302).await.unwrap());
+        assert!(!mark_used(&db, "missing", 302).await.unwrap());
+    }
+}
+
+#[tokio::test]
+async fn rotate_marks_old_and_inserts_successor() {
+    for (db, _guard) in fresh_dbs().await.unwrap() {
+        let parents = parents(&db).await;
+        let old = insert(&db, token(&parents, "fam", "j1")).await.unwrap();
+        let next = token(&parents, "fam", "j2");
+        assert!(rotate(&db, &old.id, next.clone(), 500).await.unwrap());
+        let old_now = find_by_digest(&db, &old.token_digest)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(old_now.used_at, Some(500));
+        assert!(
+            find_by_digest(&db, &next.token_digest)
+                .await
+                .unwrap()
+                .is_some()
+        );
+
+        // Rotating the same token again (a replay) inserts nothing.
+        let replay = token(&parents, "fam", "j3");
+        assert!(!rotate(&db, &old.id, replay.clone(), 501).await.unwrap());
+        assert_eq!(
+            find_by_digest(&db, &replay.token_digest).await.unwrap(),
+            None
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_rotations_of_one_token_have_one_winner() {
+    for (db, _guard) in fresh_dbs().await.unwrap() {
+        let parents = parents(&db).await;
+        let old = insert(&db, token(&parents, "fam", "j0")).await.unwrap();
+        let successors: Vec<NewRefreshToken> = (0..8)
+            .map(|n| token(&parents, "fam", &format!("j{}", n + 1)))
+            .collect();
+        let tasks: Vec<_> = successors
+            .iter()
+            .cloned()
+            .map(|successor| {
+                let db = db.clone();
+                let old_id = old.id.clone();
+                tokio::spawn(async move { rotate(&db, &old_id, successor, 600).await })
+            })
+            .collect();
+        let mut wins = 0;
+        for task in tasks {
+            if task.await.unwrap().unwrap() {
+                wins += 1;
+            }
+        }
+        assert_eq!(wins, 1, "{:?}", db.backend());
+        let mut stored = 0;
+        for successor in &successors {
+            if find_by_digest(&db, &successor.token_digest)
+                .await
+                .unwrap()
+                .is_some()
+            {
+                stored += 1;
+            }
+        }
+        assert_eq!(stored, 1, "only the winner's successor is stored");
+    }
+}
+
+#[tokio::test]
+async fn revoke_family_revokes_all_and_returns_live_access_jtis() {
+    for (db, _guard) in fresh_dbs().await.unwrap() {
+        let parents = parents(&db).await;
+        let a = insert(&db, token(&parents, "fam", "jti-a")).await.unwrap();
+        let b = insert(&db, token(&parents, "fam", "jti-b")).await.unwrap();
+        let expired_access = NewRefreshToken {
+            access_expires_at: 150,
+            ..token(&parents, "fam", "jti-old")
+        };
+        insert(&db, expired_access).await.unwrap();
+        let other = insert(&db, token(&parents, "other", "jti-x"))
+            .await
+            .unwrap();
+        assert!(revoke(&db, &b.id, 120).await.unwrap());
+
+        let mut jtis = revoke_family(&db, "fam", 200).await.unwrap();
+        jtis.sort();
+        assert_eq!(
+            jtis,
+            [("jti-a".to_owned(), 1_000), ("jti-b".to_owned(), 1_000)]
+        );
+
+        let a_now = find_by_digest(&db, &a.token_digest).await.unwrap().unwrap();
+        assert_eq!(a_now.revoked_at, Some(200));
+        // An earlier revocation time is kept.
+        let b_now = find_by_digest(&db, &b.token_digest).await.unwrap().unwrap();
+        assert_eq!(b_now.revoked_at, Some(120));
+        let other_now = find_by_digest(&db, &other.token_digest)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(other_now.revoked_at, None);
+        assert!(!mark_used(&db, &a.id, 201).await.unwrap());
+    }
+}
+
+#[tokio::test]
+async fn delete_expired_removes_only_expired() {
+    for (db, _guard) in fresh_dbs().await.unwrap() {
+        let parents = parents(&db).await;
+        let short = NewRefreshToken {
+            expires_at: 300,
+            ..token(&parents, "f1", "j1")
+        };
+        insert(&db, short.clone()).await.unwrap();
+        let long = insert(&db, token(&parents, "f2", "j2")).await.unwrap();
+        assert_eq!(delete_expired(&db, 299).await.unwrap(), 0);
+        assert_eq!(delete_expired(&db, 300).await.unwrap(), 1);
+        assert_eq!(
+            find_by_digest(&db, &short.token_digest).await.unwrap(),
+            None
+        );
+        assert!(
+            find_by_digest(&db, &long.token_digest)
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+}
+
+#[tokio::test]
+async fn deleting_a_user_cascades_to_tokens() {
+    use sea_orm::EntityTrait;
+    for (db, _guard) in fresh_dbs().await.unwrap() {
+        let parents = parents(&db).await;
+        let stored = insert(&db, token(&parents, "fam", "j")).await.unwrap();
+        crate::entities::users::Entity::delete_by_id(parents.user.as_str())
+            .exec(db.conn())
+            .await
+            .unwrap();
+        assert_eq!(
+            find_by_digest(&db, &stored.token_digest).await.unwrap(),
+            None
+        );
+    }
+}

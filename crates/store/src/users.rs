@@ -1,0 +1,238 @@
+//! Repository for `users`.
+
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use crate::db::Db;
+use crate::entities::users::{self, Column, Entity};
+use crate::error::StoreError;
+use crate::id::new_id;
+
+/// A user to create. The email is lower-cased before storage.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub email: String,
+    pub username: Option<String>,
+    pub name: Option<String>,
+    /// PHC string, already hashed by the caller.
+    pub password_hash: Option<String>,
+}
+
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("email", &self.email)
+            .field("username", &self.username)
+            .field("name", &self.name)
+            .field(
+                "password_hash",
+                &self.password_hash.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
+}
+
+/// Creates a user with a new id; [`StoreError::Conflict`] if the email or username is taken.
+pub async fn create(db: &Db, user: NewUser, now: i64) -> Result<users::Model, StoreError> {
+    let model = users::Model {
+        id: new_id(),
+        email: user.email.to_lowercase(),
+        username: user.username,
+        name: user.name,
+        password_changed_at: user.password_hash.as_ref().map(|_| now),
+        password_hash: user.password_hash,
+        email_verified: false,
+        disabled: false,
+        created_at: now,
+        updated_at: now,
+    };
+    Entity::insert(model.clone().into_active_model())
+        .exec_without_returning(db.conn())
+        .await?;
+    Ok(model)
+}
+
+pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<users::Model>, StoreError> {
+    Ok(Entity::find_by_id(id).one(db.conn()).await?)
+}
+
+/// Finds a user by email (case-insensitively) or by exact username. If one user's username
+/// equals another user's email, the email match wins.
+pub async fn find_by_login(db: &Db, login: &str) -> Result<Option<users::Model>, StoreError> {
+    let email = login.to_lowercase();
+    let mut matches = Entity::find()
+        .filter(
+            Condition::any()
+                .add(Column::Email.eq(email.as_str()))
+                .add(Column::Username.eq(login)),
+        )
+        .all(db.conn())
+        .await?;
+    let by_email = matches.iter().position(|user| user.email == email);
+    Ok(match by_email {
+        Some(index) => Some(matches.swap_remove(index)),
+        None => matches.pop(),
+    })
+}
+
+/// Replaces the password hash and records when it changed.
+pub async fn set_password_hash(db: &Db, id: &str, hash: &str, now: i64) -> Result<(), StoreError> {
+    let changed = Entity::update_many()
+        .set(users::ActiveModel {
+            password_hash: Set(Some(hash.to_owned())),
+            password_changed_at: Set(Some(now)),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .filter(Column::Id.eq(id))
+        .exec(db.conn())
+        .await?;
+    if changed.rows_affected == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// A page of users, oldest first.
+pub async fn list(db: &Db, limit: u64, offset: u64) -> Result<Vec<users::Model>, StoreError> {
+    Ok(Entity::find()
+        .order_by_asc(Column::CreatedAt)
+        .order_by_asc(Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(db.conn())
+        .await?)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::{NewUser, create, find_by_id, find_by_login, list, set_password_hash};
+    use crate::error::StoreError;
+    use crate::testing::fresh_dbs;
+
+    fn alice() -> NewUser {
+        NewUser {
+            email: "Alice@Example.COM".to_owned(),
+            username: Some("alice".to_owned()),
+            name: Some("Alice".to_owned()),
+            password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned()),
+        }
+    }
+
+    #[tokio::test]
+    async fn create_and_find_case_insensitively() {
+        for (db, _guard) in fresh_dbs().await.unwrap() {
+            let backend = db.backend();
+            let created = create(&db, alice(), 100).await.unwrap();
+            assert_eq!(created.email, "alice@example.com");
+            assert_eq!(created.password_changed_at, Some(100));
+            assert!(!created.email_verified && !created.disabled);
+
+            let by_id = find_by_id(&db, &created.id).await.unwrap();
+            assert_eq!(by_id.as_ref(), Some(&created), "{backend:?}");
+            for login in ["alice@example.com", "ALICE@example.com", "alice"] {
+                let found = find_by_login(&db, login).await.unwrap();
+                assert_eq!(found.map(|u| u.id), Some(created.id.clone()), "{login}");
+            }
+            // Usernames match exactly.
+            assert_eq!(find_by_login(&db, "ALICE").await.unwrap(), None);
+            assert_eq!(find_by_id(&db, "missing").await.unwrap(), None);
+        }
+    }
+
+    #[tokio::test]
+    async fn duplicate_email_or_username_is_a_conflict() {
+        for (db, _guard) in fresh_dbs().await.unwrap() {
+            create(&db, alice(), 1).await.unwrap();
+            let same_email = NewUser {
+                email: "ALICE@example.com".to_owned(),
+                username: None,
+                ..alice()
+            };
+            let err = create(&db, same_email, 2).await.unwrap_err();
+            assert!(matches!(err, StoreError::Conflict), "{err:?}");
+            let same_username = NewUser {
+                email: "other@example.com".to_owned(),
+                ..alice()
+            };
+            let err = create(&db, same_username, 2).await.unwrap_err();
+            assert!(matches!(err, StoreError::Conflict), "{err:?}");
+            // Several users without a username are fine.
+            for email in ["b@example.com", "c@example.com"] {
+                let user = NewUser {
+                    email: email.to_owned(),
+                    username: None,
+                    name: None,
+                    password_hash: None,
+                };
+                create(&db, user, 3).await.unwrap();
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn email_match_wins_over_username_match() {
+        for (db, _guard) in fresh_dbs().await.unwrap() {
+            let owner = create(&db, alice(), 1).await.unwrap();
+            let squatter = NewUser {
+                email: "bob@example.com".to_owned(),
+                username: Some("alice@example.com".to_owned()),
+                name: None,
+                password_hash: None,
+            };
+            create(&db, squatter, 2).await.unwrap();
+            let found = find_by_login(&db, "alice@example.com").await.unwrap();
+            assert_eq!(found.map(|u| u.id), Some(owner.id));
+        }
+    }
+
+    #[tokio::test]
+    async fn set_password_hash_updates_or_reports_missing() {
+        for (db, _guard) in fresh_dbs().await.unwrap() {
+            let user = create(&db, alice(), 1).await.unwrap();
+            set_password_hash(&db, &user.id, "$new", 50).await.unwrap();
+            let stored = find_by_id(&db, &user.id).await.unwrap().unwrap();
+            assert_eq!(stored.password_hash.as_deref(), Some("$new"));
+            assert_eq!(stored.password_changed_at, Some(50));
+            assert_eq!(stored.updated_at, 50);
+            assert_eq!(stored.created_at, 1);
+            let err = set_password_hash(&db, "missing", "$x", 5)
+                .await
+                .unwrap_err();
+            assert!(matches!(err, StoreError::NotFound), "{err:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn list_pages_in_creation_order() {
+        for (db, _guard) in fresh_dbs().await.unwrap() {
+            for n in 0..5_i64 {
+                let user = NewUser {
+                    email: format!("u{n}@example.com"),
+                    username: None,
+                    name: None,
+                    password_hash: None,
+                };
+                create(&db, user, n).await.unwrap();
+            }
+            let page: Vec<String> = list(&db, 2, 1)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|u| u.email)
+                .collect();
+            assert_eq!(page, ["u1@example.com", "u2@example.com"]);
+            assert_eq!(list(&db, 10, 4).await.unwrap().len(), 1);
+        }
+    }
+
+    #[test]
+    fn debug_redacts_the_password_hash() {
+        let shown = format!("{:?}", alice());
+        assert!(!shown.contains("argon2"), "{shown}");
+        assert!(shown.contains("<redacted>"));
+    }
+}
