@@ -2,6 +2,7 @@
 
 mod authorize_errors;
 mod full_flow;
+mod keys;
 mod logout;
 mod pages;
 mod token_errors;

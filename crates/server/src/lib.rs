@@ -9,6 +9,7 @@ pub mod flows;
 pub mod hashing;
 pub mod http;
 pub mod keyring;
+pub mod logging;
 pub mod master_key;
 pub mod pages;
 pub mod state;

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::error::PageError;
+use super::forms::PageForm;
 use super::forms::{form_pairs, query_pairs};
 use super::session::BrowserSession;
 use super::{redirect, render, see_other};
@@ -129,7 +130,7 @@ pub struct ConsentForm {
 pub async fn consent_submit(
     State(state): State<SharedState>,
     session: BrowserSession,
-    axum::Form(form): axum::Form<ConsentForm>,
+    PageForm(form): PageForm<ConsentForm>,
 ) -> Result<Response, PageError> {
     let Some(live) = session.0 else {
         return Err(PageError::forbidden_csrf());

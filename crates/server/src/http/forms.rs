@@ -41,3 +41,29 @@ pub fn single<'a>(pairs: &'a Pairs, name: &str) -> Result<Option<&'a str>, OAuth
     }
     Ok(first.filter(|v| !v.is_empty()))
 }
+
+/// `axum::Form` for browser forms, answering malformed bodies with our HTML error page instead of
+/// axum's plain-text rejection.
+pub struct PageForm<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for PageForm<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = super::error::PageError;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::Form::<T>::from_request(request, state).await {
+            Ok(axum::Form(value)) => Ok(PageForm(value)),
+            Err(rejection) => Err(super::error::PageError::new(
+                rejection.status(),
+                "This form could not be read",
+                "The form was incomplete or malformed. Go back, reload the page and try again.",
+            )),
+        }
+    }
+}

@@ -6,6 +6,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::error::PageError;
+use super::forms::PageForm;
 use super::session::{BrowserSession, clear_cookie, set_cookie};
 use super::{render, see_other};
 use crate::flows::FlowError;
@@ -44,7 +45,7 @@ pub struct CsrfForm {
 pub async fn logout(
     State(state): State<SharedState>,
     session: BrowserSession,
-    axum::Form(form): axum::Form<CsrfForm>,
+    PageForm(form): PageForm<CsrfForm>,
 ) -> Result<Response, PageError> {
     let Some(live) = session.0 else {
         return Ok(see_other("/"));

@@ -6,6 +6,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::error::PageError;
+use super::forms::PageForm;
 use super::session::{BrowserSession, set_cookie};
 use super::{render, see_other};
 use crate::flows::authorize;
@@ -61,7 +62,7 @@ pub struct LoginForm {
 pub async fn submit(
     State(state): State<SharedState>,
     session: BrowserSession,
-    axum::Form(form): axum::Form<LoginForm>,
+    PageForm(form): PageForm<LoginForm>,
 ) -> Result<Response, PageError> {
     let Some(live) = session.0 else {
         return Err(PageError::forbidden_csrf());

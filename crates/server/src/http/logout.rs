@@ -11,6 +11,7 @@ use poort_oidc::logout::EndSessionParams;
 use serde::Deserialize;
 
 use super::error::PageError;
+use super::forms::PageForm;
 use super::forms::{form_pairs, query_pairs};
 use super::session::{BrowserSession, clear_cookie};
 use super::{render, see_other};
@@ -91,7 +92,7 @@ pub struct ConfirmForm {
 pub async fn confirm(
     State(state): State<SharedState>,
     session: BrowserSession,
-    axum::Form(form): axum::Form<ConfirmForm>,
+    PageForm(form): PageForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
     let Some(live) = session.0 else {
         return Err(PageError::forbidden_csrf());
