@@ -1,23 +1,12 @@
-//! A fresh database per test: `None` means SQLite in the server's own temp data dir; with
-//! `DATABASE_URL` set to PostgreSQL, a new uniquely named database on that server.
+//! A fresh database per test: `None` means SQLite at the default place in the server's own temp
+//! data dir (the path a new user gets); with `DATABASE_URL` set to PostgreSQL, a new uniquely named
+//! database on that server, dropped with the returned guard.
 
-use sea_orm::{ConnectionTrait, Database};
+use poort_store::testing::{TestDb, fresh_postgres_url, postgres_url_from_env};
 
-pub async fn fresh_database_url() -> anyhow::Result<Option<String>> {
-    let Ok(base) = std::env::var("DATABASE_URL") else {
-        return Ok(None);
-    };
-    if !base.starts_with("postgres") {
-        return Ok(None);
+pub async fn fresh_database() -> anyhow::Result<Option<TestDb>> {
+    match postgres_url_from_env() {
+        Some(admin_url) => Ok(Some(fresh_postgres_url(&admin_url).await?)),
+        None => Ok(None),
     }
-    let name = format!("poort_e2e_{}", uuid::Uuid::new_v4().simple());
-    let admin = Database::connect(&base).await?;
-    // The name is ours (a UUID), not input: safe to put in the statement.
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await?;
-    admin.close().await?;
-    let mut url = url::Url::parse(&base)?;
-    url.set_path(&format!("/{name}"));
-    Ok(Some(url.to_string()))
 }

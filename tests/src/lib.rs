@@ -27,6 +27,8 @@ pub struct TestServer {
     pub clock: Arc<OffsetClock>,
     data_dir: PathBuf,
     shutdown: Option<oneshot::Sender<()>>,
+    // Dropped after the shutdown signal: the database outlives the server.
+    _database: Option<poort_store::testing::TestDb>,
 }
 
 impl Drop for TestServer {
@@ -44,11 +46,12 @@ pub async fn start_server(tweak: impl FnOnce(&mut Config)) -> anyhow::Result<Tes
     let addr = listener.local_addr()?;
     let data_dir =
         std::env::temp_dir().join(format!("poort-e2e-{}", uuid::Uuid::new_v4().simple()));
+    let database = database::fresh_database().await?;
     let mut config = Config {
         issuer: format!("http://{addr}"),
         bind: addr,
         data_dir: data_dir.clone(),
-        database_url: database::fresh_database_url().await?,
+        database_url: database.as_ref().map(|db| db.url().to_string()),
         // Small argon2 parameters keep the suite fast; the algorithm and code path are the real ones.
         argon2_memory_kib: 4096,
         argon2_iterations: 1,
@@ -68,6 +71,7 @@ pub async fn start_server(tweak: impl FnOnce(&mut Config)) -> anyhow::Result<Tes
         clock,
         data_dir,
         shutdown: Some(tx),
+        _database: database,
     })
 }
 
