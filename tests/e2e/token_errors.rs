@@ -267,3 +267,19 @@ async fn client_credentials_issues_a_jwt_access_token() -> anyhow::Result<()> {
     assert_eq!(text(&body, "error"), "unauthorized_client");
     Ok(())
 }
+
+#[tokio::test]
+async fn public_clients_cannot_introspect() -> anyhow::Result<()> {
+    let spec = ClientSpec {
+        public: true,
+        ..ClientSpec::default()
+    };
+    let (server, client, _) = setup(spec, |_| {}).await?;
+    let response = reqwest::Client::new()
+        .post(server.url("/introspect"))
+        .form(&[("token", "anything"), ("client_id", client.id.as_str())])
+        .send()
+        .await?;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    Ok(())
+}

@@ -4,7 +4,8 @@ use tracing_subscriber::EnvFilter;
 
 /// Installs the subscriber once; later calls (tests building several apps) are no-ops.
 pub fn init(format: &str) {
-    let filter = EnvFilter::try_from_env("POORT_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_from_env("POORT_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sea_orm_migration=warn,sqlx=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

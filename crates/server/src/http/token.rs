@@ -89,6 +89,10 @@ pub async fn introspect(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let (client, token) = authenticated_with_token(&state, &headers, &body).await?;
+    // Introspection reveals token contents: only clients that hold a secret may ask.
+    if client.public {
+        return Err(refused(client_auth::invalid_client()));
+    }
     let answer = introspect_flow::introspect(&state, &client, &token).await?;
     Ok(no_store_json(&answer))
 }
