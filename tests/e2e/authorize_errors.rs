@@ -173,3 +173,24 @@ async fn third_party_client_asks_consent_and_remembers_it() -> anyhow::Result<()
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn authorize_accepts_post_like_get() -> anyhow::Result<()> {
+    let (server, client, browser) = setup(ClientSpec::default(), |_| {}).await?;
+    let url = url::Url::parse(&server.authorize_url(&client, &[]))?;
+    let form: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let response = browser.post_form("/authorize", &form).await?;
+    let location = poort_tests::browser::location(&response)?;
+    assert!(location.starts_with("/login?tx="), "{location}");
+    // A POST that is not a form is refused with a page, not a crash.
+    let response = browser
+        .http
+        .post(server.url("/authorize"))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await?;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    Ok(())
+}

@@ -1,14 +1,12 @@
 //! `/authorize` (GET and POST), its resumption after login, and the consent page.
 
-use axum::body::Bytes;
-use axum::extract::{Query, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::error::PageError;
-use super::forms::PageForm;
-use super::forms::{form_pairs, query_pairs};
+use super::forms::{PageForm, PageParams};
 use super::session::BrowserSession;
 use super::{redirect, render, see_other};
 use crate::flows::authorize::{self, Next, Refusal};
@@ -16,33 +14,14 @@ use crate::flows::session::csrf_matches;
 use crate::pages::{ConsentPage, ScopeView, describe_scope};
 use crate::state::SharedState;
 
-pub async fn authorize_get(
+/// `/authorize`, GET or POST.
+pub async fn authorize(
     State(state): State<SharedState>,
     session: BrowserSession,
-    RawQuery(query): RawQuery,
-) -> Result<Response, PageError> {
-    let pairs = query_pairs(query.as_deref()).map_err(PageError::bad_request)?;
-    start(&state, session, &pairs).await
-}
-
-pub async fn authorize_post(
-    State(state): State<SharedState>,
-    session: BrowserSession,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, PageError> {
-    let pairs = form_pairs(&headers, &body).map_err(|e| PageError::bad_request(e.description))?;
-    start(&state, session, &pairs).await
-}
-
-async fn start(
-    state: &SharedState,
-    session: BrowserSession,
-    pairs: &[(String, String)],
+    PageParams(pairs): PageParams,
 ) -> Result<Response, PageError> {
     let user = session.0.as_ref().and_then(|s| s.data.user.as_ref());
-    let next = authorize::start(state, pairs, user).await?;
-    respond(next)
+    respond(authorize::start(&state, &pairs, user).await?)
 }
 
 #[derive(Deserialize)]

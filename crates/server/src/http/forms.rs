@@ -67,3 +67,39 @@ where
         }
     }
 }
+
+/// Protocol parameters of an endpoint that accepts GET (query) and POST (form body) alike, as
+/// `/authorize` and `/end_session` must (OIDC Core §3.1.2.1, RP-Initiated Logout §2).
+pub struct PageParams(pub Pairs);
+
+impl<S> axum::extract::FromRequest<S> for PageParams
+where
+    S: Send + Sync,
+{
+    type Rejection = super::error::PageError;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        use super::error::PageError;
+        if request.method() == axum::http::Method::GET {
+            return query_pairs(request.uri().query())
+                .map(PageParams)
+                .map_err(PageError::bad_request);
+        }
+        let headers = request.headers().clone();
+        let body = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                PageError::new(
+                    rejection.status(),
+                    "This request could not be read",
+                    "The request body could not be read.",
+                )
+            })?;
+        form_pairs(&headers, &body)
+            .map(PageParams)
+            .map_err(|e| PageError::bad_request(e.description))
+    }
+}

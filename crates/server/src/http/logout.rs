@@ -2,17 +2,15 @@
 
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use poort_credentials::generate_secret;
 use poort_oidc::logout::EndSessionParams;
 use serde::Deserialize;
 
 use super::error::PageError;
-use super::forms::PageForm;
-use super::forms::{form_pairs, query_pairs};
+use super::forms::{PageForm, PageParams};
 use super::session::{BrowserSession, clear_cookie};
 use super::{render, see_other};
 use crate::flows::FlowError;
@@ -23,32 +21,15 @@ use crate::state::{AppState, SharedState};
 
 const CONFIRM_TTL: Duration = Duration::from_secs(10 * 60);
 
-pub async fn end_session_get(
+/// `/end_session`, GET or POST.
+pub async fn end_session(
     State(state): State<SharedState>,
     session: BrowserSession,
-    RawQuery(query): RawQuery,
+    PageParams(pairs): PageParams,
 ) -> Result<Response, PageError> {
-    let pairs = query_pairs(query.as_deref()).map_err(PageError::bad_request)?;
-    end_session(&state, session, &pairs).await
-}
-
-pub async fn end_session_post(
-    State(state): State<SharedState>,
-    session: BrowserSession,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, PageError> {
-    let pairs = form_pairs(&headers, &body).map_err(|e| PageError::bad_request(e.description))?;
-    end_session(&state, session, &pairs).await
-}
-
-async fn end_session(
-    state: &AppState,
-    session: BrowserSession,
-    pairs: &[(String, String)],
-) -> Result<Response, PageError> {
+    let state: &AppState = &state;
     let params =
-        EndSessionParams::from_pairs(pairs).map_err(|e| PageError::bad_request(e.to_string()))?;
+        EndSessionParams::from_pairs(&pairs).map_err(|e| PageError::bad_request(e.to_string()))?;
     let user = session.0.as_ref().and_then(|s| s.data.user.as_ref());
     let request = match logout::validate(state, &params, user).await? {
         Ok(request) => request,

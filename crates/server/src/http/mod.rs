@@ -35,7 +35,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/jwks", get(discovery::jwks))
         .route(
             "/authorize",
-            get(authorize::authorize_get).post(authorize::authorize_post),
+            get(authorize::authorize).post(authorize::authorize),
         )
         .route("/authorize/resume", get(authorize::resume))
         .route("/login", get(login::show).post(login::submit))
@@ -52,7 +52,7 @@ pub fn router(state: SharedState) -> Router {
         )
         .route(
             "/end_session",
-            get(logout::end_session_get).post(logout::end_session_post),
+            get(logout::end_session).post(logout::end_session),
         )
         .route("/end_session/confirm", post(logout::confirm))
         .route("/static/{file}", get(static_files::serve))
