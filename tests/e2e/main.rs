@@ -5,4 +5,5 @@ mod full_flow;
 mod logout;
 mod pages;
 mod token_errors;
+mod two_nodes;
 mod userinfo_errors;

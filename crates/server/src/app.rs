@@ -10,7 +10,7 @@ use poort_credentials::{HashAlgorithm, Hasher};
 use poort_oidc::discovery::provider_metadata;
 use poort_oidc::jose::SigningAlg;
 use poort_store::Db;
-use poort_store::ephemeral::{Ephemeral, MemoryStore};
+use poort_store::ephemeral::{Ephemeral, EphemeralError, MemoryStore, RedisStore};
 use tokio::net::TcpListener;
 
 use crate::clock::{SharedClock, SystemClock};
@@ -32,6 +32,8 @@ pub enum StartError {
     Keys(#[from] KeyError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("ephemeral store: {0}")]
+    Ephemeral(#[from] EphemeralError),
 }
 
 pub struct App {
@@ -60,6 +62,14 @@ pub fn master_key(config: &Config) -> Result<MasterKey, MasterKeyError> {
         Some(text) => MasterKey::parse(text),
         None => MasterKey::load_or_create_file(&config.data_dir.join("master.key")),
     }
+}
+
+/// Redis when `redis_url` is set (several nodes share it), otherwise this process's memory.
+pub fn open_ephemeral(config: &Config) -> Result<Arc<dyn Ephemeral>, StartError> {
+    Ok(match &config.redis_url {
+        Some(url) => Arc::new(RedisStore::new(url, &config.redis_key_prefix)?),
+        None => Arc::new(MemoryStore::new()),
+    })
 }
 
 /// Opens (creating and migrating if needed) the configured database.
@@ -109,7 +119,7 @@ impl App {
         );
         let discovery_json = serde_json::to_vec(&metadata)
             .map_err(|e| ConfigError::Invalid(format!("discovery document: {e}")))?;
-        let ephemeral: Arc<dyn Ephemeral> = Arc::new(MemoryStore::new());
+        let ephemeral = open_ephemeral(&config)?;
         let state = Arc::new(AppState {
             hashing: hashing_pool(&config)?,
             config,

@@ -30,6 +30,8 @@ pub struct Config {
     pub database_url: Option<String>,
     /// Redis for the ephemeral store (sessions, codes, counters) when running several nodes.
     pub redis_url: Option<String>,
+    /// Prepended to every Redis key, so deployments (or tests) can share one Redis.
+    pub redis_key_prefix: String,
     /// 32 bytes, hex or base64. Default: `<data_dir>/master.key`, created on first start.
     pub master_key: Option<String>,
     /// Algorithm of access tokens: RS256, ES256 or EdDSA.
@@ -81,6 +83,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./data"),
             database_url: None,
             redis_url: None,
+            redis_key_prefix: "poort:".into(),
             master_key: None,
             access_token_alg: "ES256".into(),
             access_token_ttl_secs: 600,
