@@ -3,6 +3,7 @@
 mod authorize_errors;
 mod full_flow;
 mod logout;
+mod observability;
 mod pages;
 mod token_errors;
 mod two_nodes;

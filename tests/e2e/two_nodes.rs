@@ -175,10 +175,7 @@ async fn one_code_raced_on_both_nodes_has_one_winner() -> anyhow::Result<()> {
             a.redeem(&client, &code, Some(&pkce.verifier)),
             b.redeem(&client, &code, Some(&pkce.verifier)),
         );
-        let winners = [on_a?.0, on_b?.0]
-            .iter()
-            .filter(|s| s.is_success())
-            .count();
+        let winners = [on_a?.0, on_b?.0].iter().filter(|s| s.is_success()).count();
         assert_eq!(winners, 1, "round {round}");
     }
     Ok(())

@@ -18,6 +18,7 @@ use crate::config::{Config, ConfigError};
 use crate::hashing::HashingPool;
 use crate::keyring::{self, KeyError, KeyRing};
 use crate::master_key::{MasterKey, MasterKeyError};
+use crate::metrics::{CountingEphemeral, Metrics};
 use crate::state::{AppState, SharedState, keep_retired_secs};
 
 #[derive(Debug, thiserror::Error)]
@@ -119,7 +120,11 @@ impl App {
         );
         let discovery_json = serde_json::to_vec(&metadata)
             .map_err(|e| ConfigError::Invalid(format!("discovery document: {e}")))?;
-        let ephemeral = open_ephemeral(&config)?;
+        let metrics = Arc::new(Metrics::new());
+        let ephemeral = Arc::new(CountingEphemeral::new(
+            open_ephemeral(&config)?,
+            metrics.clone(),
+        ));
         let state = Arc::new(AppState {
             hashing: hashing_pool(&config)?,
             config,
@@ -130,6 +135,7 @@ impl App {
             access_token_alg,
             discovery_json: discovery_json.into(),
             master_key: master,
+            metrics,
         });
         Ok(App { state })
     }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use poort_allowlist::IpAllowlist;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +58,8 @@ pub struct Config {
     pub log_format: String,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Peer addresses (CIDR ranges) allowed to read `/metrics`; an empty list allows nobody.
+    pub metrics_allow: IpAllowlist,
 }
 
 impl std::fmt::Debug for Config {
@@ -102,6 +105,9 @@ impl Default for Config {
             argon2_parallelism: 1,
             log_format: "text".into(),
             max_body_bytes: 64 * 1024,
+            // Loopback only: the parse of these constants cannot fail, and if it did the
+            // empty list would allow nobody.
+            metrics_allow: IpAllowlist::parse(["127.0.0.0/8", "::1"]).unwrap_or_default(),
         }
     }
 }

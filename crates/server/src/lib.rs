@@ -9,7 +9,9 @@ pub mod flows;
 pub mod hashing;
 pub mod http;
 pub mod keyring;
+pub mod logging;
 pub mod master_key;
+pub mod metrics;
 pub mod pages;
 pub mod state;
 

@@ -107,11 +107,26 @@ pub async fn entries_expire(store: Store) {
 }
 
 pub async fn put_if_absent_respects_live_entries_only(store: Store) {
-    assert!(store.put_if_absent("n", b"1".to_vec(), SHORT).await.unwrap());
-    assert!(!store.put_if_absent("n", b"2".to_vec(), MINUTE).await.unwrap());
+    assert!(
+        store
+            .put_if_absent("n", b"1".to_vec(), SHORT)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .put_if_absent("n", b"2".to_vec(), MINUTE)
+            .await
+            .unwrap()
+    );
     assert_eq!(store.get("n").await.unwrap(), Some(b"1".to_vec()));
     tokio::time::sleep(PAST_SHORT).await;
-    assert!(store.put_if_absent("n", b"3".to_vec(), MINUTE).await.unwrap());
+    assert!(
+        store
+            .put_if_absent("n", b"3".to_vec(), MINUTE)
+            .await
+            .unwrap()
+    );
     assert_eq!(store.get("n").await.unwrap(), Some(b"3".to_vec()));
 }
 
@@ -153,7 +168,10 @@ pub async fn zero_ttl_is_refused_everywhere(store: Store) {
 }
 
 pub async fn huge_ttl_is_clamped_not_overflowed(store: Store) {
-    store.put("huge", b"v".to_vec(), Duration::MAX).await.unwrap();
+    store
+        .put("huge", b"v".to_vec(), Duration::MAX)
+        .await
+        .unwrap();
     assert_eq!(store.get("huge").await.unwrap(), Some(b"v".to_vec()));
     assert_eq!(store.incr("huge-c", Duration::MAX).await.unwrap(), 1);
     // Clamped to a year: do not leave it behind in a shared Redis.

@@ -166,4 +166,3 @@ async fn sweeper_task_reclaims_and_stops_with_the_store() {
         .expect("sweeper stops once the store is gone")
         .unwrap();
 }
-

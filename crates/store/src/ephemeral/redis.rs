@@ -53,8 +53,9 @@ impl RedisStore {
     /// prefixed with `prefix`. Does not connect yet; must be called inside a tokio runtime.
     pub fn new(url: &str, prefix: &str) -> Result<Self, EphemeralError> {
         // The parser's message may quote the URL (and so its password): say only what failed.
-        let client = Client::open(url)
-            .map_err(|_| EphemeralError::Unavailable("REDIS_URL is not a valid Redis URL".into()))?;
+        let client = Client::open(url).map_err(|_| {
+            EphemeralError::Unavailable("REDIS_URL is not a valid Redis URL".into())
+        })?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
             .set_response_timeout(Some(RESPONSE_TIMEOUT))
