@@ -6,6 +6,7 @@
 pub mod browser;
 pub mod database;
 pub mod logs;
+pub mod redis_server;
 pub mod rp;
 
 use std::path::PathBuf;
