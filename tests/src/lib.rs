@@ -5,6 +5,8 @@
 
 pub mod browser;
 pub mod database;
+pub mod logs;
+pub mod redis_server;
 pub mod rp;
 
 use std::path::PathBuf;
@@ -28,7 +30,7 @@ pub struct TestServer {
     data_dir: PathBuf,
     shutdown: Option<oneshot::Sender<()>>,
     // Dropped after the shutdown signal: the database outlives the server.
-    _database: Option<poort_store::testing::TestDb>,
+    _backing: Backing,
 }
 
 impl Drop for TestServer {
@@ -40,18 +42,80 @@ impl Drop for TestServer {
     }
 }
 
-/// Starts a server with default configuration, adjusted by `tweak`.
+/// Where a server keeps its state. Nodes started with the same `Backing` form one deployment:
+/// one database, one Redis key prefix, one master key.
+#[derive(Clone, Debug)]
+pub struct Backing {
+    /// `None`: SQLite in the node's own temp data dir.
+    pub database_url: Option<String>,
+    /// `None`: the in-memory ephemeral store.
+    pub redis_url: Option<String>,
+    pub redis_key_prefix: String,
+    /// `None`: a master key file created in the node's data dir.
+    pub master_key: Option<String>,
+    /// Drops the per-test PostgreSQL database when the last node and backing are gone.
+    pub database_guard: Option<Arc<poort_store::testing::TestDb>>,
+}
+
+impl Backing {
+    /// A fresh database (a new PostgreSQL database when `DATABASE_URL` is set, else SQLite) and,
+    /// when `REDIS_URL` is set, Redis under a key prefix no other test uses.
+    pub async fn fresh() -> anyhow::Result<Self> {
+        let guard = database::fresh_database().await?.map(Arc::new);
+        Ok(Self {
+            database_url: guard.as_ref().map(|db| db.url().to_string()),
+            database_guard: guard,
+            redis_url: std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()),
+            redis_key_prefix: fresh_redis_prefix(),
+            master_key: None,
+        })
+    }
+
+    /// State several nodes can share: needs PostgreSQL (`DATABASE_URL`) and Redis
+    /// (`REDIS_URL`); `None` when either is not configured. The nodes share a master key.
+    pub async fn shared() -> anyhow::Result<Option<Self>> {
+        let backing = Self::fresh().await?;
+        if backing.database_url.is_none() || backing.redis_url.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            master_key: Some(format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            )),
+            ..backing
+        }))
+    }
+}
+
+/// A Redis key prefix of its own per test deployment, so tests sharing one Redis never meet.
+pub fn fresh_redis_prefix() -> String {
+    format!("poort-e2e:{}:", uuid::Uuid::new_v4().simple())
+}
+
+/// Starts a server with default configuration and fresh state, adjusted by `tweak`.
 pub async fn start_server(tweak: impl FnOnce(&mut Config)) -> anyhow::Result<TestServer> {
+    start_node(&Backing::fresh().await?, tweak).await
+}
+
+/// Starts a server on `backing` (shared with other nodes started on it), adjusted by `tweak`.
+pub async fn start_node(
+    backing: &Backing,
+    tweak: impl FnOnce(&mut Config),
+) -> anyhow::Result<TestServer> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let data_dir =
         std::env::temp_dir().join(format!("poort-e2e-{}", uuid::Uuid::new_v4().simple()));
-    let database = database::fresh_database().await?;
     let mut config = Config {
         issuer: format!("http://{addr}"),
         bind: addr,
         data_dir: data_dir.clone(),
-        database_url: database.as_ref().map(|db| db.url().to_string()),
+        database_url: backing.database_url.clone(),
+        redis_url: backing.redis_url.clone(),
+        redis_key_prefix: backing.redis_key_prefix.clone(),
+        master_key: backing.master_key.clone(),
         // Small argon2 parameters keep the suite fast; the algorithm and code path are the real ones.
         argon2_memory_kib: 4096,
         argon2_iterations: 1,
@@ -71,7 +135,7 @@ pub async fn start_server(tweak: impl FnOnce(&mut Config)) -> anyhow::Result<Tes
         clock,
         data_dir,
         shutdown: Some(tx),
-        _database: database,
+        _backing: backing.clone(),
     })
 }
 

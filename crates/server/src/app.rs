@@ -10,7 +10,7 @@ use poort_credentials::{HashAlgorithm, Hasher};
 use poort_oidc::discovery::provider_metadata;
 use poort_oidc::jose::SigningAlg;
 use poort_store::Db;
-use poort_store::ephemeral::{Ephemeral, MemoryStore};
+use poort_store::ephemeral::{Ephemeral, EphemeralError, MemoryStore, RedisStore};
 use tokio::net::TcpListener;
 
 use crate::clock::{SharedClock, SystemClock};
@@ -18,6 +18,7 @@ use crate::config::{Config, ConfigError};
 use crate::hashing::HashingPool;
 use crate::keyring::{self, KeyError, KeyRing};
 use crate::master_key::{MasterKey, MasterKeyError};
+use crate::metrics::{CountingEphemeral, Metrics};
 use crate::state::{AppState, SharedState, keep_retired_secs};
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +33,8 @@ pub enum StartError {
     Keys(#[from] KeyError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("ephemeral store: {0}")]
+    Ephemeral(#[from] EphemeralError),
 }
 
 pub struct App {
@@ -60,6 +63,14 @@ pub fn master_key(config: &Config) -> Result<MasterKey, MasterKeyError> {
         Some(text) => MasterKey::parse(text),
         None => MasterKey::load_or_create_file(&config.data_dir.join("master.key")),
     }
+}
+
+/// Redis when `redis_url` is set (several nodes share it), otherwise this process's memory.
+pub fn open_ephemeral(config: &Config) -> Result<Arc<dyn Ephemeral>, StartError> {
+    Ok(match &config.redis_url {
+        Some(url) => Arc::new(RedisStore::new(url, &config.redis_key_prefix)?),
+        None => Arc::new(MemoryStore::new()),
+    })
 }
 
 /// Opens (creating and migrating if needed) the configured database.
@@ -109,7 +120,11 @@ impl App {
         );
         let discovery_json = serde_json::to_vec(&metadata)
             .map_err(|e| ConfigError::Invalid(format!("discovery document: {e}")))?;
-        let ephemeral: Arc<dyn Ephemeral> = Arc::new(MemoryStore::new());
+        let metrics = Arc::new(Metrics::new());
+        let ephemeral = Arc::new(CountingEphemeral::new(
+            open_ephemeral(&config)?,
+            metrics.clone(),
+        ));
         let state = Arc::new(AppState {
             hashing: hashing_pool(&config)?,
             config,
@@ -120,6 +135,7 @@ impl App {
             access_token_alg,
             discovery_json: discovery_json.into(),
             master_key: master,
+            metrics,
         });
         Ok(App { state })
     }

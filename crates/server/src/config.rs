@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use poort_allowlist::IpAllowlist;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +31,8 @@ pub struct Config {
     pub database_url: Option<String>,
     /// Redis for the ephemeral store (sessions, codes, counters) when running several nodes.
     pub redis_url: Option<String>,
+    /// Prepended to every Redis key, so deployments (or tests) can share one Redis.
+    pub redis_key_prefix: String,
     /// 32 bytes, hex or base64. Default: `<data_dir>/master.key`, created on first start.
     pub master_key: Option<String>,
     /// Algorithm of access tokens: RS256, ES256 or EdDSA.
@@ -55,6 +58,8 @@ pub struct Config {
     pub log_format: String,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Peer addresses (CIDR ranges) allowed to read `/metrics`; an empty list allows nobody.
+    pub metrics_allow: IpAllowlist,
 }
 
 impl std::fmt::Debug for Config {
@@ -81,6 +86,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./data"),
             database_url: None,
             redis_url: None,
+            redis_key_prefix: "poort:".into(),
             master_key: None,
             access_token_alg: "ES256".into(),
             access_token_ttl_secs: 600,
@@ -99,6 +105,9 @@ impl Default for Config {
             argon2_parallelism: 1,
             log_format: "text".into(),
             max_body_bytes: 64 * 1024,
+            // Loopback only: the parse of these constants cannot fail, and if it did the
+            // empty list would allow nobody.
+            metrics_allow: IpAllowlist::parse(["127.0.0.0/8", "::1"]).unwrap_or_default(),
         }
     }
 }

@@ -20,6 +20,17 @@ pub struct HashingPool {
     hasher: Arc<Hasher>,
     slots: Arc<Semaphore>,
     admitted: Arc<Semaphore>,
+    concurrency: usize,
+    capacity: usize,
+}
+
+/// How busy the pool is, for metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HashingLoad {
+    pub running: usize,
+    pub queued: usize,
+    /// Slots + queue: requests beyond this many are refused.
+    pub capacity: usize,
 }
 
 impl HashingPool {
@@ -28,6 +39,24 @@ impl HashingPool {
             hasher: Arc::new(hasher),
             slots: Arc::new(Semaphore::new(concurrency)),
             admitted: Arc::new(Semaphore::new(concurrency + queue)),
+            concurrency,
+            capacity: concurrency + queue,
+        }
+    }
+
+    pub fn load(&self) -> HashingLoad {
+        // Two separate reads may be a moment apart: saturate rather than underflow.
+        let in_flight = self
+            .capacity
+            .saturating_sub(self.admitted.available_permits());
+        let running = self
+            .concurrency
+            .saturating_sub(self.slots.available_permits())
+            .min(in_flight);
+        HashingLoad {
+            running,
+            queued: in_flight - running,
+            capacity: self.capacity,
         }
     }
 

@@ -11,6 +11,7 @@ pub mod http;
 pub mod keyring;
 pub mod logging;
 pub mod master_key;
+pub mod metrics;
 pub mod pages;
 pub mod state;
 

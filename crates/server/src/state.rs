@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::hashing::HashingPool;
 use crate::keyring::KeyRing;
 use crate::master_key::MasterKey;
+use crate::metrics::Metrics;
 
 pub struct AppState {
     pub config: Config,
@@ -24,6 +25,7 @@ pub struct AppState {
     /// The discovery document, serialised once: it never changes while running.
     pub discovery_json: axum::body::Bytes,
     pub master_key: MasterKey,
+    pub metrics: Arc<Metrics>,
 }
 
 pub type SharedState = Arc<AppState>;

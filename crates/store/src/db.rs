@@ -16,6 +16,9 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const SQLITE_MAX_CONNECTIONS: u32 = 8;
 /// Per node; PostgreSQL's default server limit (100) leaves room for several nodes.
 const POSTGRES_MAX_CONNECTIONS: u32 = 16;
+/// How long a request waits for a pooled connection (or a new one to an unreachable server)
+/// before failing: a lost database gives a quick 503, not a 30-second hang (sqlx's default).
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Which database engine a [`Db`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,7 +77,10 @@ pub(crate) async fn open(url: &str) -> Result<Db, StoreError> {
     let backend = Backend::from_url(url)?;
     let mut options = ConnectOptions::new(url);
     // Statement logging at INFO would log every query; tracing spans cover what we need.
-    options.sqlx_logging(false);
+    options
+        .sqlx_logging(false)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_timeout(ACQUIRE_TIMEOUT);
     match backend {
         Backend::Sqlite => {
             create_parent_dir(url).await?;

@@ -46,7 +46,7 @@ pub async fn grant(state: &AppState, client: &Client, request: TokenRequest) -> 
             "this client may not use this grant type",
         )));
     }
-    match request {
+    let result = match request {
         TokenRequest::AuthorizationCode {
             code,
             redirect_uri,
@@ -60,7 +60,11 @@ pub async fn grant(state: &AppState, client: &Client, request: TokenRequest) -> 
             scope,
         } => refresh(state, client, refresh_token.expose(), scope).await,
         TokenRequest::ClientCredentials { scope, .. } => client_credentials(state, client, scope),
+    };
+    if let Ok(Ok(_)) = &result {
+        state.metrics.token_issued(grant_type);
     }
+    result
 }
 
 async fn authorization_code(

@@ -70,7 +70,11 @@ pub async fn submit(
     if !csrf_matches(&live.data, form.csrf.as_deref()) {
         return Err(PageError::forbidden_csrf());
     }
-    match login::authenticate(&state, &form.login, &form.password).await? {
+    let outcome = login::authenticate(&state, &form.login, &form.password).await?;
+    state
+        .metrics
+        .login(matches!(outcome, LoginOutcome::Success(_)));
+    match outcome {
         LoginOutcome::Failed => {
             let client_name = match form.tx.is_empty() {
                 true => None,

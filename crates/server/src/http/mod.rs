@@ -5,9 +5,11 @@ mod authorize;
 mod discovery;
 pub mod error;
 mod forms;
+mod health;
 mod home;
 mod login;
 mod logout;
+mod observe;
 mod security;
 mod session;
 mod static_files;
@@ -20,6 +22,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 use crate::state::SharedState;
 
@@ -56,9 +59,19 @@ pub fn router(state: SharedState) -> Router {
         )
         .route("/end_session/confirm", post(logout::confirm))
         .route("/static/{file}", get(static_files::serve))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(security::headers))
+        // Applied per route, so it sees the matched route template; inside the request-id
+        // layers, so it sees the id.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            observe::observe,
+        ))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
 }

@@ -1,4 +1,5 @@
-//! Tests of the in-memory ephemeral store: semantics, expiry, reclamation, concurrency.
+//! Tests of the in-memory ephemeral store: the shared conformance suite, then what only memory
+//! has (exact deadlines on a manual clock, counting, reclamation).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -7,7 +8,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::{Clock, MemoryStore, SHARD_COUNT, SWEEP_EVERY_WRITES};
-use crate::ephemeral::{Ephemeral, EphemeralError};
+use crate::ephemeral::Ephemeral;
+use crate::ephemeral::conformance::{Store, all_conformance_tests};
+
+all_conformance_tests!(async { Some(Arc::new(MemoryStore::new()) as Store) });
 
 /// A clock that only moves when told to.
 struct ManualClock {
@@ -37,19 +41,16 @@ fn manual_store() -> (Arc<ManualClock>, MemoryStore) {
 const MINUTE: Duration = Duration::from_secs(60);
 
 #[tokio::test]
-async fn put_get_take_delete() {
-    let store = MemoryStore::new();
+async fn len_counts_live_entries_only() {
+    let (clock, store) = manual_store();
     assert!(store.is_empty());
     store.put("k", b"v1".to_vec(), MINUTE).await.unwrap();
     store.put("k", b"v2".to_vec(), MINUTE).await.unwrap();
-    assert_eq!(store.get("k").await.unwrap(), Some(b"v2".to_vec()));
+    store.put("short", b"s".to_vec(), MINUTE / 2).await.unwrap();
+    assert_eq!(store.len(), 2);
+    clock.advance(MINUTE / 2);
     assert_eq!(store.len(), 1);
-    assert_eq!(store.take("k").await.unwrap(), Some(b"v2".to_vec()));
-    assert_eq!(store.take("k").await.unwrap(), None);
-    store.put("d", b"x".to_vec(), MINUTE).await.unwrap();
-    store.delete("d").await.unwrap();
-    store.delete("never-there").await.unwrap();
-    assert_eq!(store.get("d").await.unwrap(), None);
+    store.take("k").await.unwrap();
     assert!(store.is_empty());
 }
 
@@ -79,7 +80,7 @@ async fn put_replaces_the_ttl() {
 }
 
 #[tokio::test]
-async fn put_if_absent_respects_live_entries_only() {
+async fn put_if_absent_expiry_on_a_manual_clock() {
     let (clock, store) = manual_store();
     assert!(
         store
@@ -105,7 +106,7 @@ async fn put_if_absent_respects_live_entries_only() {
 }
 
 #[tokio::test]
-async fn incr_uses_a_fixed_window() {
+async fn incr_window_on_a_manual_clock() {
     let (clock, store) = manual_store();
     let window = Duration::from_secs(10);
     assert_eq!(store.incr("c", window).await.unwrap(), 1);
@@ -115,54 +116,6 @@ async fn incr_uses_a_fixed_window() {
     // Incrementing did not extend the window opened by the first call.
     clock.advance(Duration::from_secs(4));
     assert_eq!(store.incr("c", window).await.unwrap(), 1);
-}
-
-#[tokio::test]
-async fn incr_on_a_non_counter_is_an_error() {
-    let store = MemoryStore::new();
-    store.put("s", b"session".to_vec(), MINUTE).await.unwrap();
-    let err = store.incr("s", MINUTE).await.unwrap_err();
-    assert!(matches!(err, EphemeralError::NotACounter), "{err:?}");
-}
-
-#[tokio::test]
-async fn zero_ttl_is_refused_everywhere() {
-    let store = MemoryStore::new();
-    let zero = Duration::ZERO;
-    assert!(matches!(
-        store.put("k", vec![], zero).await,
-        Err(EphemeralError::ZeroTtl)
-    ));
-    assert!(matches!(
-        store.put_if_absent("k", vec![], zero).await,
-        Err(EphemeralError::ZeroTtl)
-    ));
-    assert!(matches!(
-        store.incr("k", zero).await,
-        Err(EphemeralError::ZeroTtl)
-    ));
-    assert!(store.is_empty());
-}
-
-#[tokio::test]
-async fn huge_ttl_is_clamped_not_overflowed() {
-    let store = MemoryStore::new();
-    store.put("k", b"v".to_vec(), Duration::MAX).await.unwrap();
-    assert_eq!(store.get("k").await.unwrap(), Some(b"v".to_vec()));
-}
-
-#[tokio::test]
-async fn expiry_on_the_real_clock() {
-    let store = MemoryStore::new();
-    store
-        .put("short", b"s".to_vec(), Duration::from_millis(50))
-        .await
-        .unwrap();
-    store.put("long", b"l".to_vec(), MINUTE).await.unwrap();
-    assert_eq!(store.len(), 2);
-    tokio::time::sleep(Duration::from_millis(80)).await;
-    assert_eq!(store.get("short").await.unwrap(), None);
-    assert_eq!(store.len(), 1);
 }
 
 #[tokio::test]
@@ -212,62 +165,4 @@ async fn sweeper_task_reclaims_and_stops_with_the_store() {
         .await
         .expect("sweeper stops once the store is gone")
         .unwrap();
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn take_has_a_single_winner() {
-    let store = Arc::new(MemoryStore::new());
-    store.put("code", b"c".to_vec(), MINUTE).await.unwrap();
-    let tasks: Vec<_> = (0..100)
-        .map(|_| {
-            let store = Arc::clone(&store);
-            tokio::spawn(async move { store.take("code").await.unwrap() })
-        })
-        .collect();
-    let mut winners = 0;
-    for task in tasks {
-        if task.await.unwrap().is_some() {
-            winners += 1;
-        }
-    }
-    assert_eq!(winners, 1);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn put_if_absent_has_a_single_winner() {
-    let store = Arc::new(MemoryStore::new());
-    let tasks: Vec<_> = (0..100_u8)
-        .map(|n| {
-            let store = Arc::clone(&store);
-            tokio::spawn(async move { store.put_if_absent("nonce", vec![n], MINUTE).await })
-        })
-        .collect();
-    let mut winners = Vec::new();
-    for (n, task) in tasks.into_iter().enumerate() {
-        if task.await.unwrap().unwrap() {
-            winners.push(u8::try_from(n).unwrap());
-        }
-    }
-    assert_eq!(winners.len(), 1);
-    assert_eq!(store.get("nonce").await.unwrap(), Some(winners));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn incr_counts_exactly_under_concurrency() {
-    let store = Arc::new(MemoryStore::new());
-    let tasks: Vec<_> = (0..100)
-        .map(|_| {
-            let store = Arc::clone(&store);
-            tokio::spawn(async move {
-                for _ in 0..10 {
-                    store.incr("hits", MINUTE).await.unwrap();
-                }
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap();
-    }
-    assert_eq!(store.get("hits").await.unwrap(), Some(b"1000".to_vec()));
-    assert_eq!(store.incr("hits", MINUTE).await.unwrap(), 1001);
 }

@@ -2,13 +2,18 @@
 //! WebAuthn challenges, rate-limit counters). Every key has a TTL.
 //!
 //! The operations map one-to-one onto Redis (`SET PX`, `SET NX PX`, `GET`, `GETDEL`, `DEL`,
-//! `INCR` + `PEXPIRE` on creation), so a Redis implementation behaves like [`MemoryStore`].
+//! `INCR` + `PEXPIRE` on creation): [`RedisStore`] behaves like [`MemoryStore`], and both pass
+//! the same behavioural tests (`conformance`).
 
+#[cfg(test)]
+mod conformance;
 mod memory;
+mod redis;
 
 use std::time::Duration;
 
 pub use memory::{Clock, MemoryStore};
+pub use redis::RedisStore;
 
 /// The longest TTL honoured; longer ones are shortened to it.
 pub const MAX_TTL: Duration = Duration::from_secs(365 * 24 * 60 * 60);
@@ -48,6 +53,10 @@ pub trait Ephemeral: Send + Sync + 'static {
     /// Atomic increment; the TTL is set when the counter is created (fixed window). Returns
     /// the new value. Counters read back through `get` as decimal ASCII, as in Redis.
     async fn incr(&self, key: &str, ttl: Duration) -> Result<u64, EphemeralError>;
+    /// Checks that the backing service answers (for readiness probes).
+    async fn ping(&self) -> Result<(), EphemeralError> {
+        Ok(())
+    }
 }
 
 /// The TTL an implementation must use for a requested one: zero is refused, the rest is
