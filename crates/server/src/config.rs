@@ -6,7 +6,11 @@ use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use poort_allowlist::TrustedProxies;
+use poort_policy::LockoutPolicy;
 use serde::{Deserialize, Serialize};
+
+use crate::password_settings::{PepperSetting, PolicySetting};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -51,6 +55,22 @@ pub struct Config {
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
     pub argon2_parallelism: u32,
+    /// Algorithm of new password hashes: `argon2id` or `pbkdf2-sha512`.
+    pub password_hash_algorithm: String,
+    /// PBKDF2-HMAC-SHA512 iterations, when that is the algorithm.
+    pub pbkdf2_iterations: u32,
+    /// Server-side secrets mixed into password hashes; the first is used for new hashes, the
+    /// others still verify older ones (rotation).
+    pub peppers: Vec<PepperSetting>,
+    /// A preset name or rules on top of one (see `password_settings`).
+    pub password_policy: PolicySetting,
+    /// The operator's own common-password list (one per line), added to the shipped one.
+    pub common_passwords_file: Option<PathBuf>,
+    /// Failed-login lockout per account and throttling per IP address.
+    pub lockout: LockoutPolicy,
+    /// Reverse proxies whose forwarding header gives the client address (default: none, the
+    /// peer address is the client's). Behind a proxy, set it, or every user shares one IP.
+    pub trusted_proxies: TrustedProxies,
     /// `text` or `json`.
     pub log_format: String,
     /// Largest request body accepted, in bytes.
@@ -97,6 +117,13 @@ impl Default for Config {
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
             argon2_parallelism: 1,
+            password_hash_algorithm: "argon2id".into(),
+            pbkdf2_iterations: 210_000,
+            peppers: Vec::new(),
+            password_policy: PolicySetting::default(),
+            common_passwords_file: None,
+            lockout: LockoutPolicy::default(),
+            trusted_proxies: TrustedProxies::none(),
             log_format: "text".into(),
             max_body_bytes: 64 * 1024,
         }
@@ -146,6 +173,7 @@ impl Config {
                 "refresh_grace_secs must be ≥ 0 and hashing_concurrency ≥ 1".into(),
             ));
         }
+        crate::password_settings::validate(self)?;
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err(ConfigError::Invalid(
                 "log_format is `text` or `json`".into(),

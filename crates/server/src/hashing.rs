@@ -3,9 +3,10 @@
 //! and token, JWKS and introspection requests keep their threads.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use poort_credentials::Hasher;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HashingError {
@@ -20,6 +21,16 @@ pub struct HashingPool {
     hasher: Arc<Hasher>,
     slots: Arc<Semaphore>,
     admitted: Arc<Semaphore>,
+    /// Jobs run to completion since start: each is one hash, or one verification (plus its
+    /// rehash); lockout tests count verifications with it.
+    completed: Arc<AtomicU64>,
+}
+
+/// A place in the pool, taken before any other work on a login so that a full queue costs the
+/// user nothing (no lockout attempt is counted for a request the pool refused).
+pub struct Admission {
+    pool: HashingPool,
+    _admitted: OwnedSemaphorePermit,
 }
 
 impl HashingPool {
@@ -28,6 +39,7 @@ impl HashingPool {
             hasher: Arc::new(hasher),
             slots: Arc::new(Semaphore::new(concurrency)),
             admitted: Arc::new(Semaphore::new(concurrency + queue)),
+            completed: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -40,29 +52,59 @@ impl HashingPool {
         capacity.saturating_sub(self.admitted.available_permits())
     }
 
+    /// Jobs run to completion so far.
+    pub fn completed(&self) -> u64 {
+        self.completed.load(Ordering::Relaxed)
+    }
+
+    /// Takes a place in the queue, or refuses at once when it is full.
+    pub fn admit(&self) -> Result<Admission, HashingError> {
+        let admitted = self
+            .admitted
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| HashingError::Busy)?;
+        Ok(Admission {
+            pool: self.clone(),
+            _admitted: admitted,
+        })
+    }
+
     /// Runs `work` on a blocking thread once a slot is free, or refuses at once when the queue is full.
     pub async fn run<T, F>(&self, work: F) -> Result<T, HashingError>
     where
         T: Send + 'static,
         F: FnOnce(&Hasher) -> T + Send + 'static,
     {
-        let admitted = self
-            .admitted
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| HashingError::Busy)?;
-        let slot = self
+        self.admit()?.run(work).await
+    }
+}
+
+impl Admission {
+    /// Runs `work` on a blocking thread once a slot is free; the place is given back after.
+    pub async fn run<T, F>(self, work: F) -> Result<T, HashingError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Hasher) -> T + Send + 'static,
+    {
+        let pool = &self.pool;
+        let slot = pool
             .slots
             .clone()
             .acquire_owned()
             .await
             .map_err(|_| HashingError::Failed)?;
-        let hasher = self.hasher.clone();
-        let result = tokio::task::spawn_blocking(move || work(&hasher))
-            .await
-            .map_err(|_| HashingError::Failed);
-        drop(slot);
-        drop(admitted);
-        result
+        let hasher = pool.hasher.clone();
+        let completed = pool.completed.clone();
+        // The slot moves into the job: if this request is dropped mid-way (client gone), the
+        // slot stays taken until the hash is done, so running hashes never exceed the pool.
+        tokio::task::spawn_blocking(move || {
+            let result = work(&hasher);
+            completed.fetch_add(1, Ordering::Relaxed);
+            drop(slot);
+            result
+        })
+        .await
+        .map_err(|_| HashingError::Failed)
     }
 }
