@@ -2,6 +2,7 @@
 
 mod authorize_errors;
 mod full_flow;
+mod login_protection;
 mod logout;
 mod pages;
 mod token_errors;
