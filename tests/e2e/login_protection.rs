@@ -34,8 +34,7 @@ async fn lock_durations(server: &TestServer, subject: &str) -> anyhow::Result<Ve
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fifty_concurrent_wrong_passwords_reach_at_most_five_verifications() -> anyhow::Result<()>
-{
+async fn fifty_concurrent_wrong_passwords_reach_at_most_five_verifications() -> anyhow::Result<()> {
     let (server, _, browser) = setup(ClientSpec::default(), |_| {}).await?;
     let id = user_id(&server).await?;
     let csrf = csrf_of(&browser, "/login").await?;
@@ -177,20 +176,31 @@ async fn unknown_accounts_cost_a_verification_and_lock_the_same_way() -> anyhow:
     for _ in 0..5 {
         let before = server.state.hashing.completed();
         let unknown = login(&browser, nobody, WRONG).await?;
-        assert_eq!(server.state.hashing.completed() - before, 1, "dummy verification");
+        assert_eq!(
+            server.state.hashing.completed() - before,
+            1,
+            "dummy verification"
+        );
         let known = login(&browser, EMAIL, WRONG).await?;
         replies.push((unknown, known));
     }
     for (unknown, known) in &replies {
         assert_eq!(unknown.status, known.status);
-        assert_eq!(unknown.body.replace(nobody, ""), known.body.replace(EMAIL, ""));
+        assert_eq!(
+            unknown.body.replace(nobody, ""),
+            known.body.replace(EMAIL, "")
+        );
     }
     assert_eq!(replies[4].0.status, StatusCode::TOO_MANY_REQUESTS);
     // Recorded under the digest of the login, not the typed text.
     let subject = format!("login:{}", poort_credentials::digest_secret(nobody));
     let events = auth_events::for_subject(&server.state.db, &subject, 10).await?;
     assert_eq!(events.len(), 6, "five failures and one lock");
-    assert!(events.iter().all(|e| e.user_id.is_none() && !e.details.contains(nobody)));
+    assert!(
+        events
+            .iter()
+            .all(|e| e.user_id.is_none() && !e.details.contains(nobody))
+    );
     Ok(())
 }
 
@@ -261,10 +271,7 @@ async fn a_full_hashing_queue_answers_503_with_retry_after() -> anyhow::Result<(
         assert!(reply.body.contains("try again"), "{}", reply.body);
     }
     // Refused requests did no hashing work, and were not counted as failed attempts.
-    assert_eq!(
-        server.state.hashing.completed() - before,
-        signed_in as u64
-    );
+    assert_eq!(server.state.hashing.completed() - before, signed_in as u64);
     let reply = login(&server.browser(), EMAIL, PASSWORD).await?;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     Ok(())

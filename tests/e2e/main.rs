@@ -2,8 +2,10 @@
 
 mod authorize_errors;
 mod full_flow;
+mod import;
 mod login_protection;
 mod logout;
 mod pages;
+mod passwords;
 mod token_errors;
 mod userinfo_errors;

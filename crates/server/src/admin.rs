@@ -28,11 +28,7 @@ pub async fn unlock(config: &Config, email: &str, now: i64) -> anyhow::Result<Us
 }
 
 /// Requires a new password at the next login of the account with this email (or username).
-pub async fn force_password_change(
-    config: &Config,
-    email: &str,
-    now: i64,
-) -> anyhow::Result<User> {
+pub async fn force_password_change(config: &Config, email: &str, now: i64) -> anyhow::Result<User> {
     let db = open_database(config).await?;
     user_admin::force_password_change(&db, email, now)
         .await?

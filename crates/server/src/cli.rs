@@ -63,17 +63,11 @@ enum UserCommand {
     Create(UserCreate),
     /// Import users with their password hashes from another system: a file of JSON lines
     /// {"email", "name", "password_hash"} (PHC argon2/PBKDF2 or ASP.NET Core Identity v3).
-    Import {
-        file: PathBuf,
-    },
+    Import { file: PathBuf },
     /// Clear an account's lockout after failed logins.
-    Unlock {
-        email: String,
-    },
+    Unlock { email: String },
     /// Require the account to choose a new password at its next login.
-    ForcePasswordChange {
-        email: String,
-    },
+    ForcePasswordChange { email: String },
 }
 
 #[derive(Args)]
@@ -164,7 +158,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print(
                 cli.json,
                 json!({"id": user.id, "email": user.email, "unlocked": true}),
-                &format!("Unlocked {}: failed-login counters start afresh.", user.email),
+                &format!(
+                    "Unlocked {}: failed-login counters start afresh.",
+                    user.email
+                ),
             );
             Ok(())
         }
@@ -173,7 +170,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print(
                 cli.json,
                 json!({"id": user.id, "email": user.email, "force_password_change": true}),
-                &format!("{} must choose a new password at the next login.", user.email),
+                &format!(
+                    "{} must choose a new password at the next login.",
+                    user.email
+                ),
             );
             Ok(())
         }
@@ -241,15 +241,14 @@ async fn create_user(config: Config, args: UserCreate, json_mode: bool) -> anyho
     }
     let settings = PasswordSettings::load(&config)?;
     let checked = Password::new(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let violations = passwords::rule_violations(
-        &settings,
-        &checked,
-        &args.email,
-        args.name.as_deref(),
-    );
+    let violations =
+        passwords::rule_violations(&settings, &checked, &args.email, args.name.as_deref());
     if !violations.is_empty() {
         let reasons: Vec<String> = violations.iter().map(describe).collect();
-        bail!("the password is not acceptable:\n  {}", reasons.join("\n  "));
+        bail!(
+            "the password is not acceptable:\n  {}",
+            reasons.join("\n  ")
+        );
     }
     let db = open_database(&config).await?;
     let user = user_flow::create(
@@ -373,4 +372,30 @@ async fn list_clients(config: Config, json_mode: bool) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    #[test]
+    fn user_admin_commands_parse() {
+        for args in [
+            &["poort", "--json", "user", "import", "users.jsonl"][..],
+            &["poort", "user", "unlock", "ada@example.com"],
+            &[
+                "poort",
+                "user",
+                "force-password-change",
+                "ada@example.com",
+                "--json",
+            ],
+        ] {
+            assert!(Cli::try_parse_from(args).is_ok(), "{args:?}");
+        }
+        assert!(Cli::try_parse_from(["poort", "user", "import"]).is_err());
+        assert!(Cli::try_parse_from(["poort", "user", "unlock"]).is_err());
+    }
 }

@@ -224,6 +224,40 @@ mod tests {
     }
 
     #[test]
+    fn password_settings_load_from_the_file() {
+        let file = std::env::temp_dir().join(format!("poort-{}.toml", uuid::Uuid::new_v4()));
+        let toml = r#"
+            password_hash_algorithm = "pbkdf2-sha512"
+            pbkdf2_iterations = 300000
+            peppers = [{ id = "2026-11", secret = "a secret of at least sixteen bytes" }]
+            password_policy = { preset = "strict", max_age_days = 90 }
+            trusted_proxies = { proxies = ["10.0.0.0/8"], header = "x-forwarded-for" }
+            [lockout]
+            max_failures = 3
+        "#;
+        std::fs::write(&file, toml).unwrap();
+        let loaded = Config::load(Some(&file));
+        let bad_policy = "password_policy = \"lax\"";
+        std::fs::write(&file, bad_policy).unwrap();
+        let refused = Config::load(Some(&file));
+        std::fs::remove_file(&file).unwrap();
+        let config = loaded.unwrap();
+        assert_eq!(config.pbkdf2_iterations, 300_000);
+        assert_eq!(config.peppers[0].id, "2026-11");
+        let policy = config.password_policy.resolve().unwrap();
+        assert_eq!(policy.max_age_days, Some(90));
+        assert_eq!(policy.min_length, 10);
+        assert_eq!(config.lockout.max_failures, 3);
+        assert_eq!(config.lockout.window_secs, 15 * 60);
+        assert!(
+            config
+                .trusted_proxies
+                .is_trusted("10.1.2.3".parse().unwrap())
+        );
+        assert!(refused.is_err());
+    }
+
+    #[test]
     fn debug_hides_secrets() {
         let config = Config {
             master_key: Some("00".repeat(32)),

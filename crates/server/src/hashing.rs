@@ -108,3 +108,67 @@ impl Admission {
         .map_err(|_| HashingError::Failed)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::time::Duration;
+
+    use poort_credentials::{HashAlgorithm, Hasher, Password};
+
+    use super::{HashingError, HashingPool};
+
+    fn pool(concurrency: usize, queue: usize) -> HashingPool {
+        let cheap = HashAlgorithm::Argon2id {
+            m_kib: 64,
+            t: 1,
+            p: 1,
+        };
+        HashingPool::new(Hasher::new(cheap, Vec::new()).unwrap(), concurrency, queue)
+    }
+
+    #[tokio::test]
+    async fn refuses_at_once_beyond_slots_plus_queue_and_counts_completed_jobs() {
+        let pool = pool(1, 1);
+        let first = pool.admit().unwrap();
+        let second = pool.admit().unwrap();
+        assert!(matches!(pool.admit(), Err(HashingError::Busy)));
+        drop(second);
+        let password = Password::new("pw").unwrap();
+        let hash = first
+            .run(move |h| h.hash(&password))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(hash.as_str().starts_with("$argon2id$"));
+        assert_eq!(pool.completed(), 1);
+        // Places are given back: two fit again.
+        let (_a, _b) = (pool.admit().unwrap(), pool.admit().unwrap());
+        assert_eq!(pool.completed(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_dropped_request_keeps_its_slot_until_its_hash_is_done() {
+        let pool = pool(1, 5);
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let running = pool.admit().unwrap().run(move |_| {
+            let _ = started_tx.send(());
+            let _ = release_rx.recv();
+        });
+        let task = tokio::spawn(running);
+        tokio::task::spawn_blocking(move || started_rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        task.abort();
+        // The next job cannot start while the abandoned one still runs on its thread.
+        let next = pool.run(|_| ());
+        tokio::pin!(next);
+        let early = tokio::time::timeout(Duration::from_millis(100), &mut next).await;
+        assert!(early.is_err(), "a second job ran beside the first");
+        release_tx.send(()).unwrap();
+        next.await.unwrap();
+        assert_eq!(pool.completed(), 2);
+    }
+}

@@ -37,9 +37,8 @@ impl PasswordSettings {
 }
 
 fn read_list(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|e| {
-        ConfigError::Invalid(format!("common_passwords_file {}: {e}", path.display()))
-    })
+    std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::Invalid(format!("common_passwords_file {}: {e}", path.display())))
 }
 
 fn invalid_policy(e: InvalidPolicy) -> ConfigError {

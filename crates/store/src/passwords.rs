@@ -201,7 +201,11 @@ mod tests {
             let mut current = "$h0".to_owned();
             for n in 1..=4 {
                 let next = format!("$h{n}");
-                assert!(change(&db, &id, Some(&current), &next, 10 + n, 2).await.unwrap());
+                assert!(
+                    change(&db, &id, Some(&current), &next, 10 + n, 2)
+                        .await
+                        .unwrap()
+                );
                 current = next;
             }
             // Two kept, newest first; the current hash lives on the user row.
@@ -240,7 +244,11 @@ mod tests {
     async fn upgrade_replaces_the_hash_but_not_its_age() {
         for (db, _guard) in fresh_dbs().await.unwrap() {
             let id = user_with(&db, Some("$weak")).await;
-            assert!(upgrade_hash(&db, &id, "$weak", "$strong", 50).await.unwrap());
+            assert!(
+                upgrade_hash(&db, &id, "$weak", "$strong", 50)
+                    .await
+                    .unwrap()
+            );
             assert!(!upgrade_hash(&db, &id, "$weak", "$other", 51).await.unwrap());
             let user = users::find_by_id(&db, &id).await.unwrap().unwrap();
             assert_eq!(user.password_hash.as_deref(), Some("$strong"));

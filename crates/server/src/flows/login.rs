@@ -52,7 +52,15 @@ pub async fn authenticate(
                 _ => (LoginOutcome::Locked, "locked"),
             };
             let details = json!({ "reason": reason });
-            record(&state.db, state.now(), Kind::LoginFailed, &subject, ip, details).await?;
+            record(
+                &state.db,
+                state.now(),
+                Kind::LoginFailed,
+                &subject,
+                ip,
+                details,
+            )
+            .await?;
             return Ok(outcome);
         }
     };

@@ -94,8 +94,12 @@ pub async fn change(
             return Ok(Err(ChangeRefusal::Rules(vec![too_long])));
         }
     };
-    let mut violations =
-        rule_violations(&state.passwords, &password, &user.email, user.name.as_deref());
+    let mut violations = rule_violations(
+        &state.passwords,
+        &password,
+        &user.email,
+        user.name.as_deref(),
+    );
     if reused(state, &user, &password, depth).await? {
         violations.push(Violation::Reused);
     }

@@ -59,7 +59,9 @@ fn refusal_messages(refusal: ChangeRefusal) -> (StatusCode, Vec<String>) {
         ),
         ChangeRefusal::Locked => (
             StatusCode::TOO_MANY_REQUESTS,
-            one("This account is temporarily locked after too many failed attempts. Try again later."),
+            one(
+                "This account is temporarily locked after too many failed attempts. Try again later.",
+            ),
         ),
         ChangeRefusal::Throttled => (
             StatusCode::TOO_MANY_REQUESTS,
@@ -75,7 +77,9 @@ fn refusal_messages(refusal: ChangeRefusal) -> (StatusCode, Vec<String>) {
         ),
         ChangeRefusal::Stale => (
             StatusCode::CONFLICT,
-            one("Your password was changed elsewhere in the meantime. Reload the page and try again."),
+            one(
+                "Your password was changed elsewhere in the meantime. Reload the page and try again.",
+            ),
         ),
     }
 }
@@ -84,9 +88,11 @@ async fn user_of(state: &AppState, live: &LiveSession) -> Result<Option<User>, P
     let Some(session_user) = &live.data.user else {
         return Ok(None);
     };
-    Ok(poort_store::users::find_by_id(&state.db, &session_user.user_id)
-        .await
-        .map_err(FlowError::from)?)
+    Ok(
+        poort_store::users::find_by_id(&state.db, &session_user.user_id)
+            .await
+            .map_err(FlowError::from)?,
+    )
 }
 
 fn account_page(state: &AppState, csrf: &str, user: &User, tx: String) -> PasswordPage {
@@ -151,7 +157,12 @@ pub async fn account_submit(
     }
 }
 
-fn renewal_page(state: &AppState, csrf: &str, user: &User, pending: &PendingRenewal) -> PasswordPage {
+fn renewal_page(
+    state: &AppState,
+    csrf: &str,
+    user: &User,
+    pending: &PendingRenewal,
+) -> PasswordPage {
     let lead = match pending.forced {
         true => "Your administrator asks you to choose a new password before you continue.",
         false => "Your password has expired. Choose a new one to continue.",
