@@ -13,6 +13,9 @@ mod m20261122_000002_create_clients;
 mod m20261122_000003_create_signing_keys;
 mod m20261122_000004_create_refresh_tokens;
 mod m20261122_000005_create_consents;
+mod m20261122_000006_add_user_password_flags;
+mod m20261122_000007_create_password_history;
+mod m20261122_000008_create_auth_events;
 
 /// The list of all migrations, oldest first.
 pub struct Migrator;
@@ -26,6 +29,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_create_signing_keys::Migration),
             Box::new(m20261122_000004_create_refresh_tokens::Migration),
             Box::new(m20261122_000005_create_consents::Migration),
+            Box::new(m20261122_000006_add_user_password_flags::Migration),
+            Box::new(m20261122_000007_create_password_history::Migration),
+            Box::new(m20261122_000008_create_auth_events::Migration),
         ]
     }
 }

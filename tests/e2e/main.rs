@@ -3,10 +3,13 @@
 mod authorize_errors;
 mod failures;
 mod full_flow;
+mod import;
 mod keys;
+mod login_protection;
 mod logout;
 mod observability;
 mod pages;
+mod passwords;
 mod token_errors;
 mod two_nodes;
 mod userinfo_errors;

@@ -5,6 +5,7 @@
 
 pub mod browser;
 pub mod database;
+pub mod forms;
 pub mod logs;
 pub mod redis_server;
 pub mod rp;

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use poort_credentials::{HashAlgorithm, Hasher};
 use poort_oidc::discovery::provider_metadata;
 use poort_oidc::jose::SigningAlg;
 use poort_store::Db;
@@ -19,6 +18,7 @@ use crate::hashing::HashingPool;
 use crate::keyring::{self, KeyError, KeyRing};
 use crate::master_key::{MasterKey, MasterKeyError};
 use crate::metrics::{CountingEphemeral, Metrics};
+use crate::password_settings::PasswordSettings;
 use crate::state::{AppState, SharedState, keep_retired_secs};
 
 #[derive(Debug, thiserror::Error)]
@@ -42,15 +42,7 @@ pub struct App {
 }
 
 pub fn hashing_pool(config: &Config) -> Result<HashingPool, StartError> {
-    let hasher = Hasher::new(
-        HashAlgorithm::Argon2id {
-            m_kib: config.argon2_memory_kib,
-            t: config.argon2_iterations,
-            p: config.argon2_parallelism,
-        },
-        Vec::new(),
-    )
-    .map_err(|e| ConfigError::Invalid(format!("password hashing: {e}")))?;
+    let hasher = crate::password_settings::hasher(config)?;
     Ok(HashingPool::new(
         hasher,
         config.hashing_concurrency,
@@ -127,6 +119,7 @@ impl App {
         ));
         let state = Arc::new(AppState {
             hashing: hashing_pool(&config)?,
+            passwords: PasswordSettings::load(&config)?,
             config,
             db,
             ephemeral,

@@ -1,21 +1,26 @@
-//! The operator's command line: `poort [serve]`, `migrate`, `user create`, `client create|list`,
-//! `keys rotate`. Every command takes `--json` for scripts.
+//! The operator's command line: `poort [serve]`, `migrate`, `user create|import|unlock|
+//! force-password-change`, `client create|list`, `keys rotate`. Every command takes `--json`.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use poort_credentials::Password;
 use poort_oidc::jose::SigningAlg;
 use poort_oidc::token_request::GrantType;
 use serde_json::json;
 
+use crate::admin;
 use crate::app::{App, hashing_pool, master_key, open_database};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::flows::clients::{self as client_flow, ClientInput};
+use crate::flows::passwords;
 use crate::flows::users::{self as user_flow, UserInput};
 use crate::keyring;
+use crate::pages::password::describe;
+use crate::password_settings::PasswordSettings;
 use crate::state::keep_retired_secs;
 
 #[derive(Parser)]
@@ -56,6 +61,13 @@ enum Command {
 enum UserCommand {
     /// Create a user; the password is read from standard input.
     Create(UserCreate),
+    /// Import users with their password hashes from another system: a file of JSON lines
+    /// {"email", "name", "password_hash"} (PHC argon2/PBKDF2 or ASP.NET Core Identity v3).
+    Import { file: PathBuf },
+    /// Clear an account's lockout after failed logins.
+    Unlock { email: String },
+    /// Require the account to choose a new password at its next login.
+    ForcePasswordChange { email: String },
 }
 
 #[derive(Args)]
@@ -141,6 +153,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(UserCommand::Create(args)) => create_user(config, args, cli.json).await,
+        Command::User(UserCommand::Import { file }) => import_users(config, &file, cli.json).await,
+        Command::User(UserCommand::Unlock { email }) => {
+            let user = admin::unlock(&config, &email, SystemClock.now()).await?;
+            print(
+                cli.json,
+                json!({"id": user.id, "email": user.email, "unlocked": true}),
+                &format!(
+                    "Unlocked {}: failed-login counters start afresh.",
+                    user.email
+                ),
+            );
+            Ok(())
+        }
+        Command::User(UserCommand::ForcePasswordChange { email }) => {
+            let user = admin::force_password_change(&config, &email, SystemClock.now()).await?;
+            print(
+                cli.json,
+                json!({"id": user.id, "email": user.email, "force_password_change": true}),
+                &format!(
+                    "{} must choose a new password at the next login.",
+                    user.email
+                ),
+            );
+            Ok(())
+        }
         Command::Client(ClientCommand::Create(args)) => create_client(config, args, cli.json).await,
         Command::Client(ClientCommand::List) => list_clients(config, cli.json).await,
         Command::Keys(KeysCommand::Rotate) => {
@@ -203,6 +240,17 @@ async fn create_user(config: Config, args: UserCreate, json_mode: bool) -> anyho
     if password.is_empty() {
         bail!("no password on standard input");
     }
+    let settings = PasswordSettings::load(&config)?;
+    let checked = Password::new(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let violations =
+        passwords::rule_violations(&settings, &checked, &args.email, args.name.as_deref());
+    if !violations.is_empty() {
+        let reasons: Vec<String> = violations.iter().map(describe).collect();
+        bail!(
+            "the password is not acceptable:\n  {}",
+            reasons.join("\n  ")
+        );
+    }
     let db = open_database(&config).await?;
     let user = user_flow::create(
         &db,
@@ -221,6 +269,29 @@ async fn create_user(config: Config, args: UserCreate, json_mode: bool) -> anyho
         json!({"id": user.id, "email": user.email}),
         &format!("Created user {} ({})", user.email, user.id),
     );
+    Ok(())
+}
+
+async fn import_users(config: Config, file: &Path, json_mode: bool) -> anyhow::Result<()> {
+    let report = admin::import_file(&config, file, SystemClock.now()).await?;
+    if json_mode {
+        println!(
+            "{}",
+            json!({"imported": report.imported.len(), "failed": report.failed})
+        );
+    } else {
+        for failure in &report.failed {
+            eprintln!("line {}: {}", failure.line, failure.error);
+        }
+        println!(
+            "Imported {} user(s); {} line(s) refused.",
+            report.imported.len(),
+            report.failed.len()
+        );
+    }
+    if !report.failed.is_empty() {
+        bail!("{} line(s) were not imported", report.failed.len());
+    }
     Ok(())
 }
 
@@ -302,4 +373,30 @@ async fn list_clients(config: Config, json_mode: bool) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    #[test]
+    fn user_admin_commands_parse() {
+        for args in [
+            &["poort", "--json", "user", "import", "users.jsonl"][..],
+            &["poort", "user", "unlock", "ada@example.com"],
+            &[
+                "poort",
+                "user",
+                "force-password-change",
+                "ada@example.com",
+                "--json",
+            ],
+        ] {
+            assert!(Cli::try_parse_from(args).is_ok(), "{args:?}");
+        }
+        assert!(Cli::try_parse_from(["poort", "user", "import"]).is_err());
+        assert!(Cli::try_parse_from(["poort", "user", "unlock"]).is_err());
+    }
 }

@@ -7,7 +7,11 @@ use std::path::{Path, PathBuf};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use poort_allowlist::IpAllowlist;
+use poort_allowlist::TrustedProxies;
+use poort_policy::LockoutPolicy;
 use serde::{Deserialize, Serialize};
+
+use crate::password_settings::{PepperSetting, PolicySetting};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -54,6 +58,22 @@ pub struct Config {
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
     pub argon2_parallelism: u32,
+    /// Algorithm of new password hashes: `argon2id` or `pbkdf2-sha512`.
+    pub password_hash_algorithm: String,
+    /// PBKDF2-HMAC-SHA512 iterations, when that is the algorithm.
+    pub pbkdf2_iterations: u32,
+    /// Server-side secrets mixed into password hashes; the first is used for new hashes, the
+    /// others still verify older ones (rotation).
+    pub peppers: Vec<PepperSetting>,
+    /// A preset name or rules on top of one (see `password_settings`).
+    pub password_policy: PolicySetting,
+    /// The operator's own common-password list (one per line), added to the shipped one.
+    pub common_passwords_file: Option<PathBuf>,
+    /// Failed-login lockout per account and throttling per IP address.
+    pub lockout: LockoutPolicy,
+    /// Reverse proxies whose forwarding header gives the client address (default: none, the
+    /// peer address is the client's). Behind a proxy, set it, or every user shares one IP.
+    pub trusted_proxies: TrustedProxies,
     /// `text` or `json`.
     pub log_format: String,
     /// Largest request body accepted, in bytes.
@@ -103,6 +123,13 @@ impl Default for Config {
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
             argon2_parallelism: 1,
+            password_hash_algorithm: "argon2id".into(),
+            pbkdf2_iterations: 210_000,
+            peppers: Vec::new(),
+            password_policy: PolicySetting::default(),
+            common_passwords_file: None,
+            lockout: LockoutPolicy::default(),
+            trusted_proxies: TrustedProxies::none(),
             log_format: "text".into(),
             max_body_bytes: 64 * 1024,
             // Loopback only: the parse of these constants cannot fail, and if it did the
@@ -155,6 +182,7 @@ impl Config {
                 "refresh_grace_secs must be ≥ 0 and hashing_concurrency ≥ 1".into(),
             ));
         }
+        crate::password_settings::validate(self)?;
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err(ConfigError::Invalid(
                 "log_format is `text` or `json`".into(),
@@ -202,6 +230,40 @@ mod tests {
             ..Config::default()
         };
         assert!(config.validate().is_err());
+    }
+
+    #[test]
+    fn password_settings_load_from_the_file() {
+        let file = std::env::temp_dir().join(format!("poort-{}.toml", uuid::Uuid::new_v4()));
+        let toml = r#"
+            password_hash_algorithm = "pbkdf2-sha512"
+            pbkdf2_iterations = 300000
+            peppers = [{ id = "2026-11", secret = "a secret of at least sixteen bytes" }]
+            password_policy = { preset = "strict", max_age_days = 90 }
+            trusted_proxies = { proxies = ["10.0.0.0/8"], header = "x-forwarded-for" }
+            [lockout]
+            max_failures = 3
+        "#;
+        std::fs::write(&file, toml).unwrap();
+        let loaded = Config::load(Some(&file));
+        let bad_policy = "password_policy = \"lax\"";
+        std::fs::write(&file, bad_policy).unwrap();
+        let refused = Config::load(Some(&file));
+        std::fs::remove_file(&file).unwrap();
+        let config = loaded.unwrap();
+        assert_eq!(config.pbkdf2_iterations, 300_000);
+        assert_eq!(config.peppers[0].id, "2026-11");
+        let policy = config.password_policy.resolve().unwrap();
+        assert_eq!(policy.max_age_days, Some(90));
+        assert_eq!(policy.min_length, 10);
+        assert_eq!(config.lockout.max_failures, 3);
+        assert_eq!(config.lockout.window_secs, 15 * 60);
+        assert!(
+            config
+                .trusted_proxies
+                .is_trusted("10.1.2.3".parse().unwrap())
+        );
+        assert!(refused.is_err());
     }
 
     #[test]

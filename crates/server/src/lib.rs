@@ -1,6 +1,7 @@
 //! Poort's server: use cases (`flows`), their HTTP adapter (`http`, `pages`), and the operator's
 //! command line (`cli`). `App::build(config)` makes a server; tests run several in one process.
 
+pub mod admin;
 pub mod app;
 pub mod cli;
 pub mod clock;
@@ -13,6 +14,7 @@ pub mod logging;
 pub mod master_key;
 pub mod metrics;
 pub mod pages;
+pub mod password_settings;
 pub mod state;
 
 pub use app::{App, StartError};

@@ -13,6 +13,7 @@ use crate::hashing::HashingPool;
 use crate::keyring::KeyRing;
 use crate::master_key::MasterKey;
 use crate::metrics::Metrics;
+use crate::password_settings::PasswordSettings;
 
 pub struct AppState {
     pub config: Config,
@@ -21,6 +22,8 @@ pub struct AppState {
     pub keys: KeyRing,
     pub clock: SharedClock,
     pub hashing: HashingPool,
+    /// Password policy, common-password list and lockout rules.
+    pub passwords: PasswordSettings,
     pub access_token_alg: SigningAlg,
     /// The discovery document, serialised once: it never changes while running.
     pub discovery_json: axum::body::Bytes,

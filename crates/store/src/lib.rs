@@ -4,6 +4,7 @@
 //! Repository functions are free async functions over a [`Db`]. They never read the system
 //! clock: callers pass `now` (unix seconds) from their injected clock.
 
+pub mod auth_events;
 pub mod clients;
 pub mod consents;
 mod db;
@@ -13,6 +14,7 @@ mod error;
 mod id;
 mod json_list;
 mod migrate;
+pub mod passwords;
 pub mod refresh_tokens;
 pub mod signing_keys;
 #[cfg(any(test, feature = "testing"))]

@@ -45,6 +45,8 @@ pub async fn create(db: &Db, user: NewUser, now: i64) -> Result<users::Model, St
         password_hash: user.password_hash,
         email_verified: false,
         disabled: false,
+        force_password_change: false,
+        unlocked_at: None,
         created_at: now,
         updated_at: now,
     };

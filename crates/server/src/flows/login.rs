@@ -1,59 +1,123 @@
 //! Password login: the same answer, in about the same time, whether or not the account exists;
-//! hashing on the bounded pool; a hash below the configured default is upgraded on success.
+//! lockout counted before verifying (see `lockout`); hashing on the bounded pool, admitted
+//! before anything is counted; a hash below the configured default is upgraded on success.
+
+use std::net::IpAddr;
 
 use poort_credentials::Password;
+use poort_store::auth_events::Kind;
 use poort_store::entities::users::Model as User;
-use poort_store::users;
+use poort_store::{passwords, users};
+use serde_json::json;
 
 use super::FlowError;
+use super::auth_events::record;
+use super::lockout::{self, Gate, Subject};
 use crate::state::AppState;
 
 pub enum LoginOutcome {
     Success(User),
     /// Unknown account, wrong password, or a disabled account: one answer for all.
     Failed,
+    /// Too many failures on this account (or login name): refused without checking the
+    /// password, so the answer says nothing about it.
+    Locked,
+    /// Too many failures from this address across accounts.
+    Throttled,
 }
 
 pub async fn authenticate(
     state: &AppState,
     login: &str,
     password: &str,
+    ip: Option<IpAddr>,
 ) -> Result<LoginOutcome, FlowError> {
     let login = login.trim();
-    let Ok(password) = Password::new(password) else {
-        return Ok(LoginOutcome::Failed);
-    };
     let user = if login.is_empty() || login.len() > 320 {
         None
     } else {
         users::find_by_login(&state.db, login).await?
     };
+    let subject = match &user {
+        Some(user) => Subject::user(user),
+        None => Subject::unknown(login),
+    };
+    // A full pool refuses here (503), before the attempt is counted against the account.
+    let admission = state.hashing.admit()?;
+    let attempt = match lockout::begin(state, &subject, ip).await? {
+        Gate::Open(attempt) => attempt,
+        refused => {
+            let (outcome, reason) = match refused {
+                Gate::Throttled => (LoginOutcome::Throttled, "ip_throttled"),
+                _ => (LoginOutcome::Locked, "locked"),
+            };
+            let details = json!({ "reason": reason });
+            record(
+                &state.db,
+                state.now(),
+                Kind::LoginFailed,
+                &subject,
+                ip,
+                details,
+            )
+            .await?;
+            return Ok(outcome);
+        }
+    };
     let stored = user
         .as_ref()
         .filter(|u| !u.disabled)
         .and_then(|u| u.password_hash.clone());
-    let Some(stored) = stored else {
-        state
-            .hashing
-            .run(move |hasher| hasher.verify_dummy(&password))
-            .await?;
-        return Ok(LoginOutcome::Failed);
+    let (verified, rehashed, reason) = match (Password::new(password), stored) {
+        (Ok(password), Some(stored)) => {
+            let check = stored.clone();
+            let (verified, rehashed) = admission
+                .run(move |hasher| {
+                    let verified = hasher.verify(&password, &check).unwrap_or(false);
+                    let rehashed = (verified && hasher.needs_rehash(&check))
+                        .then(|| hasher.hash(&password).ok())
+                        .flatten();
+                    (verified, rehashed)
+                })
+                .await?;
+            let rehashed = rehashed.map(|new| (stored, new));
+            (verified, rehashed, "wrong_password")
+        }
+        (Ok(password), None) => {
+            admission
+                .run(move |hasher| hasher.verify_dummy(&password))
+                .await?;
+            let reason = match &user {
+                None => "unknown_account",
+                Some(u) if u.disabled => "disabled",
+                Some(_) => "no_password",
+            };
+            (false, None, reason)
+        }
+        // Longer than any password we hash: refused without work, whatever the account.
+        (Err(_), _) => (false, None, "password_too_long"),
     };
-    let (verified, rehashed) = state
-        .hashing
-        .run(move |hasher| {
-            let verified = hasher.verify(&password, &stored).unwrap_or(false);
-            let rehashed = (verified && hasher.needs_rehash(&stored))
-                .then(|| hasher.hash(&password).ok())
-                .flatten();
-            (verified, rehashed)
-        })
-        .await?;
-    let Some(user) = user.filter(|_| verified) else {
-        return Ok(LoginOutcome::Failed);
-    };
-    if let Some(hash) = rehashed {
-        users::set_password_hash(&state.db, &user.id, hash.as_str(), state.now()).await?;
+    if let (true, Some(user)) = (verified, user) {
+        lockout::succeeded(state, &subject, &attempt).await?;
+        if let Some((old, new)) = rehashed {
+            // Same password, stronger hash: its age and history stay as they are.
+            passwords::upgrade_hash(&state.db, &user.id, &old, new.as_str(), state.now()).await?;
+        }
+        return Ok(LoginOutcome::Success(user));
     }
-    Ok(LoginOutcome::Success(user))
+    let locked_for = lockout::failed(state, &subject, &attempt).await?;
+    let now = state.now();
+    let details = json!({ "reason": reason, "attempt": attempt.number });
+    record(&state.db, now, Kind::LoginFailed, &subject, ip, details).await?;
+    match locked_for {
+        Some(duration) => {
+            let details = json!({
+                "duration_secs": duration.as_secs(),
+                "failures": attempt.number,
+            });
+            record(&state.db, now, Kind::AccountLocked, &subject, ip, details).await?;
+            Ok(LoginOutcome::Locked)
+        }
+        None => Ok(LoginOutcome::Failed),
+    }
 }

@@ -2,17 +2,21 @@
 //! No HTTP types here; the `http` module adapts them.
 
 pub mod access_token;
+pub mod auth_events;
 pub mod authorize;
 pub mod client_auth;
 pub mod clients;
 pub mod codes;
 pub mod error;
 pub mod introspect;
+pub mod lockout;
 pub mod login;
 pub mod logout;
+pub mod passwords;
 pub mod revoke;
 pub mod session;
 pub mod token;
+pub mod user_admin;
 pub mod userinfo;
 pub mod users;
 

@@ -28,6 +28,9 @@ pub async fn home(
     let page = HomePage {
         csrf: live.data.csrf.clone(),
         user_email: user.as_ref().map(|u| u.email.clone()),
+        password_notice: user
+            .as_ref()
+            .and_then(|u| super::password::expiry_notice(&state, u)),
         user_name: user.and_then(|u| u.name),
     };
     let mut response = render(StatusCode::OK, &page);

@@ -1,17 +1,22 @@
-//! The login page and its form.
+//! The login page and its form, and what follows a verified password (renewal, expiry
+//! warning, or back into the authorization request).
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use poort_policy::AgeStatus;
+use poort_store::entities::users::Model as User;
 use serde::Deserialize;
 
+use super::client_ip::ClientIp;
 use super::error::PageError;
 use super::forms::PageForm;
 use super::session::{BrowserSession, set_cookie};
 use super::{render, see_other};
 use crate::flows::authorize;
 use crate::flows::login::{self, LoginOutcome};
-use crate::flows::session::{self, SessionUser, csrf_matches};
+use crate::flows::passwords::{self, PendingRenewal};
+use crate::flows::session::{self, LiveSession, SessionUser, csrf_matches};
 use crate::pages::LoginPage;
 use crate::state::SharedState;
 
@@ -62,6 +67,7 @@ pub struct LoginForm {
 pub async fn submit(
     State(state): State<SharedState>,
     session: BrowserSession,
+    ClientIp(ip): ClientIp,
     PageForm(form): PageForm<LoginForm>,
 ) -> Result<Response, PageError> {
     let Some(live) = session.0 else {
@@ -70,43 +76,91 @@ pub async fn submit(
     if !csrf_matches(&live.data, form.csrf.as_deref()) {
         return Err(PageError::forbidden_csrf());
     }
-    let outcome = login::authenticate(&state, &form.login, &form.password).await?;
+    let outcome = login::authenticate(&state, &form.login, &form.password, ip).await?;
     state
         .metrics
         .login(matches!(outcome, LoginOutcome::Success(_)));
-    match outcome {
-        LoginOutcome::Failed => {
-            let client_name = match form.tx.is_empty() {
-                true => None,
-                false => authorize::load_pending(&state, &form.tx)
-                    .await?
-                    .map(|p| p.client_name),
-            };
-            let page = LoginPage {
-                csrf: live.data.csrf.clone(),
-                tx: form.tx,
-                login: form.login,
-                error: Some("The email address or password is incorrect.".into()),
-                client_name,
-            };
-            Ok(render(StatusCode::UNAUTHORIZED, &page))
-        }
-        LoginOutcome::Success(user) => {
-            let session_user = SessionUser {
-                user_id: user.id,
-                auth_time: state.now(),
-                amr: vec!["pwd".into()],
-                sid: poort_store::new_id(),
-            };
-            let fresh = session::establish(&state, Some(&live), session_user).await?;
-            let target = match form.tx.is_empty() {
-                true => "/".to_string(),
-                false => format!("/authorize/resume?tx={}", urlencode(&form.tx)),
-            };
-            let mut response = see_other(&target);
-            set_cookie(&state, &mut response, &fresh);
-            Ok(response)
-        }
+    let (status, message) = match outcome {
+        LoginOutcome::Success(user) => return after_password(&state, &live, user, &form.tx).await,
+        LoginOutcome::Failed => (
+            StatusCode::UNAUTHORIZED,
+            "The email address or password is incorrect.",
+        ),
+        LoginOutcome::Locked => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "This account is temporarily locked after too many failed sign-in attempts. \
+             Try again later.",
+        ),
+        LoginOutcome::Throttled => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many failed sign-in attempts from your network. Wait a few minutes and try again.",
+        ),
+    };
+    let client_name = match form.tx.is_empty() {
+        true => None,
+        false => authorize::load_pending(&state, &form.tx)
+            .await?
+            .map(|p| p.client_name),
+    };
+    let page = LoginPage {
+        csrf: live.data.csrf.clone(),
+        tx: form.tx,
+        login: form.login,
+        error: Some(message.into()),
+        client_name,
+    };
+    Ok(render(status, &page))
+}
+
+/// The password was right. An expired or admin-forced password must be replaced first (the
+/// browser is not signed in until then); a password expiring soon gets the warning page with a
+/// "not now" link; otherwise the authorization request continues.
+async fn after_password(
+    state: &SharedState,
+    live: &LiveSession,
+    user: User,
+    tx: &str,
+) -> Result<Response, PageError> {
+    let status = passwords::age_status(state, &user);
+    if status == AgeStatus::Expired {
+        let pending = PendingRenewal {
+            user_id: user.id,
+            tx: tx.to_string(),
+            forced: user.force_password_change,
+        };
+        passwords::start_renewal(state, &live.cookie, &pending).await?;
+        return Ok(see_other("/login/new-password"));
+    }
+    let fresh = sign_in(state, Some(live), user.id).await?;
+    let target = match status {
+        AgeStatus::Warn { .. } => format!("/account/password?tx={}", urlencode(tx)),
+        _ => continue_url(tx),
+    };
+    let mut response = see_other(&target);
+    set_cookie(state, &mut response, &fresh);
+    Ok(response)
+}
+
+/// Starts a signed-in session (a new session id and CSRF token) for a verified password.
+pub(super) async fn sign_in(
+    state: &SharedState,
+    old: Option<&LiveSession>,
+    user_id: String,
+) -> Result<LiveSession, PageError> {
+    let session_user = SessionUser {
+        user_id,
+        auth_time: state.now(),
+        amr: vec!["pwd".into()],
+        sid: poort_store::new_id(),
+    };
+    Ok(session::establish(state, old, session_user).await?)
+}
+
+/// Where the browser goes once signed in: back into the authorization request, or home.
+pub(super) fn continue_url(tx: &str) -> String {
+    match tx.is_empty() {
+        true => "/".to_string(),
+        false => format!("/authorize/resume?tx={}", urlencode(tx)),
     }
 }
 

@@ -2,6 +2,7 @@
 //! flow, and render; the decisions live in `flows`.
 
 mod authorize;
+mod client_ip;
 mod discovery;
 pub mod error;
 mod forms;
@@ -10,6 +11,7 @@ mod home;
 mod login;
 mod logout;
 mod observe;
+mod password;
 mod security;
 mod session;
 mod static_files;
@@ -42,6 +44,14 @@ pub fn router(state: SharedState) -> Router {
         )
         .route("/authorize/resume", get(authorize::resume))
         .route("/login", get(login::show).post(login::submit))
+        .route(
+            "/login/new-password",
+            get(password::renewal_show).post(password::renewal_submit),
+        )
+        .route(
+            "/account/password",
+            get(password::account_show).post(password::account_submit),
+        )
         .route(
             "/consent",
             get(authorize::consent_show).post(authorize::consent_submit),

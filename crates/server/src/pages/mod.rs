@@ -3,6 +3,8 @@
 
 use askama::Template;
 
+pub mod password;
+
 #[derive(Template)]
 #[template(path = "login.html")]
 pub struct LoginPage {
@@ -46,6 +48,8 @@ pub struct HomePage {
     pub csrf: String,
     pub user_email: Option<String>,
     pub user_name: Option<String>,
+    /// The password-expiry warning banner, when the password expires soon.
+    pub password_notice: Option<String>,
 }
 
 #[derive(Template)]

@@ -2,8 +2,10 @@
 //!
 //! These are storage rows, never API types: handlers and pages map them to their own structs.
 
+pub mod auth_events;
 pub mod clients;
 pub mod consents;
+pub mod password_history;
 pub mod refresh_tokens;
 pub mod signing_keys;
 pub mod users;

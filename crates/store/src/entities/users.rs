@@ -22,6 +22,10 @@ pub struct Model {
     pub email_verified: bool,
     pub disabled: bool,
     pub password_changed_at: Option<i64>,
+    /// An admin asked for a new password: the next login goes to the "choose a new password" page.
+    pub force_password_change: bool,
+    /// When an admin last cleared this account's lockout; the lockout counters are keyed by it.
+    pub unlocked_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -41,6 +45,8 @@ impl fmt::Debug for Model {
             .field("email_verified", &self.email_verified)
             .field("disabled", &self.disabled)
             .field("password_changed_at", &self.password_changed_at)
+            .field("force_password_change", &self.force_password_change)
+            .field("unlocked_at", &self.unlocked_at)
             .field("created_at", &self.created_at)
             .field("updated_at", &self.updated_at)
             .finish()
@@ -53,6 +59,8 @@ pub enum Relation {
     RefreshTokens,
     #[sea_orm(has_many = "super::consents::Entity")]
     Consents,
+    #[sea_orm(has_many = "super::password_history::Entity")]
+    PasswordHistory,
 }
 
 impl Related<super::refresh_tokens::Entity> for Entity {
@@ -64,6 +72,12 @@ impl Related<super::refresh_tokens::Entity> for Entity {
 impl Related<super::consents::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Consents.def()
+    }
+}
+
+impl Related<super::password_history::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::PasswordHistory.def()
     }
 }
 

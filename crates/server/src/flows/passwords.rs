@@ -1,0 +1,268 @@
+//! Choosing a new password: on the account page (proving the current one) or, after an expired
+//! or admin-forced password, at login before the authorization request continues. Every rule
+//! the new password fails is reported together; history is checked against the stored hashes.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use poort_credentials::{Password, digest_secret};
+use poort_policy::{AgeStatus, PasswordPolicy, PolicyContext, Violation, password_age_status};
+use poort_store::auth_events::Kind;
+use poort_store::entities::users::Model as User;
+use poort_store::{passwords, users};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::FlowError;
+use super::auth_events::record;
+use super::lockout::{self, Gate, Subject};
+use crate::password_settings::PasswordSettings;
+use crate::state::AppState;
+
+/// Old hashes kept per user whatever the policy says, so a stricter policy later (or an
+/// organisation's) has the history to check against.
+const HISTORY_KEPT: u64 = 24;
+
+/// How long the "choose a new password" step waits after the password was verified.
+const RENEWAL_TTL: Duration = Duration::from_secs(10 * 60);
+
+/// Where the user's password stands: fine, expiring soon (banner), or to be replaced now.
+pub fn age_status(state: &AppState, user: &User) -> AgeStatus {
+    let changed_at = user.password_changed_at.unwrap_or(user.created_at);
+    password_age_status(
+        &state.passwords.policy,
+        changed_at,
+        state.now(),
+        user.force_password_change,
+    )
+}
+
+/// How the user showed the right to set a new password.
+pub enum Proof<'a> {
+    /// The account page: the current password, verified here (counted like a login attempt).
+    CurrentPassword(&'a str),
+    /// The renewal step right after a verified login with an expired or forced password.
+    JustLoggedIn,
+}
+
+/// Why the new password was not set.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ChangeRefusal {
+    WrongCurrent,
+    Locked,
+    Throttled,
+    /// The confirmation differs from the new password.
+    Mismatch,
+    /// Every rule the new password fails.
+    Rules(Vec<Violation>),
+    /// The account or its password changed meanwhile (another tab, an admin).
+    Stale,
+}
+
+/// Sets `new` as the password of `user_id` if `proof` holds and the policy accepts it.
+pub async fn change(
+    state: &AppState,
+    user_id: &str,
+    proof: Proof<'_>,
+    new: &str,
+    confirm: &str,
+    ip: Option<IpAddr>,
+) -> Result<Result<(), ChangeRefusal>, FlowError> {
+    let Some(user) = users::find_by_id(&state.db, user_id).await? else {
+        return Ok(Err(ChangeRefusal::Stale));
+    };
+    if new != confirm {
+        return Ok(Err(ChangeRefusal::Mismatch));
+    }
+    let policy = &state.passwords.policy;
+    // A renewal must not keep the expired password, whatever the history depth.
+    let depth = match proof {
+        Proof::CurrentPassword(current) => {
+            if let Err(refusal) = verify_current(state, &user, current, ip).await? {
+                return Ok(Err(refusal));
+            }
+            policy.history
+        }
+        Proof::JustLoggedIn => policy.history.max(1),
+    };
+    let password = match Password::new(new) {
+        Ok(password) => password,
+        Err(_) => {
+            let too_long = Violation::TooLong {
+                max: policy.max_length,
+            };
+            return Ok(Err(ChangeRefusal::Rules(vec![too_long])));
+        }
+    };
+    let mut violations = rule_violations(
+        &state.passwords,
+        &password,
+        &user.email,
+        user.name.as_deref(),
+    );
+    if reused(state, &user, &password, depth).await? {
+        violations.push(Violation::Reused);
+    }
+    if !violations.is_empty() {
+        return Ok(Err(ChangeRefusal::Rules(violations)));
+    }
+    let hash = state
+        .hashing
+        .run(move |hasher| hasher.hash(&password))
+        .await?
+        .map_err(|e| FlowError::Hashing(e.to_string()))?;
+    let now = state.now();
+    let keep = u64::from(policy.history).max(HISTORY_KEPT);
+    let expected = user.password_hash.as_deref();
+    if !passwords::change(&state.db, &user.id, expected, hash.as_str(), now, keep).await? {
+        return Ok(Err(ChangeRefusal::Stale));
+    }
+    let subject = Subject::user(&user);
+    let how = match proof {
+        Proof::CurrentPassword(_) => "account_page",
+        Proof::JustLoggedIn => "renewal_at_login",
+    };
+    record(
+        &state.db,
+        now,
+        Kind::PasswordChanged,
+        &subject,
+        ip,
+        json!({ "via": how }),
+    )
+    .await?;
+    Ok(Ok(()))
+}
+
+/// Every composition, strength, common-list and personal-details rule the password fails.
+pub fn rule_violations(
+    settings: &PasswordSettings,
+    password: &Password,
+    email: &str,
+    name: Option<&str>,
+) -> Vec<Violation> {
+    let context = PolicyContext {
+        email: Some(email),
+        name,
+        org_name: None,
+        extra: &[],
+    };
+    poort_policy::check(
+        &settings.policy,
+        &settings.common,
+        password.normalized(),
+        &context,
+    )
+    .err()
+    .unwrap_or_default()
+}
+
+/// Whether the password matches the current hash or one of the `depth - 1` before it.
+async fn reused(
+    state: &AppState,
+    user: &User,
+    password: &Password,
+    depth: u32,
+) -> Result<bool, FlowError> {
+    if depth == 0 {
+        return Ok(false);
+    }
+    let older = passwords::history(&state.db, &user.id, u64::from(depth - 1)).await?;
+    let hashes: Vec<String> = user.password_hash.iter().cloned().chain(older).collect();
+    let policy = PasswordPolicy {
+        history: depth,
+        ..state.passwords.policy.clone()
+    };
+    let password = password.clone();
+    // One pool job for the whole list: each check is a full, deliberately slow verification.
+    Ok(state
+        .hashing
+        .run(move |hasher| {
+            poort_policy::reused(&policy, &hashes, |hash| {
+                hasher.verify(&password, hash).unwrap_or(false)
+            })
+        })
+        .await?)
+}
+
+/// Checks the current password through the same lockout guard as a login.
+async fn verify_current(
+    state: &AppState,
+    user: &User,
+    current: &str,
+    ip: Option<IpAddr>,
+) -> Result<Result<(), ChangeRefusal>, FlowError> {
+    let subject = Subject::user(user);
+    let admission = state.hashing.admit()?;
+    let attempt = match lockout::begin(state, &subject, ip).await? {
+        Gate::Open(attempt) => attempt,
+        Gate::Locked => return Ok(Err(ChangeRefusal::Locked)),
+        Gate::Throttled => return Ok(Err(ChangeRefusal::Throttled)),
+    };
+    let verified = match (Password::new(current), user.password_hash.clone()) {
+        (Ok(password), Some(stored)) => {
+            admission
+                .run(move |hasher| hasher.verify(&password, &stored).unwrap_or(false))
+                .await?
+        }
+        _ => false,
+    };
+    if verified {
+        lockout::succeeded(state, &subject, &attempt).await?;
+        return Ok(Ok(()));
+    }
+    let locked_for = lockout::failed(state, &subject, &attempt).await?;
+    let now = state.now();
+    let details = json!({ "reason": "wrong_current_password", "attempt": attempt.number });
+    record(&state.db, now, Kind::LoginFailed, &subject, ip, details).await?;
+    if let Some(duration) = locked_for {
+        let details = json!({ "duration_secs": duration.as_secs(), "failures": attempt.number });
+        record(&state.db, now, Kind::AccountLocked, &subject, ip, details).await?;
+        return Ok(Err(ChangeRefusal::Locked));
+    }
+    Ok(Err(ChangeRefusal::WrongCurrent))
+}
+
+/// A login whose password must be replaced before it counts: kept in the ephemeral store under
+/// the digest of the browser's (anonymous) session cookie, so only that browser can finish it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingRenewal {
+    pub user_id: String,
+    /// The authorization request to continue afterwards (empty when there is none).
+    pub tx: String,
+    /// An admin asked for the change (rather than the password's age).
+    pub forced: bool,
+}
+
+fn renewal_key(cookie: &str) -> String {
+    format!("pwrenew:{}", digest_secret(cookie))
+}
+
+pub async fn start_renewal(
+    state: &AppState,
+    cookie: &str,
+    pending: &PendingRenewal,
+) -> Result<(), FlowError> {
+    let bytes = serde_json::to_vec(pending)?;
+    state
+        .ephemeral
+        .put(&renewal_key(cookie), bytes, RENEWAL_TTL)
+        .await?;
+    Ok(())
+}
+
+pub async fn load_renewal(
+    state: &AppState,
+    cookie: &str,
+) -> Result<Option<PendingRenewal>, FlowError> {
+    Ok(state
+        .ephemeral
+        .get(&renewal_key(cookie))
+        .await?
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok()))
+}
+
+pub async fn end_renewal(state: &AppState, cookie: &str) -> Result<(), FlowError> {
+    state.ephemeral.delete(&renewal_key(cookie)).await?;
+    Ok(())
+}

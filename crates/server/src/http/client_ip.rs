@@ -1,0 +1,46 @@
+//! The client's IP address as an extractor: the socket peer, or the address a trusted reverse
+//! proxy (`trusted_proxies`) forwarded. Used to throttle password spraying per address.
+
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use poort_allowlist::client_ip;
+
+use crate::state::SharedState;
+
+/// `None` only when the server runs without connection info (a router driven in-process).
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl FromRequestParts<SharedState> for ClientIp {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &SharedState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else {
+            return Ok(ClientIp(None));
+        };
+        let forwarded_for = joined(&parts.headers, "x-forwarded-for");
+        let forwarded = joined(&parts.headers, header::FORWARDED.as_str());
+        Ok(ClientIp(Some(client_ip(
+            peer.ip(),
+            forwarded_for.as_deref(),
+            forwarded.as_deref(),
+            &state.config.trusted_proxies,
+        ))))
+    }
+}
+
+/// Several header lines joined with `,`, in order, as `client_ip` expects.
+fn joined(headers: &HeaderMap, name: &str) -> Option<String> {
+    let values: Vec<&str> = headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    (!values.is_empty()).then(|| values.join(","))
+}

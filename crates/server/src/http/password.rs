@@ -1,0 +1,248 @@
+//! The password pages: `/account/password` (signed in; the current password, then a new one)
+//! and `/login/new-password` (the renewal step after a verified login with an expired or
+//! admin-forced password, before the authorization request continues).
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use poort_policy::AgeStatus;
+use poort_store::entities::users::Model as User;
+use serde::Deserialize;
+
+use super::client_ip::ClientIp;
+use super::error::PageError;
+use super::login::{continue_url, sign_in};
+use super::session::{BrowserSession, set_cookie};
+use super::{render, see_other};
+use crate::flows::FlowError;
+use crate::flows::passwords::{self, ChangeRefusal, PendingRenewal, Proof};
+use crate::flows::session::{LiveSession, csrf_matches};
+use crate::pages::password::{PasswordPage, describe, requirements};
+use crate::state::{AppState, SharedState};
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    tx: String,
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    csrf: Option<String>,
+    #[serde(default)]
+    tx: String,
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// The warning banner text while the password is in its last `warn_days`.
+pub fn expiry_notice(state: &AppState, user: &User) -> Option<String> {
+    match passwords::age_status(state, user) {
+        AgeStatus::Warn { days_left: 1 } => Some("Your password expires tomorrow.".into()),
+        AgeStatus::Warn { days_left } => {
+            Some(format!("Your password expires in {days_left} days."))
+        }
+        AgeStatus::Ok | AgeStatus::Expired => None,
+    }
+}
+
+fn refusal_messages(refusal: ChangeRefusal) -> (StatusCode, Vec<String>) {
+    let one = |text: &str| vec![text.to_string()];
+    match refusal {
+        ChangeRefusal::WrongCurrent => (
+            StatusCode::BAD_REQUEST,
+            one("The current password is not correct."),
+        ),
+        ChangeRefusal::Locked => (
+            StatusCode::TOO_MANY_REQUESTS,
+            one(
+                "This account is temporarily locked after too many failed attempts. Try again later.",
+            ),
+        ),
+        ChangeRefusal::Throttled => (
+            StatusCode::TOO_MANY_REQUESTS,
+            one("Too many failed attempts from your network. Wait a few minutes and try again."),
+        ),
+        ChangeRefusal::Mismatch => (
+            StatusCode::BAD_REQUEST,
+            one("The two new passwords are not the same."),
+        ),
+        ChangeRefusal::Rules(violations) => (
+            StatusCode::BAD_REQUEST,
+            violations.iter().map(describe).collect(),
+        ),
+        ChangeRefusal::Stale => (
+            StatusCode::CONFLICT,
+            one(
+                "Your password was changed elsewhere in the meantime. Reload the page and try again.",
+            ),
+        ),
+    }
+}
+
+async fn user_of(state: &AppState, live: &LiveSession) -> Result<Option<User>, PageError> {
+    let Some(session_user) = &live.data.user else {
+        return Ok(None);
+    };
+    Ok(
+        poort_store::users::find_by_id(&state.db, &session_user.user_id)
+            .await
+            .map_err(FlowError::from)?,
+    )
+}
+
+fn account_page(state: &AppState, csrf: &str, user: &User, tx: String) -> PasswordPage {
+    let notice = expiry_notice(state, user);
+    let skip = (notice.is_some() || !tx.is_empty()).then(|| continue_url(&tx));
+    PasswordPage {
+        title: "Change your password",
+        lead: "Enter your current password, then the new one twice.".into(),
+        notice,
+        errors: Vec::new(),
+        requirements: requirements(&state.passwords.policy),
+        csrf: csrf.to_string(),
+        action: "/account/password",
+        tx,
+        ask_current: true,
+        email: user.email.clone(),
+        skip,
+    }
+}
+
+pub async fn account_show(
+    State(state): State<SharedState>,
+    session: BrowserSession,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, PageError> {
+    let Some(live) = session.0 else {
+        return Ok(see_other("/login"));
+    };
+    let Some(user) = user_of(&state, &live).await? else {
+        return Ok(see_other("/login"));
+    };
+    let page = account_page(&state, &live.data.csrf, &user, q.tx);
+    Ok(render(StatusCode::OK, &page))
+}
+
+pub async fn account_submit(
+    State(state): State<SharedState>,
+    session: BrowserSession,
+    ClientIp(ip): ClientIp,
+    axum::Form(form): axum::Form<PasswordForm>,
+) -> Result<Response, PageError> {
+    let Some(live) = session.0 else {
+        return Err(PageError::forbidden_csrf());
+    };
+    if !csrf_matches(&live.data, form.csrf.as_deref()) {
+        return Err(PageError::forbidden_csrf());
+    }
+    let Some(user) = user_of(&state, &live).await? else {
+        return Ok(see_other("/login"));
+    };
+    let proof = Proof::CurrentPassword(&form.current);
+    match passwords::change(&state, &user.id, proof, &form.new, &form.confirm, ip).await? {
+        Ok(()) => Ok(see_other(&continue_url(&form.tx))),
+        Err(refusal) => {
+            let (status, errors) = refusal_messages(refusal);
+            let page = PasswordPage {
+                errors,
+                ..account_page(&state, &live.data.csrf, &user, form.tx)
+            };
+            Ok(render(status, &page))
+        }
+    }
+}
+
+fn renewal_page(
+    state: &AppState,
+    csrf: &str,
+    user: &User,
+    pending: &PendingRenewal,
+) -> PasswordPage {
+    let lead = match pending.forced {
+        true => "Your administrator asks you to choose a new password before you continue.",
+        false => "Your password has expired. Choose a new one to continue.",
+    };
+    PasswordPage {
+        title: "Choose a new password",
+        lead: lead.into(),
+        notice: None,
+        errors: Vec::new(),
+        requirements: requirements(&state.passwords.policy),
+        csrf: csrf.to_string(),
+        action: "/login/new-password",
+        // The transaction travels in the pending renewal, not in the form.
+        tx: String::new(),
+        ask_current: false,
+        email: user.email.clone(),
+        skip: None,
+    }
+}
+
+/// The pending renewal of this browser and its user; `None` when it expired or never was.
+async fn pending_of(
+    state: &AppState,
+    live: &LiveSession,
+) -> Result<Option<(PendingRenewal, User)>, PageError> {
+    let Some(pending) = passwords::load_renewal(state, &live.cookie).await? else {
+        return Ok(None);
+    };
+    let user = poort_store::users::find_by_id(&state.db, &pending.user_id)
+        .await
+        .map_err(FlowError::from)?;
+    Ok(user.map(|user| (pending, user)))
+}
+
+pub async fn renewal_show(
+    State(state): State<SharedState>,
+    session: BrowserSession,
+) -> Result<Response, PageError> {
+    let Some(live) = session.0 else {
+        return Ok(see_other("/login"));
+    };
+    let Some((pending, user)) = pending_of(&state, &live).await? else {
+        return Ok(see_other("/login"));
+    };
+    let page = renewal_page(&state, &live.data.csrf, &user, &pending);
+    Ok(render(StatusCode::OK, &page))
+}
+
+pub async fn renewal_submit(
+    State(state): State<SharedState>,
+    session: BrowserSession,
+    ClientIp(ip): ClientIp,
+    axum::Form(form): axum::Form<PasswordForm>,
+) -> Result<Response, PageError> {
+    let Some(live) = session.0 else {
+        return Err(PageError::forbidden_csrf());
+    };
+    if !csrf_matches(&live.data, form.csrf.as_deref()) {
+        return Err(PageError::forbidden_csrf());
+    }
+    let Some((pending, user)) = pending_of(&state, &live).await? else {
+        // The step timed out: sign in again (the password was not changed).
+        return Ok(see_other("/login"));
+    };
+    let proof = Proof::JustLoggedIn;
+    match passwords::change(&state, &user.id, proof, &form.new, &form.confirm, ip).await? {
+        Ok(()) => {
+            passwords::end_renewal(&state, &live.cookie).await?;
+            let fresh = sign_in(&state, Some(&live), user.id).await?;
+            let mut response = see_other(&continue_url(&pending.tx));
+            set_cookie(&state, &mut response, &fresh);
+            Ok(response)
+        }
+        Err(refusal) => {
+            let (status, errors) = refusal_messages(refusal);
+            let page = PasswordPage {
+                errors,
+                ..renewal_page(&state, &live.data.csrf, &user, &pending)
+            };
+            Ok(render(status, &page))
+        }
+    }
+}
