@@ -2,6 +2,7 @@
 
 mod authorize_errors;
 mod full_flow;
+mod hash_upgrades;
 mod import;
 mod login_protection;
 mod logout;
