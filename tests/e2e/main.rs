@@ -3,6 +3,7 @@
 mod authorize_errors;
 mod failures;
 mod full_flow;
+mod hash_upgrades;
 mod import;
 mod keys;
 mod login_protection;

@@ -168,8 +168,22 @@ async fn the_renewal_step_needs_its_own_browser_and_csrf() -> anyhow::Result<()>
     })
     .await?;
     server.clock.advance(31 * DAY);
-    let reply = login(&browser, EMAIL, PASSWORD).await?;
+    let old_csrf = csrf_of(&browser, "/login").await?;
+    let reply = submit_login(&browser, &old_csrf, "", EMAIL, PASSWORD).await?;
     assert_eq!(reply.location.as_deref(), Some("/login/new-password"));
+    // The step runs in a new session (no fixation): the old session's token is dead.
+    assert!(reply.new_session);
+    let stale = browser
+        .post_form(
+            "/login/new-password",
+            &[
+                ("csrf", old_csrf.as_str()),
+                ("new", NEW_PASSWORD),
+                ("confirm", NEW_PASSWORD),
+            ],
+        )
+        .await?;
+    assert_eq!(stale.status(), StatusCode::FORBIDDEN);
     // Another browser has no pending renewal: it is sent to the login page.
     let other = server.browser();
     let response = other.get("/login/new-password").await?;

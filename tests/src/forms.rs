@@ -11,6 +11,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub location: Option<String>,
     pub retry_after: Option<String>,
+    /// The reply set a new session cookie.
+    pub new_session: bool,
     pub body: String,
 }
 
@@ -25,10 +27,17 @@ impl Reply {
         };
         let location = header("location");
         let retry_after = header("retry-after");
+        let new_session = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.starts_with("poort_session=") && !v.starts_with("poort_session=;"));
         Ok(Self {
             status: response.status(),
             location,
             retry_after,
+            new_session,
             body: response.text().await?,
         })
     }

@@ -242,8 +242,13 @@ async fn create_user(config: Config, args: UserCreate, json_mode: bool) -> anyho
     }
     let settings = PasswordSettings::load(&config)?;
     let checked = Password::new(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let violations =
-        passwords::rule_violations(&settings, &checked, &args.email, args.name.as_deref());
+    let violations = passwords::rule_violations(
+        &settings.policy,
+        &settings.common,
+        &checked,
+        &args.email,
+        args.name.as_deref(),
+    );
     if !violations.is_empty() {
         let reasons: Vec<String> = violations.iter().map(describe).collect();
         bail!(

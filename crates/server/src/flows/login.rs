@@ -72,14 +72,23 @@ pub async fn authenticate(
         (Ok(password), Some(stored)) => {
             let check = stored.clone();
             let (verified, rehashed) = admission
-                .run(move |hasher| {
-                    let verified = hasher.verify(&password, &check).unwrap_or(false);
-                    let rehashed = (verified && hasher.needs_rehash(&check))
-                        .then(|| hasher.hash(&password).ok())
-                        .flatten();
-                    (verified, rehashed)
+                .run(move |hasher| match hasher.verify(&password, &check) {
+                    Ok(verified) => {
+                        let rehashed = (verified && hasher.needs_rehash(&check))
+                            .then(|| hasher.hash(&password).ok())
+                            .flatten();
+                        Ok((verified, rehashed))
+                    }
+                    Err(e) => Err(e),
                 })
-                .await?;
+                .await?
+                .unwrap_or_else(|e| {
+                    // E.g. a pepper removed from the configuration too early: the user cannot
+                    // log in until it is back, which the operator needs to hear about.
+                    let user_id = user.as_ref().map(|u| u.id.as_str()).unwrap_or_default();
+                    tracing::error!(%user_id, error = %e, "stored password hash cannot be verified");
+                    (false, None)
+                });
             let rehashed = rehashed.map(|new| (stored, new));
             (verified, rehashed, "wrong_password")
         }

@@ -6,7 +6,9 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use poort_credentials::{Password, digest_secret};
-use poort_policy::{AgeStatus, PasswordPolicy, PolicyContext, Violation, password_age_status};
+use poort_policy::{
+    AgeStatus, CommonList, PasswordPolicy, PolicyContext, Violation, password_age_status,
+};
 use poort_store::auth_events::Kind;
 use poort_store::entities::users::Model as User;
 use poort_store::{passwords, users};
@@ -16,7 +18,6 @@ use serde_json::json;
 use super::FlowError;
 use super::auth_events::record;
 use super::lockout::{self, Gate, Subject};
-use crate::password_settings::PasswordSettings;
 use crate::state::AppState;
 
 /// Old hashes kept per user whatever the policy says, so a stricter policy later (or an
@@ -26,11 +27,17 @@ const HISTORY_KEPT: u64 = 24;
 /// How long the "choose a new password" step waits after the password was verified.
 const RENEWAL_TTL: Duration = Duration::from_secs(10 * 60);
 
+/// The policy that applies to `user`: the global one. The one place an organisation's own
+/// policy (organisations issue) will be chosen instead; the flows below all ask here.
+pub fn policy_for<'a>(state: &'a AppState, _user: &User) -> &'a PasswordPolicy {
+    &state.passwords.policy
+}
+
 /// Where the user's password stands: fine, expiring soon (banner), or to be replaced now.
 pub fn age_status(state: &AppState, user: &User) -> AgeStatus {
     let changed_at = user.password_changed_at.unwrap_or(user.created_at);
     password_age_status(
-        &state.passwords.policy,
+        policy_for(state, user),
         changed_at,
         state.now(),
         user.force_password_change,
@@ -74,7 +81,7 @@ pub async fn change(
     if new != confirm {
         return Ok(Err(ChangeRefusal::Mismatch));
     }
-    let policy = &state.passwords.policy;
+    let policy = policy_for(state, &user);
     // A renewal must not keep the expired password, whatever the history depth.
     let depth = match proof {
         Proof::CurrentPassword(current) => {
@@ -94,13 +101,10 @@ pub async fn change(
             return Ok(Err(ChangeRefusal::Rules(vec![too_long])));
         }
     };
-    let mut violations = rule_violations(
-        &state.passwords,
-        &password,
-        &user.email,
-        user.name.as_deref(),
-    );
-    if reused(state, &user, &password, depth).await? {
+    let common = &state.passwords.common;
+    let mut violations =
+        rule_violations(policy, common, &password, &user.email, user.name.as_deref());
+    if reused(state, policy, &user, &password, depth).await? {
         violations.push(Violation::Reused);
     }
     if !violations.is_empty() {
@@ -136,7 +140,8 @@ pub async fn change(
 
 /// Every composition, strength, common-list and personal-details rule the password fails.
 pub fn rule_violations(
-    settings: &PasswordSettings,
+    policy: &PasswordPolicy,
+    common: &CommonList,
     password: &Password,
     email: &str,
     name: Option<&str>,
@@ -147,19 +152,15 @@ pub fn rule_violations(
         org_name: None,
         extra: &[],
     };
-    poort_policy::check(
-        &settings.policy,
-        &settings.common,
-        password.normalized(),
-        &context,
-    )
-    .err()
-    .unwrap_or_default()
+    poort_policy::check(policy, common, password.normalized(), &context)
+        .err()
+        .unwrap_or_default()
 }
 
 /// Whether the password matches the current hash or one of the `depth - 1` before it.
 async fn reused(
     state: &AppState,
+    policy: &PasswordPolicy,
     user: &User,
     password: &Password,
     depth: u32,
@@ -171,7 +172,7 @@ async fn reused(
     let hashes: Vec<String> = user.password_hash.iter().cloned().chain(older).collect();
     let policy = PasswordPolicy {
         history: depth,
-        ..state.passwords.policy.clone()
+        ..policy.clone()
     };
     let password = password.clone();
     // One pool job for the whole list: each check is a full, deliberately slow verification.

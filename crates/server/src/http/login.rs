@@ -128,8 +128,14 @@ async fn after_password(
             tx: tx.to_string(),
             forced: user.force_password_change,
         };
-        passwords::start_renewal(state, &live.cookie, &pending).await?;
-        return Ok(see_other("/login/new-password"));
+        // The renewal gets a new (still anonymous) session: a cookie planted in the browser
+        // before the login (session fixation) must not be able to finish it.
+        session::destroy(state, &live.cookie).await?;
+        let fresh = session::create(state).await?;
+        passwords::start_renewal(state, &fresh.cookie, &pending).await?;
+        let mut response = see_other("/login/new-password");
+        set_cookie(state, &mut response, &fresh);
+        return Ok(response);
     }
     let fresh = sign_in(state, Some(live), user.id).await?;
     let target = match status {

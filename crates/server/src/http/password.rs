@@ -103,7 +103,7 @@ fn account_page(state: &AppState, csrf: &str, user: &User, tx: String) -> Passwo
         lead: "Enter your current password, then the new one twice.".into(),
         notice,
         errors: Vec::new(),
-        requirements: requirements(&state.passwords.policy),
+        requirements: requirements(passwords::policy_for(state, user)),
         csrf: csrf.to_string(),
         action: "/account/password",
         tx,
@@ -172,7 +172,7 @@ fn renewal_page(
         lead: lead.into(),
         notice: None,
         errors: Vec::new(),
-        requirements: requirements(&state.passwords.policy),
+        requirements: requirements(passwords::policy_for(state, user)),
         csrf: csrf.to_string(),
         action: "/login/new-password",
         // The transaction travels in the pending renewal, not in the form.
