@@ -6,6 +6,7 @@ mod full_flow;
 mod logout;
 mod observability;
 mod pages;
+mod startup;
 mod token_errors;
 mod two_nodes;
 mod userinfo_errors;

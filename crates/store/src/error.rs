@@ -17,6 +17,12 @@ pub enum StoreError {
     /// The database URL is neither `sqlite:` nor `postgres://`/`postgresql://`.
     #[error("unsupported database URL (expected sqlite: or postgres://)")]
     UnsupportedUrl,
+    /// The database has migrations this build does not know: a newer Poort has upgraded it.
+    /// Running against it could corrupt data, so this node refuses to start.
+    #[error(
+        "the database schema is newer than this version of Poort (unknown migrations: {0}); run the newer version"
+    )]
+    SchemaTooNew(String),
     /// Any other database failure.
     #[error("database error: {0}")]
     Db(DbErr),
