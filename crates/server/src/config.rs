@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
-use poort_allowlist::IpAllowlist;
+use poort_allowlist::{IpAllowlist, TrustedProxies};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +60,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Peer addresses (CIDR ranges) allowed to read `/metrics`; an empty list allows nobody.
     pub metrics_allow: IpAllowlist,
+    /// Reverse proxies whose forwarding header gives the client address (access logs);
+    /// `{ proxies = ["10.0.0.5"], header = "x-forwarded-for" }`. Default: none trusted.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl std::fmt::Debug for Config {
@@ -108,6 +111,7 @@ impl Default for Config {
             // Loopback only: the parse of these constants cannot fail, and if it did the
             // empty list would allow nobody.
             metrics_allow: IpAllowlist::parse(["127.0.0.0/8", "::1"]).unwrap_or_default(),
+            trusted_proxies: TrustedProxies::none(),
         }
     }
 }
@@ -202,6 +206,41 @@ mod tests {
             ..Config::default()
         };
         assert!(config.validate().is_err());
+    }
+
+    #[test]
+    fn proxies_and_metrics_allowlist_load_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env(
+                "POORT_TRUSTED_PROXIES",
+                r#"{proxies=["172.28.0.10"],header="x-forwarded-for"}"#,
+            );
+            jail.set_env("POORT_METRICS_ALLOW", r#"["172.28.0.0/16"]"#);
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            let proxy: std::net::IpAddr = "172.28.0.10".parse().map_err(|_| "ip")?;
+            assert!(config.trusted_proxies.is_trusted(proxy));
+            assert!(config.metrics_allow.contains("172.28.3.4".parse().map_err(|_| "ip")?));
+            assert!(!config.metrics_allow.contains("127.0.0.1".parse().map_err(|_| "ip")?));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn invalid_ranges_are_refused_at_load() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("POORT_METRICS_ALLOW", r#"["not-an-ip"]"#);
+            assert!(Config::load(None).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn default_metrics_allowlist_is_loopback_only() {
+        let config = Config::default();
+        assert!(config.metrics_allow.contains("127.0.0.1".parse().unwrap()));
+        assert!(config.metrics_allow.contains("::1".parse().unwrap()));
+        assert!(!config.metrics_allow.contains("10.1.2.3".parse().unwrap()));
+        assert!(!config.trusted_proxies.is_trusted("127.0.0.1".parse().unwrap()));
     }
 
     #[test]
