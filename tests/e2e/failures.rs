@@ -83,7 +83,10 @@ async fn losing_redis_gives_503s_and_service_resumes_when_it_returns() -> anyhow
     let code = server.obtain_code(&browser, &client, Some(&pkce)).await?;
     let (status, tokens) = server.redeem(&client, &code, Some(&pkce.verifier)).await?;
     assert!(status.is_success(), "{tokens}");
-    let access = tokens["access_token"].as_str().unwrap_or_default().to_string();
+    let access = tokens["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
 
     let stop = Arc::new(AtomicBool::new(false));
     let load = [
@@ -212,17 +215,18 @@ async fn losing_the_database_gives_503s_and_readyz_names_it() -> anyhow::Result<
 #[tokio::test]
 async fn postgres_sessions_killed_mid_run_are_replaced() -> anyhow::Result<()> {
     let backing = Backing::fresh().await?;
-    let (Some(url), Ok(admin_url)) = (
-        backing.database_url.clone(),
-        std::env::var("DATABASE_URL"),
-    ) else {
+    let (Some(url), Ok(admin_url)) = (backing.database_url.clone(), std::env::var("DATABASE_URL"))
+    else {
         eprintln!("skipped: needs DATABASE_URL=postgres://…");
         return Ok(());
     };
     let server = start_node(&backing, |_| {}).await?;
     server.create_user(EMAIL, PASSWORD).await?;
     let client = server.create_client(ClientSpec::default()).await?;
-    let name = url::Url::parse(&url)?.path().trim_start_matches('/').to_string();
+    let name = url::Url::parse(&url)?
+        .path()
+        .trim_start_matches('/')
+        .to_string();
 
     // What a PostgreSQL restart or failover does to the node's pooled sessions.
     let admin = Database::connect(&admin_url).await?;

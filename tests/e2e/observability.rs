@@ -339,8 +339,7 @@ async fn access_log_line(
     for _ in 0..50 {
         let found = logs.text().lines().find_map(|line| {
             let value: Value = serde_json::from_str(line).ok()?;
-            (value["span"]["id"] == request_id
-                && value["fields"]["message"] == "request finished")
+            (value["span"]["id"] == request_id && value["fields"]["message"] == "request finished")
                 .then_some(value)
         });
         if let Some(line) = found {

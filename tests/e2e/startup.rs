@@ -33,7 +33,11 @@ async fn nodes_starting_at_once_on_a_fresh_database_agree() -> anyhow::Result<()
         let (a, b) = tokio::join!(start_node(&backing, tweak), start_node(&backing, tweak));
         let (a, b) = (a?, b?);
         let on_a = kids(&a).await?;
-        assert_eq!(on_a.len(), 3, "round {round}: one key per algorithm: {on_a:?}");
+        assert_eq!(
+            on_a.len(),
+            3,
+            "round {round}: one key per algorithm: {on_a:?}"
+        );
         assert_eq!(on_a, kids(&b).await?, "round {round}");
 
         let client = a
@@ -42,9 +46,14 @@ async fn nodes_starting_at_once_on_a_fresh_database_agree() -> anyhow::Result<()
                 ..ClientSpec::default()
             })
             .await?;
-        let response = a.token(&client, &[("grant_type", "client_credentials")]).await?;
+        let response = a
+            .token(&client, &[("grant_type", "client_credentials")])
+            .await?;
         let body: Value = response.json().await?;
-        let access = body["access_token"].as_str().unwrap_or_default().to_string();
+        let access = body["access_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let introspected: Value = reqwest::Client::new()
             .post(b.url("/introspect"))
             .basic_auth(&client.id, client.secret.as_deref())
@@ -53,7 +62,10 @@ async fn nodes_starting_at_once_on_a_fresh_database_agree() -> anyhow::Result<()
             .await?
             .json()
             .await?;
-        assert_eq!(introspected["active"], true, "round {round}: {introspected}");
+        assert_eq!(
+            introspected["active"], true,
+            "round {round}: {introspected}"
+        );
     }
     Ok(())
 }
@@ -85,6 +97,9 @@ async fn a_node_refuses_a_database_migrated_by_a_newer_version() -> anyhow::Resu
     };
     let message = err.to_string();
     assert!(message.contains("newer than this version"), "{message}");
-    assert!(message.contains("m29991231_000001_add_the_future"), "{message}");
+    assert!(
+        message.contains("m29991231_000001_add_the_future"),
+        "{message}"
+    );
     Ok(())
 }

@@ -189,7 +189,8 @@ impl Config {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+// figment's Jail closures must return figment's own (large) error type.
+#[allow(clippy::unwrap_used, clippy::result_large_err)]
 mod tests {
     use super::*;
 
@@ -219,8 +220,16 @@ mod tests {
             let config = Config::load(None).map_err(|e| e.to_string())?;
             let proxy: std::net::IpAddr = "172.28.0.10".parse().map_err(|_| "ip")?;
             assert!(config.trusted_proxies.is_trusted(proxy));
-            assert!(config.metrics_allow.contains("172.28.3.4".parse().map_err(|_| "ip")?));
-            assert!(!config.metrics_allow.contains("127.0.0.1".parse().map_err(|_| "ip")?));
+            assert!(
+                config
+                    .metrics_allow
+                    .contains("172.28.3.4".parse().map_err(|_| "ip")?)
+            );
+            assert!(
+                !config
+                    .metrics_allow
+                    .contains("127.0.0.1".parse().map_err(|_| "ip")?)
+            );
             Ok(())
         });
     }
@@ -240,7 +249,11 @@ mod tests {
         assert!(config.metrics_allow.contains("127.0.0.1".parse().unwrap()));
         assert!(config.metrics_allow.contains("::1".parse().unwrap()));
         assert!(!config.metrics_allow.contains("10.1.2.3".parse().unwrap()));
-        assert!(!config.trusted_proxies.is_trusted("127.0.0.1".parse().unwrap()));
+        assert!(
+            !config
+                .trusted_proxies
+                .is_trusted("127.0.0.1".parse().unwrap())
+        );
     }
 
     #[test]

@@ -147,9 +147,14 @@ pub async fn insert_missing(
         }
     }
     if !inserted.is_empty() {
-        Entity::insert_many(inserted.iter().cloned().map(IntoActiveModel::into_active_model))
-            .exec_without_returning(&txn)
-            .await?;
+        Entity::insert_many(
+            inserted
+                .iter()
+                .cloned()
+                .map(IntoActiveModel::into_active_model),
+        )
+        .exec_without_returning(&txn)
+        .await?;
     }
     txn.commit().await?;
     Ok(inserted)
