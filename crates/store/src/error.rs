@@ -23,6 +23,12 @@ pub enum StoreError {
         "the database schema is newer than this version of Poort (unknown migrations: {0}); run the newer version"
     )]
     SchemaTooNew(String),
+    /// A restore target must hold no rows.
+    #[error("the target database is not empty")]
+    NotEmpty,
+    /// A backup made with another set of migrations than this build's.
+    #[error("the backup was made by another version of Poort (its schema differs); restore it with that version")]
+    BackupSchemaMismatch,
     /// Any other database failure.
     #[error("database error: {0}")]
     Db(DbErr),
