@@ -6,7 +6,7 @@
 use sea_orm_migration::prelude::*;
 
 /// Re-exported so callers can run [`Migrator`] without depending on sea-orm-migration.
-pub use sea_orm_migration::MigratorTrait;
+pub use sea_orm_migration::{MigrationStatus, MigratorTrait};
 
 mod m20261122_000001_create_users;
 mod m20261122_000002_create_clients;

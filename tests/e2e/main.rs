@@ -11,6 +11,7 @@ mod logout;
 mod observability;
 mod pages;
 mod passwords;
+mod startup;
 mod token_errors;
 mod two_nodes;
 mod userinfo_errors;

@@ -330,3 +330,48 @@ async fn the_log_of_a_full_flow_holds_no_secrets() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The access-log line of the request with this id (JSON, from the captured log).
+async fn access_log_line(
+    logs: &poort_tests::logs::LogBuffer,
+    request_id: &str,
+) -> anyhow::Result<Value> {
+    for _ in 0..50 {
+        let found = logs.text().lines().find_map(|line| {
+            let value: Value = serde_json::from_str(line).ok()?;
+            (value["span"]["id"] == request_id && value["fields"]["message"] == "request finished")
+                .then_some(value)
+        });
+        if let Some(line) = found {
+            return Ok(line);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    anyhow::bail!("no access-log line for {request_id}")
+}
+
+#[tokio::test]
+async fn forwarded_client_addresses_are_believed_only_from_trusted_proxies() -> anyhow::Result<()> {
+    let logs = poort_tests::logs::capture();
+    let proxy = poort_allowlist::TrustedProxies::parse(
+        ["127.0.0.1"],
+        poort_allowlist::ProxyHeader::XForwardedFor,
+    )?;
+    let behind_proxy = start_server(|c| c.trusted_proxies = proxy).await?;
+    let direct = start_server(|_| {}).await?;
+    for (server, expected) in [(&behind_proxy, "203.0.113.7"), (&direct, "127.0.0.1")] {
+        let id = format!("xff-{}", uuid::Uuid::new_v4().simple());
+        let response = reqwest::Client::new()
+            .get(server.url("/healthz"))
+            .header("x-request-id", &id)
+            .header("x-forwarded-for", "203.0.113.7")
+            .send()
+            .await?;
+        assert_eq!(response.status(), StatusCode::OK);
+        let line = access_log_line(&logs, &id).await?;
+        assert_eq!(line["span"]["client"], expected, "{line}");
+        assert_eq!(line["span"]["route"], "/healthz");
+        assert_eq!(line["fields"]["status"], 200);
+    }
+    Ok(())
+}

@@ -72,6 +72,21 @@ impl Backing {
         })
     }
 
+    /// State several nodes can share for durable data: PostgreSQL when `DATABASE_URL` is set,
+    /// else one SQLite file; Redis when `REDIS_URL` is set. The nodes share a master key.
+    pub async fn shareable() -> anyhow::Result<Self> {
+        let mut backing = Self::fresh().await?;
+        if backing.database_url.is_none() {
+            let file = std::env::temp_dir().join(format!(
+                "poort-e2e-shared-{}.db",
+                uuid::Uuid::new_v4().simple()
+            ));
+            backing.database_url = Some(format!("sqlite://{}?mode=rwc", file.display()));
+        }
+        backing.master_key = Some(fresh_master_key());
+        Ok(backing)
+    }
+
     /// State several nodes can share: needs PostgreSQL (`DATABASE_URL`) and Redis
     /// (`REDIS_URL`); `None` when either is not configured. The nodes share a master key.
     pub async fn shared() -> anyhow::Result<Option<Self>> {
@@ -80,14 +95,19 @@ impl Backing {
             return Ok(None);
         }
         Ok(Some(Self {
-            master_key: Some(format!(
-                "{}{}",
-                uuid::Uuid::new_v4().simple(),
-                uuid::Uuid::new_v4().simple()
-            )),
+            master_key: Some(fresh_master_key()),
             ..backing
         }))
     }
+}
+
+/// 32 random bytes in hex, as `master_key` takes them.
+pub fn fresh_master_key() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
 }
 
 /// A Redis key prefix of its own per test deployment, so tests sharing one Redis never meet.

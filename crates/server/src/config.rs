@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
-use poort_allowlist::IpAllowlist;
-use poort_allowlist::TrustedProxies;
+use poort_allowlist::{IpAllowlist, TrustedProxies};
 use poort_policy::LockoutPolicy;
 use serde::{Deserialize, Serialize};
 
@@ -213,7 +212,8 @@ impl Config {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+// figment's Jail closures must return figment's own (large) error type.
+#[allow(clippy::unwrap_used, clippy::result_large_err)]
 mod tests {
     use super::*;
 
@@ -264,6 +264,53 @@ mod tests {
                 .is_trusted("10.1.2.3".parse().unwrap())
         );
         assert!(refused.is_err());
+    }
+
+    #[test]
+    fn proxies_and_metrics_allowlist_load_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env(
+                "POORT_TRUSTED_PROXIES",
+                r#"{proxies=["172.28.0.10"],header="x-forwarded-for"}"#,
+            );
+            jail.set_env("POORT_METRICS_ALLOW", r#"["172.28.0.0/16"]"#);
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            let proxy: std::net::IpAddr = "172.28.0.10".parse().map_err(|_| "ip")?;
+            assert!(config.trusted_proxies.is_trusted(proxy));
+            assert!(
+                config
+                    .metrics_allow
+                    .contains("172.28.3.4".parse().map_err(|_| "ip")?)
+            );
+            assert!(
+                !config
+                    .metrics_allow
+                    .contains("127.0.0.1".parse().map_err(|_| "ip")?)
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn invalid_ranges_are_refused_at_load() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("POORT_METRICS_ALLOW", r#"["not-an-ip"]"#);
+            assert!(Config::load(None).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn default_metrics_allowlist_is_loopback_only() {
+        let config = Config::default();
+        assert!(config.metrics_allow.contains("127.0.0.1".parse().unwrap()));
+        assert!(config.metrics_allow.contains("::1".parse().unwrap()));
+        assert!(!config.metrics_allow.contains("10.1.2.3".parse().unwrap()));
+        assert!(
+            !config
+                .trusted_proxies
+                .is_trusted("127.0.0.1".parse().unwrap())
+        );
     }
 
     #[test]

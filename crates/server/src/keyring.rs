@@ -81,9 +81,13 @@ pub async fn load(
         })
         .collect();
     if !missing.is_empty() {
-        for alg in missing {
-            signing_keys::insert(db, generate(master, alg)?, now).await?;
-        }
+        // Another node starting at the same moment may insert first: insert_missing keeps
+        // whichever keys got there first, so every node ends up publishing the same set.
+        let candidates = missing
+            .into_iter()
+            .map(|alg| generate(master, alg))
+            .collect::<Result<Vec<_>, _>>()?;
+        signing_keys::insert_missing(db, candidates, now).await?;
         rows = signing_keys::list_all(db).await?;
     }
     build_set(rows, master, now, keep_retired_secs)

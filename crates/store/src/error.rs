@@ -17,6 +17,20 @@ pub enum StoreError {
     /// The database URL is neither `sqlite:` nor `postgres://`/`postgresql://`.
     #[error("unsupported database URL (expected sqlite: or postgres://)")]
     UnsupportedUrl,
+    /// The database has migrations this build does not know: a newer Poort has upgraded it.
+    /// Running against it could corrupt data, so this node refuses to start.
+    #[error(
+        "the database schema is newer than this version of Poort (unknown migrations: {0}); run the newer version"
+    )]
+    SchemaTooNew(String),
+    /// A restore target must hold no rows.
+    #[error("the target database is not empty")]
+    NotEmpty,
+    /// A backup made with another set of migrations than this build's.
+    #[error(
+        "the backup was made by another version of Poort (its schema differs); restore it with that version"
+    )]
+    BackupSchemaMismatch,
     /// Any other database failure.
     #[error("database error: {0}")]
     Db(DbErr),

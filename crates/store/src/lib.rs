@@ -5,6 +5,7 @@
 //! clock: callers pass `now` (unix seconds) from their injected clock.
 
 pub mod auth_events;
+pub mod backup;
 pub mod clients;
 pub mod consents;
 mod db;

@@ -115,6 +115,51 @@ pub async fn rotate(
     Ok(rows)
 }
 
+/// In one transaction, taking turns with rotations and other nodes: inserts each of
+/// `candidates` whose algorithm has no active key yet; returns the inserted ones. Nodes
+/// starting at once on a fresh database so end up with one active key per algorithm, which
+/// all of them publish, instead of each signing with a key the others do not know yet.
+pub async fn insert_missing(
+    db: &Db,
+    candidates: Vec<NewSigningKey>,
+    now: i64,
+) -> Result<Vec<signing_keys::Model>, StoreError> {
+    let txn = begin_write(db).await?;
+    match db.backend() {
+        Backend::Postgres => {
+            txn.execute_unprepared(&format!(
+                "SELECT pg_advisory_xact_lock({ROTATION_LOCK_KEY})"
+            ))
+            .await?;
+        }
+        // BEGIN IMMEDIATE already holds the write lock.
+        Backend::Sqlite => {}
+    }
+    let active = Entity::find()
+        .filter(Column::RetiredAt.is_null())
+        .all(&txn)
+        .await?;
+    let mut inserted = Vec::new();
+    for key in candidates {
+        let taken = active.iter().chain(&inserted).any(|k| k.alg == key.alg);
+        if !taken {
+            inserted.push(key.into_row(now));
+        }
+    }
+    if !inserted.is_empty() {
+        Entity::insert_many(
+            inserted
+                .iter()
+                .cloned()
+                .map(IntoActiveModel::into_active_model),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(inserted)
+}
+
 async fn retire_active_on(conn: &impl ConnectionTrait, now: i64) -> Result<u64, StoreError> {
     let retired = Entity::update_many()
         .set(signing_keys::ActiveModel {
@@ -130,7 +175,10 @@ async fn retire_active_on(conn: &impl ConnectionTrait, now: i64) -> Result<u64, 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
-    use super::{NewSigningKey, delete_retired_before, insert, list_all, retire_active, rotate};
+    use super::{
+        NewSigningKey, delete_retired_before, insert, insert_missing, list_all, retire_active,
+        rotate,
+    };
     use crate::error::StoreError;
     use crate::testing::fresh_dbs;
 
@@ -217,6 +265,34 @@ mod tests {
             }
             let all = list_all(&db).await.unwrap();
             assert_eq!(active_kids(&all).len(), 1, "{:?}: {all:?}", db.backend());
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_first_starts_insert_one_key_per_alg() {
+        for (db, _guard) in fresh_dbs().await.unwrap() {
+            insert(&db, key("old-rs", "RS256"), 0).await.unwrap();
+            let tasks: Vec<_> = (0..4)
+                .map(|n| {
+                    let db = db.clone();
+                    tokio::spawn(async move {
+                        let candidates = vec![
+                            key(&format!("n{n}-es"), "ES256"),
+                            key(&format!("n{n}-rs"), "RS256"),
+                        ];
+                        insert_missing(&db, candidates, n).await
+                    })
+                })
+                .collect();
+            let mut inserted = 0;
+            for task in tasks {
+                inserted += task.await.unwrap().unwrap().len();
+            }
+            assert_eq!(inserted, 1, "only ES256 was missing, once");
+            let all = list_all(&db).await.unwrap();
+            let active = active_kids(&all);
+            assert_eq!(active.len(), 2, "{:?}: {all:?}", db.backend());
+            assert!(active.contains(&"old-rs"));
         }
     }
 

@@ -24,15 +24,20 @@ impl FromRequestParts<SharedState> for ClientIp {
         let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else {
             return Ok(ClientIp(None));
         };
-        let forwarded_for = joined(&parts.headers, "x-forwarded-for");
-        let forwarded = joined(&parts.headers, header::FORWARDED.as_str());
-        Ok(ClientIp(Some(client_ip(
-            peer.ip(),
-            forwarded_for.as_deref(),
-            forwarded.as_deref(),
-            &state.config.trusted_proxies,
-        ))))
+        Ok(ClientIp(Some(resolve(peer.ip(), &parts.headers, state))))
     }
+}
+
+/// The client address behind `peer`, given the request's forwarding headers.
+pub(super) fn resolve(peer: IpAddr, headers: &HeaderMap, state: &SharedState) -> IpAddr {
+    let forwarded_for = joined(headers, "x-forwarded-for");
+    let forwarded = joined(headers, header::FORWARDED.as_str());
+    client_ip(
+        peer,
+        forwarded_for.as_deref(),
+        forwarded.as_deref(),
+        &state.config.trusted_proxies,
+    )
 }
 
 /// Several header lines joined with `,`, in order, as `client_ip` expects.

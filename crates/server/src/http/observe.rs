@@ -1,11 +1,13 @@
 //! Per-request observation: a tracing span carrying the request id (set or passed through by
-//! tower-http's request-id layers) and the matched route template, one access-log line, and the
+//! tower-http's request-id layers), the matched route template and the client address (behind
+//! `trusted_proxies`, the forwarded one), one access-log line, and the
 //! request's count and latency in the metrics. The raw URL is never logged: queries can hold
 //! tokens (`id_token_hint`) and transaction ids.
 
+use std::net::SocketAddr;
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
@@ -27,11 +29,13 @@ pub async fn observe(State(state): State<SharedState>, request: Request, next: N
         .get(REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-");
+    let client = client_ip(&state, &request);
     let span = tracing::info_span!(
         "request",
         id = %request_id,
         method = %request.method(),
         route = %route,
+        client = tracing::field::display(ClientField(client)),
     );
     let response = next.run(request).instrument(span.clone()).await;
     let elapsed = started.elapsed();
@@ -40,4 +44,26 @@ pub async fn observe(State(state): State<SharedState>, request: Request, next: N
     let latency_ms = elapsed.as_secs_f64() * 1000.0;
     span.in_scope(|| tracing::info!(status, latency_ms, "request finished"));
     response
+}
+
+/// Displays the client address, or `-` when unknown (router served without connection info).
+struct ClientField(Option<std::net::IpAddr>);
+
+impl std::fmt::Display for ClientField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(ip) => ip.fmt(f),
+            None => f.write_str("-"),
+        }
+    }
+}
+
+/// The client's address: the socket peer, or what a trusted proxy says it forwarded for.
+fn client_ip(state: &SharedState, request: &Request) -> Option<std::net::IpAddr> {
+    let ConnectInfo(peer) = request.extensions().get::<ConnectInfo<SocketAddr>>()?;
+    Some(super::client_ip::resolve(
+        peer.ip(),
+        request.headers(),
+        state,
+    ))
 }

@@ -6,7 +6,7 @@ use sea_orm::entity::prelude::*;
 use crate::error::StoreError;
 use crate::json_list;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "refresh_tokens")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false, column_type = "Text")]
