@@ -130,9 +130,14 @@ where
     M: IntoActiveModel<E::ActiveModel> + Clone,
 {
     for batch in rows.chunks(INSERT_BATCH) {
-        E::insert_many(batch.iter().cloned().map(IntoActiveModel::into_active_model))
-            .exec_without_returning(txn)
-            .await?;
+        E::insert_many(
+            batch
+                .iter()
+                .cloned()
+                .map(IntoActiveModel::into_active_model),
+        )
+        .exec_without_returning(txn)
+        .await?;
     }
     Ok(())
 }

@@ -116,7 +116,9 @@ async fn another_schema_is_refused() {
     let (source, _guard) = fresh_dbs().await.unwrap().remove(0);
     populate(&source).await;
     let mut snapshot = export(&source).await.unwrap();
-    snapshot.schema.push("m29991231_000001_from_the_future".into());
+    snapshot
+        .schema
+        .push("m29991231_000001_from_the_future".into());
     let target_guard = fresh_sqlite_url();
     let target = connect(target_guard.url()).await.unwrap();
     let err = import(&target, snapshot).await.unwrap_err();

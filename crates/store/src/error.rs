@@ -27,7 +27,9 @@ pub enum StoreError {
     #[error("the target database is not empty")]
     NotEmpty,
     /// A backup made with another set of migrations than this build's.
-    #[error("the backup was made by another version of Poort (its schema differs); restore it with that version")]
+    #[error(
+        "the backup was made by another version of Poort (its schema differs); restore it with that version"
+    )]
     BackupSchemaMismatch,
     /// Any other database failure.
     #[error("database error: {0}")]
