@@ -1,6 +1,7 @@
 //! End-to-end tests: real servers on port 0, real clients. One binary, modules per area.
 
 mod authorize_errors;
+mod backup;
 mod failures;
 mod full_flow;
 mod hash_upgrades;
