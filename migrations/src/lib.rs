@@ -13,6 +13,9 @@ mod m20261122_000002_create_clients;
 mod m20261122_000003_create_signing_keys;
 mod m20261122_000004_create_refresh_tokens;
 mod m20261122_000005_create_consents;
+mod m20261204_000001_create_mfa_factors;
+mod m20261204_000002_create_recovery_codes;
+mod m20261204_000003_create_mfa_grace;
 
 /// The list of all migrations, oldest first.
 pub struct Migrator;
@@ -26,6 +29,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_create_signing_keys::Migration),
             Box::new(m20261122_000004_create_refresh_tokens::Migration),
             Box::new(m20261122_000005_create_consents::Migration),
+            Box::new(m20261204_000001_create_mfa_factors::Migration),
+            Box::new(m20261204_000002_create_recovery_codes::Migration),
+            Box::new(m20261204_000003_create_mfa_grace::Migration),
         ]
     }
 }

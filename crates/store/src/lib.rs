@@ -13,6 +13,9 @@ mod error;
 mod id;
 mod json_list;
 mod migrate;
+pub mod mfa_factors;
+pub mod mfa_grace;
+pub mod recovery_codes;
 pub mod refresh_tokens;
 pub mod signing_keys;
 #[cfg(any(test, feature = "testing"))]

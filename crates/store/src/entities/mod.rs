@@ -4,6 +4,9 @@
 
 pub mod clients;
 pub mod consents;
+pub mod mfa_factors;
+pub mod mfa_grace;
+pub mod recovery_codes;
 pub mod refresh_tokens;
 pub mod signing_keys;
 pub mod users;
