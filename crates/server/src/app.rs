@@ -100,6 +100,7 @@ impl App {
                 "azp",
                 "sid",
                 "amr",
+                "acr",
                 "email",
                 "email_verified",
                 "name",
@@ -107,8 +108,14 @@ impl App {
                 "updated_at",
             ],
         );
+        let mut metadata = metadata;
+        metadata.acr_values_supported = crate::flows::mfa::acr::ACR_VALUES_SUPPORTED
+            .iter()
+            .map(|v| (*v).to_owned())
+            .collect();
         let discovery_json = serde_json::to_vec(&metadata)
             .map_err(|e| ConfigError::Invalid(format!("discovery document: {e}")))?;
+        let webauthn = crate::flows::mfa::webauthn::rp::relying_party(&config)?;
         let ephemeral: Arc<dyn Ephemeral> = Arc::new(MemoryStore::new());
         let state = Arc::new(AppState {
             hashing: hashing_pool(&config)?,
@@ -120,6 +127,7 @@ impl App {
             access_token_alg,
             discovery_json: discovery_json.into(),
             master_key: master,
+            webauthn,
         });
         Ok(App { state })
     }

@@ -24,6 +24,8 @@ pub struct AppState {
     /// The discovery document, serialised once: it never changes while running.
     pub discovery_json: axum::body::Bytes,
     pub master_key: MasterKey,
+    /// The WebAuthn relying party; `None` when WebAuthn is off (see `flows::mfa::webauthn::rp`).
+    pub webauthn: Option<webauthn_rs::Webauthn>,
 }
 
 pub type SharedState = Arc<AppState>;

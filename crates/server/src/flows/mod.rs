@@ -10,6 +10,7 @@ pub mod error;
 pub mod introspect;
 pub mod login;
 pub mod logout;
+pub mod mfa;
 pub mod revoke;
 pub mod session;
 pub mod token;

@@ -8,6 +8,7 @@ mod forms;
 mod home;
 mod login;
 mod logout;
+mod mfa;
 mod security;
 mod session;
 mod static_files;
@@ -55,6 +56,7 @@ pub fn router(state: SharedState) -> Router {
             get(logout::end_session_get).post(logout::end_session_post),
         )
         .route("/end_session/confirm", post(logout::confirm))
+        .merge(mfa::routes())
         .route("/static/{file}", get(static_files::serve))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(not_found)

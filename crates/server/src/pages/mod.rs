@@ -3,6 +3,8 @@
 
 use askama::Template;
 
+pub mod mfa;
+
 #[derive(Template)]
 #[template(path = "login.html")]
 pub struct LoginPage {
