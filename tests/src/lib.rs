@@ -3,8 +3,10 @@
 //! and gives tests a browser (reqwest with a cookie store, redirects by hand) and an HTTP client
 //! for the `openidconnect` relying party.
 
+pub mod authenticator;
 pub mod browser;
 pub mod database;
+pub mod mfa;
 pub mod rp;
 
 use std::path::PathBuf;
@@ -55,6 +57,8 @@ pub async fn start_server(tweak: impl FnOnce(&mut Config)) -> anyhow::Result<Tes
         ..Config::default()
     };
     tweak(&mut config);
+    // Usually `http://{addr}`; tests that need a domain (WebAuthn) use `http://localhost:{port}`.
+    let base = config.issuer().to_string();
     let clock = Arc::new(OffsetClock::default());
     let app = App::build_with(config, clock.clone()).await?;
     let state = app.state.clone();
@@ -63,7 +67,7 @@ pub async fn start_server(tweak: impl FnOnce(&mut Config)) -> anyhow::Result<Tes
         let _ = rx.await;
     }));
     Ok(TestServer {
-        base: format!("http://{addr}"),
+        base,
         state,
         clock,
         data_dir,
