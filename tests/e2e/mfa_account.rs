@@ -10,11 +10,7 @@ use reqwest::StatusCode;
 #[tokio::test]
 async fn the_account_page_needs_a_login() -> anyhow::Result<()> {
     let (_server, _client, browser) = setup(ClientSpec::default(), |_| {}).await?;
-    for path in [
-        "/account/mfa",
-        "/account/mfa/totp",
-        "/account/mfa/required",
-    ] {
+    for path in ["/account/mfa", "/account/mfa/totp", "/account/mfa/required"] {
         let response = browser.get(path).await?;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
         assert_eq!(
@@ -42,7 +38,11 @@ async fn rename_and_remove_need_the_password() -> anyhow::Result<()> {
     let forged = browser
         .post_form(
             "/account/mfa/remove",
-            &[("csrf", "forged"), ("id", &first_id), ("password", PASSWORD)],
+            &[
+                ("csrf", "forged"),
+                ("id", &first_id),
+                ("password", PASSWORD),
+            ],
         )
         .await?;
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
@@ -118,7 +118,9 @@ async fn another_users_factor_cannot_be_touched() -> anyhow::Result<()> {
     let other_password = "mallory's own long passphrase";
     server.create_user(other_email, other_password).await?;
     let mallory = server.browser();
-    let landing = server.sign_in(&mallory, other_email, other_password).await?;
+    let landing = server
+        .sign_in(&mallory, other_email, other_password)
+        .await?;
     page(landing).await?;
     let home = mallory.get("/").await?.text().await?;
     let csrf = hidden_field(&home, "csrf")?;

@@ -26,7 +26,10 @@ async fn no_code_until_a_second_factor_is_enrolled() -> anyhow::Result<()> {
     let (url, body) = page(landing).await?;
     assert!(url.contains("/account/mfa/required?tx="), "{url}");
     assert!(body.contains("Set up two-step verification"));
-    assert!(!body.contains("Remind me later"), "no grace period configured");
+    assert!(
+        !body.contains("Remind me later"),
+        "no grace period configured"
+    );
     let tx = tx_of(&url)?;
     let csrf = session_csrf(&browser).await?;
 
@@ -102,7 +105,10 @@ async fn the_grace_period_allows_limited_postponements() -> anyhow::Result<()> {
         )
         .await?;
     let back = browser.follow(postponed).await?.away()?;
-    assert!(Landing::query(&back, "code").is_some(), "postponed: the code");
+    assert!(
+        Landing::query(&back, "code").is_some(),
+        "postponed: the code"
+    );
     // The pass lasts for this session.
     let back = browser
         .follow(browser.get(&server.authorize_url(&client, &[])).await?)
@@ -143,9 +149,15 @@ async fn the_grace_period_ends_after_its_days() -> anyhow::Result<()> {
         .login_through(&server.authorize_url(&client, &[]), EMAIL, PASSWORD)
         .await?;
     let (_, body) = page(landing).await?;
-    assert!(body.contains("Remind me later"), "the grace period starts now");
+    assert!(
+        body.contains("Remind me later"),
+        "the grace period starts now"
+    );
     server.clock.advance(2 * 86_400 + 1);
     let later = browser.get("/account/mfa/required").await?.text().await?;
-    assert!(!later.contains("Remind me later"), "two days later it is over");
+    assert!(
+        !later.contains("Remind me later"),
+        "two days later it is over"
+    );
     Ok(())
 }

@@ -49,7 +49,10 @@ async fn a_recovery_code_logs_in_once_and_tells_how_many_remain() -> anyhow::Res
     let used = with_recovery_code(&server, &client, &browser, &typed).await?;
     assert_eq!(used.status(), StatusCode::OK);
     let body = used.text().await?;
-    assert!(body.contains("<strong>9</strong> recovery codes left"), "{body}");
+    assert!(
+        body.contains("<strong>9</strong> recovery codes left"),
+        "{body}"
+    );
     let next = body
         .split("class=\"button primary\" href=\"")
         .nth(1)
@@ -67,7 +70,12 @@ async fn a_recovery_code_logs_in_once_and_tells_how_many_remain() -> anyhow::Res
     // The same code again: refused.
     let again = with_recovery_code(&server, &client, &browser, &codes[0]).await?;
     assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
-    assert!(again.text().await?.contains("not valid, or it was already used"));
+    assert!(
+        again
+            .text()
+            .await?
+            .contains("not valid, or it was already used")
+    );
     Ok(())
 }
 
@@ -88,7 +96,10 @@ async fn a_new_set_replaces_the_old_one_after_the_password() -> anyhow::Result<(
         .await?;
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
     let made = browser
-        .post_form("/account/mfa/recovery", &[("csrf", &csrf), ("password", PASSWORD)])
+        .post_form(
+            "/account/mfa/recovery",
+            &[("csrf", &csrf), ("password", PASSWORD)],
+        )
         .await?;
     assert_eq!(made.status(), StatusCode::OK);
     let new = recovery_codes(&made.text().await?);

@@ -28,8 +28,15 @@ async fn enroll_then_log_in_with_password_and_code() -> anyhow::Result<()> {
     assert_eq!(confirmed.status(), StatusCode::OK);
     let shown = confirmed.text().await?;
     let codes = recovery_codes(&shown);
-    assert_eq!(codes.len(), 10, "ten recovery codes at the first enrollment");
-    assert!(shown.contains("href=\"data:text/plain;charset=utf-8,"), "downloadable");
+    assert_eq!(
+        codes.len(),
+        10,
+        "ten recovery codes at the first enrollment"
+    );
+    assert!(
+        shown.contains("href=\"data:text/plain;charset=utf-8,"),
+        "downloadable"
+    );
     let account = browser.get("/account/mfa").await?.text().await?;
     assert!(account.contains("My phone") && account.contains("Authenticator app"));
     server.sign_out(&browser).await?;
@@ -105,7 +112,10 @@ async fn second_step(
         .login_through(&server.authorize_url(client, &[]), EMAIL, PASSWORD)
         .await?;
     let (url, body) = page(landing).await?;
-    anyhow::ensure!(url.contains("/login/mfa"), "expected the second step, got {url}");
+    anyhow::ensure!(
+        url.contains("/login/mfa"),
+        "expected the second step, got {url}"
+    );
     Ok((hidden_field(&body, "csrf")?, hidden_field(&body, "tx")?))
 }
 
@@ -120,7 +130,10 @@ async fn a_code_is_refused_the_second_time_and_wrong_codes_are_throttled() -> an
     let code = totp_code(&secret, server.now())?;
     let (csrf, tx) = second_step(&server, &client, &browser).await?;
     let ok = browser
-        .post_form("/login/mfa/totp", &[("csrf", &csrf), ("tx", &tx), ("code", &code)])
+        .post_form(
+            "/login/mfa/totp",
+            &[("csrf", &csrf), ("tx", &tx), ("code", &code)],
+        )
         .await?;
     browser.follow(ok).await?.away()?;
     server.sign_out(&browser).await?;
@@ -128,7 +141,10 @@ async fn a_code_is_refused_the_second_time_and_wrong_codes_are_throttled() -> an
     // Same code, same 30 seconds, another login: refused as a replay.
     let (csrf, tx) = second_step(&server, &client, &browser).await?;
     let replay = browser
-        .post_form("/login/mfa/totp", &[("csrf", &csrf), ("tx", &tx), ("code", &code)])
+        .post_form(
+            "/login/mfa/totp",
+            &[("csrf", &csrf), ("tx", &tx), ("code", &code)],
+        )
         .await?;
     assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
     assert!(replay.text().await?.contains("already used"));
@@ -136,7 +152,10 @@ async fn a_code_is_refused_the_second_time_and_wrong_codes_are_throttled() -> an
     server.clock.advance(30);
     let next = totp_code(&secret, server.now())?;
     let ok = browser
-        .post_form("/login/mfa/totp", &[("csrf", &csrf), ("tx", &tx), ("code", &next)])
+        .post_form(
+            "/login/mfa/totp",
+            &[("csrf", &csrf), ("tx", &tx), ("code", &next)],
+        )
         .await?;
     browser.follow(ok).await?.away()?;
     server.sign_out(&browser).await?;
@@ -145,14 +164,20 @@ async fn a_code_is_refused_the_second_time_and_wrong_codes_are_throttled() -> an
     let (csrf, tx) = second_step(&server, &client, &browser).await?;
     for _ in 0..5 {
         let wrong = browser
-            .post_form("/login/mfa/totp", &[("csrf", &csrf), ("tx", &tx), ("code", "000000")])
+            .post_form(
+                "/login/mfa/totp",
+                &[("csrf", &csrf), ("tx", &tx), ("code", "000000")],
+            )
             .await?;
         assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     }
     server.clock.advance(30);
     let right = totp_code(&secret, server.now())?;
     let locked = browser
-        .post_form("/login/mfa/totp", &[("csrf", &csrf), ("tx", &tx), ("code", &right)])
+        .post_form(
+            "/login/mfa/totp",
+            &[("csrf", &csrf), ("tx", &tx), ("code", &right)],
+        )
         .await?;
     assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(locked.text().await?.contains("Too many wrong attempts"));
@@ -169,7 +194,12 @@ async fn enrollment_needs_a_valid_code_and_the_second_step_its_form() -> anyhow:
     let wrong = browser
         .post_form(
             "/account/mfa/totp",
-            &[("csrf", &csrf), ("tx", ""), ("name", ""), ("code", "123456x")],
+            &[
+                ("csrf", &csrf),
+                ("tx", ""),
+                ("name", ""),
+                ("code", "123456x"),
+            ],
         )
         .await?;
     assert_eq!(wrong.status(), StatusCode::BAD_REQUEST);
@@ -192,13 +222,19 @@ async fn enrollment_needs_a_valid_code_and_the_second_step_its_form() -> anyhow:
     server.sign_out(&browser).await?;
     let (_, tx) = second_step(&server, &client, &browser).await?;
     let forged = browser
-        .post_form("/login/mfa/totp", &[("csrf", "forged"), ("tx", &tx), ("code", "123456")])
+        .post_form(
+            "/login/mfa/totp",
+            &[("csrf", "forged"), ("tx", &tx), ("code", "123456")],
+        )
         .await?;
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     // Another browser cannot finish this browser's login.
     let other = server.browser();
     let page = other.get(&format!("/login/mfa?tx={tx}")).await?;
-    assert!(page.status().is_redirection(), "no second step without the password step");
+    assert!(
+        page.status().is_redirection(),
+        "no second step without the password step"
+    );
     Ok(())
 }
 

@@ -66,7 +66,10 @@ async fn a_security_key_is_a_second_factor() -> anyhow::Result<()> {
         .await?;
     let (url, body) = page(landing).await?;
     assert!(url.contains("/login/mfa"), "{url}");
-    assert!(!body.contains("Code from your authenticator app"), "no TOTP factor");
+    assert!(
+        !body.contains("Code from your authenticator app"),
+        "no TOTP factor"
+    );
     let assertion = key.authenticate(&data_options(&body)?)?;
     let form = [
         ("csrf", hidden_field(&body, "csrf")?),
@@ -121,7 +124,11 @@ async fn passkey_login(
     let start = browser
         .post_form("/login/passkey/start", &[("csrf", &csrf)])
         .await?;
-    anyhow::ensure!(start.status() == StatusCode::OK, "start: {}", start.status());
+    anyhow::ensure!(
+        start.status() == StatusCode::OK,
+        "start: {}",
+        start.status()
+    );
     let options = start.text().await?;
     let assertion = authenticator.authenticate(&options)?;
     browser

@@ -142,7 +142,10 @@ impl SoftAuthenticator {
         let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref())
             .map_err(|_| anyhow::anyhow!("key parsing failed"))?;
         let point = key.public_key().as_ref();
-        anyhow::ensure!(point.len() == 65 && point[0] == 4, "uncompressed P-256 point");
+        anyhow::ensure!(
+            point.len() == 65 && point[0] == 4,
+            "uncompressed P-256 point"
+        );
         let mut id = vec![0u8; 32];
         rng.fill(&mut id)
             .map_err(|_| anyhow::anyhow!("no randomness"))?;
@@ -151,8 +154,14 @@ impl SoftAuthenticator {
             (Value::Integer(1.into()), Value::Integer(2.into())),
             (Value::Integer(3.into()), Value::Integer(ES256.into())),
             (Value::Integer((-1).into()), Value::Integer(1.into())),
-            (Value::Integer((-2).into()), Value::Bytes(point[1..33].to_vec())),
-            (Value::Integer((-3).into()), Value::Bytes(point[33..65].to_vec())),
+            (
+                Value::Integer((-2).into()),
+                Value::Bytes(point[1..33].to_vec()),
+            ),
+            (
+                Value::Integer((-3).into()),
+                Value::Bytes(point[33..65].to_vec()),
+            ),
         ]))?;
         let verified = self.user_verification && selection["userVerification"] != "discouraged";
         let mut auth_data = digest(&SHA256, rp_id.as_bytes()).as_ref().to_vec();

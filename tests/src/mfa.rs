@@ -22,8 +22,15 @@ pub fn element_text(html: &str, id: &str) -> anyhow::Result<String> {
     let at = html
         .find(&marker)
         .ok_or_else(|| anyhow::anyhow!("no element #{id}"))?;
-    let start = at + html[at..].find('>').ok_or_else(|| anyhow::anyhow!("bad tag"))? + 1;
-    let end = start + html[start..].find('<').ok_or_else(|| anyhow::anyhow!("unterminated"))?;
+    let start = at
+        + html[at..]
+            .find('>')
+            .ok_or_else(|| anyhow::anyhow!("bad tag"))?
+        + 1;
+    let end = start
+        + html[start..]
+            .find('<')
+            .ok_or_else(|| anyhow::anyhow!("unterminated"))?;
     Ok(html[start..end].to_string())
 }
 
@@ -34,7 +41,10 @@ pub fn data_options(html: &str) -> anyhow::Result<String> {
         .find(marker)
         .ok_or_else(|| anyhow::anyhow!("no data-options"))?
         + marker.len();
-    let end = start + html[start..].find('"').ok_or_else(|| anyhow::anyhow!("unterminated"))?;
+    let end = start
+        + html[start..]
+            .find('"')
+            .ok_or_else(|| anyhow::anyhow!("unterminated"))?;
     Ok(unescape(&html[start..end]))
 }
 
@@ -82,7 +92,12 @@ impl TestServer {
         let response = browser
             .post_form(
                 "/login",
-                &[("csrf", &csrf), ("tx", ""), ("login", login), ("password", password)],
+                &[
+                    ("csrf", &csrf),
+                    ("tx", ""),
+                    ("login", login),
+                    ("password", password),
+                ],
             )
             .await?;
         browser.follow(response).await
@@ -101,7 +116,11 @@ impl TestServer {
             false => format!("/account/mfa/totp?tx={tx}"),
         };
         let page = browser.get(&path).await?;
-        anyhow::ensure!(page.status().is_success(), "enrollment page: {}", page.status());
+        anyhow::ensure!(
+            page.status().is_success(),
+            "enrollment page: {}",
+            page.status()
+        );
         let body = page.text().await?;
         anyhow::ensure!(body.contains("<svg"), "the QR code is inline SVG");
         let secret: String = element_text(&body, "totp-secret")?
@@ -124,7 +143,11 @@ impl TestServer {
         let home = browser.get("/").await?.text().await?;
         let csrf = hidden_field(&home, "csrf")?;
         let response = browser.post_form("/logout", &[("csrf", &csrf)]).await?;
-        anyhow::ensure!(response.status().is_redirection(), "logout: {}", response.status());
+        anyhow::ensure!(
+            response.status().is_redirection(),
+            "logout: {}",
+            response.status()
+        );
         Ok(())
     }
 }
@@ -144,6 +167,10 @@ pub fn jwt_claims(token: &str) -> anyhow::Result<serde_json::Value> {
 pub fn amr(claims: &serde_json::Value) -> Vec<String> {
     claims["amr"]
         .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }

@@ -70,15 +70,30 @@ async fn totp_steps_only_move_forward() {
     for (db, _guard) in fresh_dbs().await.unwrap() {
         let user = fixtures::user(&db, "s@example.com").await;
         let factor = insert(&db, totp(&user, 1)).await.unwrap();
-        assert!(!advance_totp_step(&db, &factor.id, 5, 100).await.unwrap(), "same step");
-        assert!(!advance_totp_step(&db, &factor.id, 4, 100).await.unwrap(), "older step");
+        assert!(
+            !advance_totp_step(&db, &factor.id, 5, 100).await.unwrap(),
+            "same step"
+        );
+        assert!(
+            !advance_totp_step(&db, &factor.id, 4, 100).await.unwrap(),
+            "older step"
+        );
         assert!(advance_totp_step(&db, &factor.id, 6, 100).await.unwrap());
-        let stored = find_for_user(&db, &user, &factor.id).await.unwrap().unwrap();
-        assert_eq!((stored.last_used_step, stored.last_used_at), (Some(6), Some(100)));
+        let stored = find_for_user(&db, &user, &factor.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (stored.last_used_step, stored.last_used_at),
+            (Some(6), Some(100))
+        );
         let mut fresh = totp(&user, 2);
         fresh.last_used_step = None;
         let fresh = insert(&db, fresh).await.unwrap();
-        assert!(advance_totp_step(&db, &fresh.id, 0, 100).await.unwrap(), "first use");
+        assert!(
+            advance_totp_step(&db, &fresh.id, 0, 100).await.unwrap(),
+            "first use"
+        );
     }
 }
 

@@ -94,8 +94,12 @@ mod tests {
         for (db, _guard) in fresh_dbs().await.unwrap() {
             let user = fixtures::user(&db, "rc@example.com").await;
             let other = fixtures::user(&db, "other@example.com").await;
-            replace_for_user(&db, &user, &digests("a"), 10).await.unwrap();
-            replace_for_user(&db, &other, &digests("x"), 10).await.unwrap();
+            replace_for_user(&db, &user, &digests("a"), 10)
+                .await
+                .unwrap();
+            replace_for_user(&db, &other, &digests("x"), 10)
+                .await
+                .unwrap();
             assert_eq!(count_unused(&db, &user).await.unwrap(), 10);
 
             let codes = unused_for_user(&db, &user).await.unwrap();
@@ -104,7 +108,9 @@ mod tests {
             assert!(!mark_used(&db, &codes[0].id, 21).await.unwrap(), "twice");
             assert_eq!(count_unused(&db, &user).await.unwrap(), 9);
 
-            replace_for_user(&db, &user, &digests("b"), 30).await.unwrap();
+            replace_for_user(&db, &user, &digests("b"), 30)
+                .await
+                .unwrap();
             let fresh = unused_for_user(&db, &user).await.unwrap();
             assert_eq!(fresh.len(), 10);
             assert!(fresh.iter().all(|c| c.digest.starts_with("b-")));
@@ -117,7 +123,9 @@ mod tests {
     async fn codes_go_with_their_user() {
         for (db, _guard) in fresh_dbs().await.unwrap() {
             let user = fixtures::user(&db, "gone@example.com").await;
-            replace_for_user(&db, &user, &digests("a"), 10).await.unwrap();
+            replace_for_user(&db, &user, &digests("a"), 10)
+                .await
+                .unwrap();
             use sea_orm::EntityTrait;
             crate::entities::users::Entity::delete_by_id(user.clone())
                 .exec(db.conn())

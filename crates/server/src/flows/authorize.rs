@@ -222,7 +222,9 @@ async fn decide(
                 request.state.as_deref(),
             ));
         }
-        return Ok(Next::Redirect(gate.url(&keep_pending(state, &pending, tx).await?)));
+        return Ok(Next::Redirect(
+            gate.url(&keep_pending(state, &pending, tx).await?),
+        ));
     }
     if !client.first_party && !pending.consent_given {
         let remembered = !request.prompt.consent

@@ -87,7 +87,9 @@ pub async fn submit(
             Ok(render(StatusCode::UNAUTHORIZED, &page))
         }
         LoginOutcome::Success(user) => {
-            if let Some(response) = super::mfa::after_password(&state, &live, &user, &form.tx).await? {
+            if let Some(response) =
+                super::mfa::after_password(&state, &live, &user, &form.tx).await?
+            {
                 return Ok(response);
             }
             let session_user = SessionUser {

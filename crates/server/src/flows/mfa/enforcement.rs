@@ -37,7 +37,10 @@ pub async fn must_enroll(state: &AppState, user_id: &str) -> Result<bool, FlowEr
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grace {
     /// `left` more postponements until `until` (unix seconds).
-    Open { left: u32, until: i64 },
+    Open {
+        left: u32,
+        until: i64,
+    },
     Closed,
 }
 
@@ -73,7 +76,10 @@ pub async fn postpone(state: &AppState, user_id: &str, sid: &str) -> Result<bool
         return Ok(false);
     }
     let ttl = Duration::from_secs(state.config.session_ttl_secs.unsigned_abs());
-    state.ephemeral.put(&pass_key(sid), b"1".to_vec(), ttl).await?;
+    state
+        .ephemeral
+        .put(&pass_key(sid), b"1".to_vec(), ttl)
+        .await?;
     tracing::info!(user_id, "second-factor enrollment postponed");
     Ok(true)
 }

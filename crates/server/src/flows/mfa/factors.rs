@@ -56,11 +56,13 @@ async fn reauthenticate(
     user_id: &str,
     password: &str,
 ) -> Result<Result<(), ChangeError>, FlowError> {
-    Ok(match reauth::confirm_password(state, user_id, password).await? {
-        Reauth::Confirmed => Ok(()),
-        Reauth::WrongPassword => Err(ChangeError::WrongPassword),
-        Reauth::Throttled => Err(ChangeError::Throttled),
-    })
+    Ok(
+        match reauth::confirm_password(state, user_id, password).await? {
+            Reauth::Confirmed => Ok(()),
+            Reauth::WrongPassword => Err(ChangeError::WrongPassword),
+            Reauth::Throttled => Err(ChangeError::Throttled),
+        },
+    )
 }
 
 pub async fn rename(
@@ -108,7 +110,12 @@ pub async fn remove(
     if !removed.removed {
         return Ok(Err(ChangeError::NotFound));
     }
-    tracing::info!(user_id, factor_id, last = removed.was_last, "second factor removed");
+    tracing::info!(
+        user_id,
+        factor_id,
+        last = removed.was_last,
+        "second factor removed"
+    );
     Ok(Ok(()))
 }
 

@@ -81,8 +81,12 @@ pub async fn enrollment(
             secret
         }
     };
-    let uri = provisioning_uri(&secret, state.config.service_name.trim(), &account_label(user))
-        .map_err(|e| FlowError::Corrupt(e.to_string()))?;
+    let uri = provisioning_uri(
+        &secret,
+        state.config.service_name.trim(),
+        &account_label(user),
+    )
+    .map_err(|e| FlowError::Corrupt(e.to_string()))?;
     let qr_svg = qr_svg(&uri).map_err(|e| FlowError::Corrupt(e.to_string()))?;
     Ok(Enrollment {
         secret_base32: secret.to_base32(),
@@ -109,7 +113,11 @@ async fn pending_secret(
     let sealed = STANDARD
         .decode(&pending.sealed)
         .map_err(|e| FlowError::Corrupt(e.to_string()))?;
-    Ok(Some(open_secret(state, &sealed, &pending_context(user_id))?))
+    Ok(Some(open_secret(
+        state,
+        &sealed,
+        &pending_context(user_id),
+    )?))
 }
 
 /// The account name in the app: the email, unless it has a `:` the URI format forbids.
@@ -220,7 +228,10 @@ pub async fn verify_login(
             continue;
         }
         let Some(sealed) = factor.secret.as_deref() else {
-            return Err(FlowError::Corrupt(format!("TOTP factor {} has no seed", factor.id)));
+            return Err(FlowError::Corrupt(format!(
+                "TOTP factor {} has no seed",
+                factor.id
+            )));
         };
         let secret = open_secret(state, sealed, &factor_context(&factor.id))?;
         let last = factor.last_used_step.and_then(|s| u64::try_from(s).ok());

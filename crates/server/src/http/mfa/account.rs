@@ -91,7 +91,15 @@ pub async fn rename(
         Ok(signed) => signed,
         Err(redirect) => return Ok(redirect),
     };
-    match factors::rename(&state, &signed.user.id, &form.id, &form.name, &form.password).await? {
+    match factors::rename(
+        &state,
+        &signed.user.id,
+        &form.id,
+        &form.name,
+        &form.password,
+    )
+    .await?
+    {
         Ok(()) => render_account(&state, &signed, Some("Renamed."), None, StatusCode::OK).await,
         Err(e) => {
             let (message, status) = refusal(&e);

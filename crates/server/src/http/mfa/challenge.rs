@@ -204,8 +204,15 @@ pub async fn webauthn(
         Ok(amr) => complete(&state, &live, &[amr], &form.tx, None).await,
         Err(_) => {
             let message = "Your security key or passkey was not accepted. Try again.";
-            render_challenge(&state, &live, &step, &form.tx, Some(message), StatusCode::UNAUTHORIZED)
-                .await
+            render_challenge(
+                &state,
+                &live,
+                &step,
+                &form.tx,
+                Some(message),
+                StatusCode::UNAUTHORIZED,
+            )
+            .await
         }
     }
 }

@@ -95,7 +95,10 @@ pub async fn confirm(
         Ok(enrolled) => return Ok(enrolled_response(&state, &signed, enrolled, &form.tx)),
         // A new key is made on the next visit.
         Err(EnrollError::Expired) => {
-            return Ok(see_other(&format!("/account/mfa/totp{}", tx_query(&form.tx))));
+            return Ok(see_other(&format!(
+                "/account/mfa/totp{}",
+                tx_query(&form.tx)
+            )));
         }
         Err(EnrollError::WrongCode) => (
             "That code is not right. Check that the app shows \"Poort\" and enter its newest code.",

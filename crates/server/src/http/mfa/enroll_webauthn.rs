@@ -42,7 +42,9 @@ pub async fn show(
         Err(redirect) => return Ok(redirect),
     };
     let Some(kind) = CredentialKind::parse(&q.kind) else {
-        return Err(PageError::bad_request("Choose a security key or a passkey."));
+        return Err(PageError::bad_request(
+            "Choose a security key or a passkey.",
+        ));
     };
     let Some(options) = register::start(&state, &signed.live.cookie, &signed.user, kind).await?
     else {

@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::super::error::{ApiError, PageError};
-use super::super::session::{BrowserSession, set_cookie};
 use super::super::see_other;
+use super::super::session::{BrowserSession, set_cookie};
 use super::{after_login, checked_session};
 use crate::flows::mfa::acr::with_second_factor;
 use crate::flows::mfa::webauthn::authenticate;
@@ -29,13 +29,19 @@ pub async fn start(
     session: BrowserSession,
     axum::Form(form): axum::Form<StartForm>,
 ) -> Response {
-    let Some(live) = session.0.filter(|l| csrf_matches(&l.data, form.csrf.as_deref())) else {
+    let Some(live) = session
+        .0
+        .filter(|l| csrf_matches(&l.data, form.csrf.as_deref()))
+    else {
         return json_error(StatusCode::FORBIDDEN, "csrf");
     };
     match authenticate::start_passwordless(&state, &live.cookie).await {
         Ok(Some(options)) => (
             [
-                (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                ),
                 (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
             ],
             options,
@@ -61,7 +67,9 @@ pub async fn finish(
     axum::Form(form): axum::Form<FinishForm>,
 ) -> Result<Response, PageError> {
     let live = checked_session(session, form.csrf.as_deref())?;
-    let login = match authenticate::finish_passwordless(&state, &live.cookie, &form.credential).await? {
+    let login = match authenticate::finish_passwordless(&state, &live.cookie, &form.credential)
+        .await?
+    {
         Ok(login) => login,
         Err(_) => {
             return Err(PageError::new(

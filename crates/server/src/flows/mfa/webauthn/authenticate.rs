@@ -118,9 +118,10 @@ pub async fn finish_second_factor(
             return Ok(Err(AssertionError::Rejected));
         }
     };
-    let factor = mfa_factors::find_by_credential_id(&state.db, &encode_credential_id(result.cred_id()))
-        .await?
-        .filter(|f| f.user_id == user_id);
+    let factor =
+        mfa_factors::find_by_credential_id(&state.db, &encode_credential_id(result.cred_id()))
+            .await?
+            .filter(|f| f.user_id == user_id);
     let Some(factor) = factor else {
         return Ok(Err(AssertionError::Rejected));
     };
@@ -136,7 +137,10 @@ pub async fn finish_second_factor(
 
 /// Challenges "any passkey" for the login page; the JSON options (with conditional
 /// mediation, which the page drops for the button), or `None` when WebAuthn is off.
-pub async fn start_passwordless(state: &AppState, cookie: &str) -> Result<Option<String>, FlowError> {
+pub async fn start_passwordless(
+    state: &AppState,
+    cookie: &str,
+) -> Result<Option<String>, FlowError> {
     let Some(webauthn) = &state.webauthn else {
         return Ok(None);
     };
@@ -186,9 +190,10 @@ pub async fn finish_passwordless(
         return Ok(Err(AssertionError::Rejected));
     };
     let user_id = handle.to_string();
-    let factor = mfa_factors::find_by_credential_id(&state.db, &encode_credential_id(credential_id))
-        .await?
-        .filter(|f| f.passkey && f.user_id == user_id);
+    let factor =
+        mfa_factors::find_by_credential_id(&state.db, &encode_credential_id(credential_id))
+            .await?
+            .filter(|f| f.passkey && f.user_id == user_id);
     let Some(factor) = factor else {
         return Ok(Err(AssertionError::Rejected));
     };

@@ -66,7 +66,8 @@ const CEREMONY: &str = "reg";
 
 /// The user's WebAuthn handle: their id, which is a UUID.
 pub fn user_handle(user_id: &str) -> Result<Uuid, FlowError> {
-    Uuid::parse_str(user_id).map_err(|_| FlowError::Corrupt(format!("user id {user_id} is not a UUID")))
+    Uuid::parse_str(user_id)
+        .map_err(|_| FlowError::Corrupt(format!("user id {user_id} is not a UUID")))
 }
 
 /// Starts a registration; the JSON options for `navigator.credentials.create`, or `None` when
@@ -177,10 +178,20 @@ pub async fn finish(
     let verified = match &pending.ceremony {
         Ceremony::SecurityKey(registration) => webauthn
             .finish_securitykey_registration(&answer, registration)
-            .map(|key: SecurityKey| (encode_credential_id(key.cred_id()), serde_json::to_string(&key))),
+            .map(|key: SecurityKey| {
+                (
+                    encode_credential_id(key.cred_id()),
+                    serde_json::to_string(&key),
+                )
+            }),
         Ceremony::Passkey(registration) => webauthn
             .finish_passkey_registration(&answer, registration)
-            .map(|key: Passkey| (encode_credential_id(key.cred_id()), serde_json::to_string(&key))),
+            .map(|key: Passkey| {
+                (
+                    encode_credential_id(key.cred_id()),
+                    serde_json::to_string(&key),
+                )
+            }),
     };
     let (credential_id, credential) = match verified {
         Ok((id, json)) => (id, json?),

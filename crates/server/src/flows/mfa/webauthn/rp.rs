@@ -107,13 +107,20 @@ mod tests {
 
     #[test]
     fn ip_or_plain_http_issuers_cannot_have_webauthn() {
-        for issuer in ["http://127.0.0.1:8080", "https://[::1]:8443", "http://id.example.com"] {
+        for issuer in [
+            "http://127.0.0.1:8080",
+            "https://[::1]:8443",
+            "http://id.example.com",
+        ] {
             let required = relying_party(&config(issuer, "on", None));
             assert!(
                 matches!(&required, Err(ConfigError::Invalid(m)) if m.starts_with("webauthn: ")),
                 "{issuer}: {required:?}"
             );
-            assert!(matches!(relying_party(&config(issuer, "auto", None)), Ok(None)));
+            assert!(matches!(
+                relying_party(&config(issuer, "auto", None)),
+                Ok(None)
+            ));
         }
         let off = relying_party(&config("https://id.example.com", "off", None));
         assert!(matches!(off, Ok(None)));
