@@ -139,6 +139,67 @@ async fn passkey_login(
         .await
 }
 
+/// The same flow with kanidm's `SoftPasskey` (webauthn-authenticator-rs) as the security key:
+/// an independent implementation of the client and authenticator side.
+#[tokio::test]
+async fn kanidms_soft_security_key_interoperates() -> anyhow::Result<()> {
+    use webauthn_authenticator_rs::WebauthnAuthenticator;
+    use webauthn_authenticator_rs::softpasskey::SoftPasskey;
+    use webauthn_rs_proto::{CreationChallengeResponse, RequestChallengeResponse};
+
+    let (server, client, browser) = setup(ClientSpec::default(), on_localhost).await?;
+    let origin = url::Url::parse(&server.base)?;
+    let mut key = SoftPasskey::new(false);
+    server.sign_in(&browser, EMAIL, PASSWORD).await?;
+    let body = browser
+        .get("/account/mfa/webauthn?kind=security_key")
+        .await?
+        .text()
+        .await?;
+    let options: CreationChallengeResponse = serde_json::from_str(&data_options(&body)?)?;
+    let credential = key
+        .do_registration(origin.clone(), options)
+        .map_err(|e| anyhow::anyhow!("registration: {e:?}"))?;
+    let registered = browser
+        .post_form(
+            "/account/mfa/webauthn",
+            &[
+                ("csrf", &hidden_field(&body, "csrf")?),
+                ("tx", ""),
+                ("name", "Soft key"),
+                ("credential", &serde_json::to_string(&credential)?),
+            ],
+        )
+        .await?;
+    assert_eq!(registered.status(), StatusCode::OK);
+    server.sign_out(&browser).await?;
+
+    let landing = browser
+        .login_through(&server.authorize_url(&client, &[]), EMAIL, PASSWORD)
+        .await?;
+    let (_, body) = page(landing).await?;
+    let options: RequestChallengeResponse = serde_json::from_str(&data_options(&body)?)?;
+    let assertion = key
+        .do_authentication(origin, options)
+        .map_err(|e| anyhow::anyhow!("authentication: {e:?}"))?;
+    let response = browser
+        .post_form(
+            "/login/mfa/webauthn",
+            &[
+                ("csrf", &hidden_field(&body, "csrf")?),
+                ("tx", &hidden_field(&body, "tx")?),
+                ("credential", &serde_json::to_string(&assertion)?),
+            ],
+        )
+        .await?;
+    let back = browser.follow(response).await?.away()?;
+    let code = Landing::query(&back, "code").ok_or_else(|| anyhow::anyhow!("no code"))?;
+    let (_, tokens) = server.redeem(&client, &code, None).await?;
+    let claims = jwt_claims(tokens["id_token"].as_str().unwrap_or_default())?;
+    assert_eq!(amr(&claims), ["pwd", "hwk", "mfa"]);
+    Ok(())
+}
+
 #[tokio::test]
 async fn a_passkey_logs_in_without_a_password() -> anyhow::Result<()> {
     let (server, client, browser) = setup(ClientSpec::default(), on_localhost).await?;
