@@ -288,3 +288,86 @@ async fn acr_values_asking_for_mfa_trigger_a_step_up() -> anyhow::Result<()> {
     assert_eq!(claims["acr"], MFA_ACR);
     Ok(())
 }
+
+#[tokio::test]
+async fn max_age_asks_for_both_factors_again() -> anyhow::Result<()> {
+    let (server, client, browser) = setup(ClientSpec::default(), |_| {}).await?;
+    server.sign_in(&browser, EMAIL, PASSWORD).await?;
+    let (secret, _) = server.enroll_totp(&browser, "", "").await?;
+    server.sign_out(&browser).await?;
+    let (csrf, tx) = second_step(&server, &client, &browser).await?;
+    server.clock.advance(30);
+    let code = totp_code(&secret, server.now())?;
+    let ok = browser
+        .post_form(
+            "/login/mfa/totp",
+            &[("csrf", &csrf), ("tx", &tx), ("code", &code)],
+        )
+        .await?;
+    browser.follow(ok).await?.away()?;
+
+    // Ten minutes later a client wants a login at most five minutes old: password, then code.
+    server.clock.advance(600);
+    let url = server.authorize_url(&client, &[("max_age", "300")]);
+    let landing = browser.login_through(&url, EMAIL, PASSWORD).await?;
+    let (page_url, body) = page(landing).await?;
+    assert!(page_url.contains("/login/mfa"), "{page_url}");
+    let code = totp_code(&secret, server.now())?;
+    let response = browser
+        .post_form(
+            "/login/mfa/totp",
+            &[
+                ("csrf", &hidden_field(&body, "csrf")?),
+                ("tx", &hidden_field(&body, "tx")?),
+                ("code", &code),
+            ],
+        )
+        .await?;
+    let back = browser.follow(response).await?.away()?;
+    let code = Landing::query(&back, "code").ok_or_else(|| anyhow::anyhow!("no code"))?;
+    let (_, tokens) = server.redeem(&client, &code, None).await?;
+    let claims = jwt_claims(tokens["id_token"].as_str().unwrap_or_default())?;
+    assert_eq!(amr(&claims), ["pwd", "otp", "mfa"]);
+    let auth_time = claims["auth_time"].as_i64().unwrap_or_default();
+    assert!(server.now() - auth_time < 5, "auth_time is the new login");
+    Ok(())
+}
+
+#[tokio::test]
+async fn discovery_lists_the_acr_values_and_claim() -> anyhow::Result<()> {
+    let (server, _client, _browser) = setup(ClientSpec::default(), |_| {}).await?;
+    let doc: serde_json::Value = reqwest::get(server.url("/.well-known/openid-configuration"))
+        .await?
+        .json()
+        .await?;
+    assert_eq!(
+        doc["acr_values_supported"],
+        serde_json::json!(["urn:poort:loa:1fa", MFA_ACR])
+    );
+    assert!(
+        doc["claims_supported"]
+            .as_array()
+            .is_some_and(|c| c.contains(&serde_json::json!("acr")))
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_operator_reset_turns_the_second_step_off() -> anyhow::Result<()> {
+    let (server, client, browser) = setup(ClientSpec::default(), |_| {}).await?;
+    server.sign_in(&browser, EMAIL, PASSWORD).await?;
+    server.enroll_totp(&browser, "Lost phone", "").await?;
+    server.sign_out(&browser).await?;
+    let reset = poort_server::flows::mfa::factors::reset_for_login(&server.state.db, EMAIL).await?;
+    assert_eq!(reset.map(|(_, removed)| removed), Some(1));
+    let landing = browser
+        .login_through(&server.authorize_url(&client, &[]), EMAIL, PASSWORD)
+        .await?;
+    landing.away()?;
+    assert!(
+        poort_server::flows::mfa::factors::reset_for_login(&server.state.db, "nobody@example.com")
+            .await?
+            .is_none()
+    );
+    Ok(())
+}

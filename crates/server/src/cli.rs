@@ -1,4 +1,4 @@
-//! The operator's command line: `poort [serve]`, `migrate`, `user create`, `client create|list`,
+//! The operator's command line: `poort [serve]`, `migrate`, `user create|reset-mfa`, `client create|list`,
 //! `keys rotate`. Every command takes `--json` for scripts.
 
 use std::io::Read;
@@ -56,6 +56,15 @@ enum Command {
 enum UserCommand {
     /// Create a user; the password is read from standard input.
     Create(UserCreate),
+    /// Remove all second factors and recovery codes of a user who lost them.
+    ResetMfa(UserResetMfa),
+}
+
+#[derive(Args)]
+struct UserResetMfa {
+    /// Email address or username.
+    #[arg(long)]
+    login: String,
 }
 
 #[derive(Args)]
@@ -140,6 +149,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(UserCommand::Create(args)) => create_user(config, args, cli.json).await,
+        Command::User(UserCommand::ResetMfa(args)) => reset_mfa(config, args, cli.json).await,
         Command::Client(ClientCommand::Create(args)) => create_client(config, args, cli.json).await,
         Command::Client(ClientCommand::List) => list_clients(config, cli.json).await,
         Command::Keys(KeysCommand::Rotate) => {
@@ -219,6 +229,24 @@ async fn create_user(config: Config, args: UserCreate, json_mode: bool) -> anyho
         json_mode,
         json!({"id": user.id, "email": user.email}),
         &format!("Created user {} ({})", user.email, user.id),
+    );
+    Ok(())
+}
+
+async fn reset_mfa(config: Config, args: UserResetMfa, json_mode: bool) -> anyhow::Result<()> {
+    let db = open_database(&config).await?;
+    let Some((user, removed)) =
+        crate::flows::mfa::factors::reset_for_login(&db, &args.login).await?
+    else {
+        bail!("no user {}", args.login);
+    };
+    print(
+        json_mode,
+        json!({"id": user.id, "email": user.email, "factors_removed": removed}),
+        &format!(
+            "Removed {removed} second factor(s) and the recovery codes of {}; the password alone signs in again.",
+            user.email
+        ),
     );
     Ok(())
 }

@@ -162,6 +162,22 @@ pub async fn remove(db: &Db, user_id: &str, id: &str) -> Result<Removed, StoreEr
     })
 }
 
+/// Removes all of the user's factors and recovery codes in one transaction (an operator's
+/// reset for a user who lost them); how many factors there were.
+pub async fn remove_all_for_user(db: &Db, user_id: &str) -> Result<u64, StoreError> {
+    let txn = begin_write(db).await?;
+    let deleted = Entity::delete_many()
+        .filter(Column::UserId.eq(user_id))
+        .exec(&txn)
+        .await?;
+    recovery_codes::Entity::delete_many()
+        .filter(recovery_codes::Column::UserId.eq(user_id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(deleted.rows_affected)
+}
+
 /// Records `step` as the TOTP factor's last used step if it is newer than the stored one.
 /// False means another request already used this step or a later one: a replay.
 pub async fn advance_totp_step(db: &Db, id: &str, step: i64, now: i64) -> Result<bool, StoreError> {

@@ -4,7 +4,7 @@
 
 use super::{
     KIND_TOTP, KIND_WEBAUTHN, NewFactor, advance_totp_step, count_for_user, find_by_credential_id,
-    find_for_user, insert, list_for_user, record_webauthn_use, remove, rename,
+    find_for_user, insert, list_for_user, record_webauthn_use, remove, remove_all_for_user, rename,
 };
 use crate::error::StoreError;
 use crate::fixtures;
@@ -144,5 +144,24 @@ async fn rename_and_remove_are_scoped_to_the_owner() {
         assert!(last.removed && last.was_last);
         // Without factors the recovery codes are gone too.
         assert_eq!(recovery_codes::count_unused(&db, &user).await.unwrap(), 0);
+    }
+}
+
+#[tokio::test]
+async fn an_operator_reset_removes_factors_and_codes_of_one_user() {
+    for (db, _guard) in fresh_dbs().await.unwrap() {
+        let user = fixtures::user(&db, "lost@example.com").await;
+        let other = fixtures::user(&db, "kept@example.com").await;
+        insert(&db, totp(&user, 1)).await.unwrap();
+        insert(&db, webauthn(&user, "lost-key")).await.unwrap();
+        insert(&db, totp(&other, 1)).await.unwrap();
+        recovery_codes::replace_for_user(&db, &user, &["d".to_owned()], 1)
+            .await
+            .unwrap();
+        assert_eq!(remove_all_for_user(&db, &user).await.unwrap(), 2);
+        assert_eq!(count_for_user(&db, &user).await.unwrap(), 0);
+        assert_eq!(recovery_codes::count_unused(&db, &user).await.unwrap(), 0);
+        assert_eq!(count_for_user(&db, &other).await.unwrap(), 1);
+        assert_eq!(remove_all_for_user(&db, &user).await.unwrap(), 0);
     }
 }

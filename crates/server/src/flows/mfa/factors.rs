@@ -2,7 +2,9 @@
 //! re-entering the password; never the last one while a second factor is required).
 
 use poort_store::entities::mfa_factors::Model as Factor;
+use poort_store::entities::users::Model as User;
 use poort_store::mfa_factors::{self, KIND_TOTP};
+use poort_store::{Db, StoreError, users};
 
 use super::super::FlowError;
 use super::enforcement;
@@ -133,4 +135,16 @@ pub async fn regenerate_recovery_codes(
         return Ok(Err(ChangeError::NotFound));
     }
     Ok(Ok(super::recovery::regenerate(state, user_id).await?))
+}
+
+/// The operator's reset for a user who lost every factor and recovery code: all of them are
+/// removed, so the password alone signs in again (and, where 2FA is required, leads straight
+/// to enrollment). `None` if no such user; else the user and how many factors went.
+pub async fn reset_for_login(db: &Db, login: &str) -> Result<Option<(User, u64)>, StoreError> {
+    let Some(user) = users::find_by_login(db, login.trim()).await? else {
+        return Ok(None);
+    };
+    let removed = mfa_factors::remove_all_for_user(db, &user.id).await?;
+    tracing::info!(user_id = %user.id, removed, "second factors reset by an operator");
+    Ok(Some((user, removed)))
 }

@@ -155,6 +155,10 @@ pub async fn finish(
     let Some(webauthn) = &state.webauthn else {
         return Ok(Err(RegisterError::Expired));
     };
+    // Checked before the ceremony is used up, so a bad name does not cost a new challenge.
+    if let Err(why) = factors::clean_name(name, "-") {
+        return Ok(Err(RegisterError::BadName(why)));
+    }
     let pending = state
         .ephemeral
         .take(&ceremony_key(CEREMONY, cookie))

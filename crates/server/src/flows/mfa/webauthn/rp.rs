@@ -1,7 +1,7 @@
 //! The WebAuthn relying party: its id and origin come from the issuer URL. Browsers allow
 //! WebAuthn only on https origins (or http://localhost) with a domain name, so an issuer like
 //! `http://127.0.0.1:8080` cannot have it: `webauthn = "auto"` then turns it off with a warning,
-//! `webauthn = "on"` refuses to start.
+//! `webauthn = "on"` (or setting `webauthn_rp_id`) refuses to start.
 
 use url::{Host, Url};
 use webauthn_rs::{Webauthn, WebauthnBuilder};
@@ -14,7 +14,8 @@ pub fn relying_party(config: &Config) -> Result<Option<Webauthn>, ConfigError> {
         "off" => Ok(None),
         mode => match derive(config) {
             Ok(webauthn) => Ok(Some(webauthn)),
-            Err(why) if mode == "auto" => {
+            // An explicit relying-party id says WebAuthn is wanted: no silent fallback.
+            Err(why) if mode == "auto" && config.webauthn_rp_id.is_none() => {
                 tracing::warn!(
                     "WebAuthn (security keys, passkeys) is off: {why} \
                      (set webauthn = \"on\" to make this a start-up error)"
@@ -98,9 +99,13 @@ mod tests {
     fn a_parent_domain_may_be_the_id_but_not_another_domain() {
         let parent = relying_party(&config("https://id.example.com", "on", Some("example.com")));
         assert!(matches!(parent, Ok(Some(_))));
-        let other = relying_party(&config("https://id.example.com", "on", Some("example.org")));
+        let other = relying_party(&config(
+            "https://id.example.com",
+            "auto",
+            Some("example.org"),
+        ));
         let Err(ConfigError::Invalid(message)) = other else {
-            unreachable!("another domain must be refused");
+            unreachable!("another domain must be refused, even in auto mode");
         };
         assert!(message.contains("example.org"), "{message}");
     }
