@@ -84,7 +84,7 @@ impl App {
         let db = open_database(&config).await?;
         let master = master_key(&config)?;
         let keys = keyring::load(&db, &master, clock.now(), keep_retired_secs(&config)).await?;
-        let metadata = provider_metadata(
+        let mut metadata = provider_metadata(
             config.issuer(),
             &keyring::ALGS,
             &crate::flows::authorize::SUPPORTED_SCOPES,
@@ -108,7 +108,6 @@ impl App {
                 "updated_at",
             ],
         );
-        let mut metadata = metadata;
         metadata.acr_values_supported = crate::flows::mfa::acr::ACR_VALUES_SUPPORTED
             .iter()
             .map(|v| (*v).to_owned())
