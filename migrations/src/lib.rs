@@ -16,6 +16,9 @@ mod m20261122_000005_create_consents;
 mod m20261122_000006_add_user_password_flags;
 mod m20261122_000007_create_password_history;
 mod m20261122_000008_create_auth_events;
+mod m20261204_000001_create_mfa_factors;
+mod m20261204_000002_create_recovery_codes;
+mod m20261204_000003_create_mfa_grace;
 
 /// The list of all migrations, oldest first.
 pub struct Migrator;
@@ -32,6 +35,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_add_user_password_flags::Migration),
             Box::new(m20261122_000007_create_password_history::Migration),
             Box::new(m20261122_000008_create_auth_events::Migration),
+            Box::new(m20261204_000001_create_mfa_factors::Migration),
+            Box::new(m20261204_000002_create_recovery_codes::Migration),
+            Box::new(m20261204_000003_create_mfa_grace::Migration),
         ]
     }
 }

@@ -3,10 +3,12 @@
 //! and gives tests a browser (reqwest with a cookie store, redirects by hand) and an HTTP client
 //! for the `openidconnect` relying party.
 
+pub mod authenticator;
 pub mod browser;
 pub mod database;
 pub mod forms;
 pub mod logs;
+pub mod mfa;
 pub mod redis_server;
 pub mod rp;
 
@@ -143,6 +145,12 @@ pub async fn start_node(
         ..Config::default()
     };
     tweak(&mut config);
+    // Usually `http://{addr}`; tests that need a domain (WebAuthn) use `http://localhost:{port}`,
+    // and tests with a made-up public issuer still reach the node by its address.
+    let base = match config.issuer().ends_with(&format!(":{}", addr.port())) {
+        true => config.issuer().to_string(),
+        false => format!("http://{addr}"),
+    };
     let clock = Arc::new(OffsetClock::default());
     let app = App::build_with(config, clock.clone()).await?;
     let state = app.state.clone();
@@ -151,7 +159,7 @@ pub async fn start_node(
         let _ = rx.await;
     }));
     Ok(TestServer {
-        base: format!("http://{addr}"),
+        base,
         state,
         clock,
         data_dir,

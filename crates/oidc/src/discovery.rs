@@ -39,6 +39,9 @@ pub struct ProviderMetadata {
     pub revocation_endpoint_auth_methods_supported: Vec<String>,
     pub introspection_endpoint_auth_methods_supported: Vec<String>,
     pub claims_supported: Vec<String>,
+    /// Authentication context classes the provider can satisfy; filled in by the server.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acr_values_supported: Vec<String>,
     pub claim_types_supported: Vec<String>,
     pub claims_parameter_supported: bool,
     pub request_parameter_supported: bool,
@@ -101,6 +104,7 @@ pub fn provider_metadata(
         // ...but only confidential clients (resource servers) may introspect.
         introspection_endpoint_auth_methods_supported: strings(&secret_methods),
         claims_supported: strings(claims),
+        acr_values_supported: Vec::new(),
         claim_types_supported: strings(&["normal"]),
         claims_parameter_supported: false,
         request_parameter_supported: false,

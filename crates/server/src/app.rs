@@ -87,7 +87,7 @@ impl App {
         let db = open_database(&config).await?;
         let master = master_key(&config)?;
         let keys = keyring::load(&db, &master, clock.now(), keep_retired_secs(&config)).await?;
-        let metadata = provider_metadata(
+        let mut metadata = provider_metadata(
             config.issuer(),
             &keyring::ALGS,
             &crate::flows::authorize::SUPPORTED_SCOPES,
@@ -103,6 +103,7 @@ impl App {
                 "azp",
                 "sid",
                 "amr",
+                "acr",
                 "email",
                 "email_verified",
                 "name",
@@ -110,8 +111,13 @@ impl App {
                 "updated_at",
             ],
         );
+        metadata.acr_values_supported = crate::flows::mfa::acr::ACR_VALUES_SUPPORTED
+            .iter()
+            .map(|v| (*v).to_owned())
+            .collect();
         let discovery_json = serde_json::to_vec(&metadata)
             .map_err(|e| ConfigError::Invalid(format!("discovery document: {e}")))?;
+        let webauthn = crate::flows::mfa::webauthn::rp::relying_party(&config)?;
         let metrics = Arc::new(Metrics::new());
         let ephemeral = Arc::new(CountingEphemeral::new(
             open_ephemeral(&config)?,
@@ -129,6 +135,7 @@ impl App {
             discovery_json: discovery_json.into(),
             master_key: master,
             metrics,
+            webauthn,
         });
         Ok(App { state })
     }

@@ -1,6 +1,6 @@
 //! The operator's command line: `poort [serve]`, `migrate`, `user create|import|unlock|
-//! force-password-change`, `client create|list`, `keys rotate`, `backup`, `restore`. Every
-//! command takes `--json` for scripts.
+//! force-password-change|reset-mfa`, `client create|list`, `keys rotate`, `backup`, `restore`.
+//! Every command takes `--json` for scripts.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -90,6 +90,15 @@ enum UserCommand {
     Unlock { email: String },
     /// Require the account to choose a new password at its next login.
     ForcePasswordChange { email: String },
+    /// Remove all second factors and recovery codes of a user who lost them.
+    ResetMfa(UserResetMfa),
+}
+
+#[derive(Args)]
+struct UserResetMfa {
+    /// Email address or username.
+    #[arg(long)]
+    login: String,
 }
 
 #[derive(Args)]
@@ -200,6 +209,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::User(UserCommand::ResetMfa(args)) => reset_mfa(config, args, cli.json).await,
         Command::Client(ClientCommand::Create(args)) => create_client(config, args, cli.json).await,
         Command::Client(ClientCommand::List) => list_clients(config, cli.json).await,
         Command::Backup(args) => backup(config, args, cli.json).await,
@@ -369,6 +379,24 @@ async fn import_users(config: Config, file: &Path, json_mode: bool) -> anyhow::R
     if !report.failed.is_empty() {
         bail!("{} line(s) were not imported", report.failed.len());
     }
+    Ok(())
+}
+
+async fn reset_mfa(config: Config, args: UserResetMfa, json_mode: bool) -> anyhow::Result<()> {
+    let db = open_database(&config).await?;
+    let Some((user, removed)) =
+        crate::flows::mfa::factors::reset_for_login(&db, &args.login).await?
+    else {
+        bail!("no user {}", args.login);
+    };
+    print(
+        json_mode,
+        json!({"id": user.id, "email": user.email, "factors_removed": removed}),
+        &format!(
+            "Removed {removed} second factor(s) and the recovery codes of {}; the password alone signs in again.",
+            user.email
+        ),
+    );
     Ok(())
 }
 

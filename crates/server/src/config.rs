@@ -79,6 +79,19 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Peer addresses (CIDR ranges) allowed to read `/metrics`; an empty list allows nobody.
     pub metrics_allow: IpAllowlist,
+    /// Every user needs a second factor: users without one are sent to enrollment at login and
+    /// get no authorization code until enrolled. (Per organisation once organisations exist.)
+    pub require_2fa: bool,
+    /// Days, from when a user is first asked, during which enrollment may be postponed (0 = none).
+    pub require_2fa_grace_days: u32,
+    /// How many times a user may postpone enrollment within the grace period.
+    pub require_2fa_max_postponements: u32,
+    /// The name authenticator apps and passkey dialogs show for this service.
+    pub service_name: String,
+    /// WebAuthn (security keys, passkeys): `auto` (on when the issuer allows it), `on`, `off`.
+    pub webauthn: String,
+    /// WebAuthn relying-party id; default: the issuer's host. May be a parent domain of it.
+    pub webauthn_rp_id: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -134,6 +147,12 @@ impl Default for Config {
             // Loopback only: the parse of these constants cannot fail, and if it did the
             // empty list would allow nobody.
             metrics_allow: IpAllowlist::parse(["127.0.0.0/8", "::1"]).unwrap_or_default(),
+            require_2fa: false,
+            require_2fa_grace_days: 0,
+            require_2fa_max_postponements: 3,
+            service_name: "Poort".into(),
+            webauthn: "auto".into(),
+            webauthn_rp_id: None,
         }
     }
 }
@@ -182,6 +201,22 @@ impl Config {
             ));
         }
         crate::password_settings::validate(self)?;
+        if !matches!(self.webauthn.as_str(), "auto" | "on" | "off") {
+            return Err(ConfigError::Invalid(
+                "webauthn is `auto`, `on` or `off`".into(),
+            ));
+        }
+        if self.service_name.trim().is_empty() || self.service_name.contains(':') {
+            return Err(ConfigError::Invalid(
+                "service_name must be non-empty and contain no `:` (TOTP labels use it as separator)".into(),
+            ));
+        }
+        if self.require_2fa_max_postponements > 1000 || self.require_2fa_grace_days > 3650 {
+            return Err(ConfigError::Invalid(
+                "require_2fa_max_postponements is at most 1000 and require_2fa_grace_days at most 3650"
+                    .into(),
+            ));
+        }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err(ConfigError::Invalid(
                 "log_format is `text` or `json`".into(),

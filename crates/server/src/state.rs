@@ -29,6 +29,8 @@ pub struct AppState {
     pub discovery_json: axum::body::Bytes,
     pub master_key: MasterKey,
     pub metrics: Arc<Metrics>,
+    /// The WebAuthn relying party; `None` when WebAuthn is off (see `flows::mfa::webauthn::rp`).
+    pub webauthn: Option<webauthn_rs::Webauthn>,
 }
 
 pub type SharedState = Arc<AppState>;

@@ -14,8 +14,11 @@ pub mod ephemeral;
 mod error;
 mod id;
 mod json_list;
+pub mod mfa_factors;
+pub mod mfa_grace;
 mod migrate;
 pub mod passwords;
+pub mod recovery_codes;
 pub mod refresh_tokens;
 pub mod signing_keys;
 #[cfg(any(test, feature = "testing"))]

@@ -38,7 +38,7 @@ pub struct Pending {
 /// Where the browser goes next.
 #[derive(Debug)]
 pub enum Next {
-    /// Back to the client (a code or an error).
+    /// Back to the client (a code or an error), or to one of our second-factor pages.
     Redirect(String),
     Login {
         tx: String,
@@ -209,6 +209,23 @@ async fn decide(
             });
         }
     };
+    if let Some(gate) = super::mfa::gate::check(state, request, user).await? {
+        if request.prompt.none {
+            let error = OAuthError::new(
+                ErrorCode::InteractionRequired,
+                "the user must complete a second factor first",
+            );
+            return Ok(error_redirect(
+                state,
+                &request.redirect_uri,
+                &error,
+                request.state.as_deref(),
+            ));
+        }
+        return Ok(Next::Redirect(
+            gate.url(&keep_pending(state, &pending, tx).await?),
+        ));
+    }
     if !client.first_party && !pending.consent_given {
         let remembered = !request.prompt.consent
             && consents::find(&state.db, &user.user_id, &client.id)

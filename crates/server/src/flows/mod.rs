@@ -12,6 +12,7 @@ pub mod introspect;
 pub mod lockout;
 pub mod login;
 pub mod logout;
+pub mod mfa;
 pub mod passwords;
 pub mod revoke;
 pub mod session;

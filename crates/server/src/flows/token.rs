@@ -282,7 +282,7 @@ fn id_token(
         azp: client.id.clone(),
         sid: Some(session.sid.clone()),
         amr: session.amr.clone(),
-        acr: None,
+        acr: super::mfa::acr::acr_for(&session.amr),
         profile: user_claims_for_scopes(scopes, &user_claims(user)),
     };
     sign_jwt(key, "JWT", &claims).map_err(|e| FlowError::Signing(e.to_string()))

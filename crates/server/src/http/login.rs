@@ -121,6 +121,11 @@ async fn after_password(
     user: User,
     tx: &str,
 ) -> Result<Response, PageError> {
+    // A second factor (or 2FA enrollment) comes before anything else: no later step may sign
+    // the user in on the password alone.
+    if let Some(response) = super::mfa::after_password(state, live, &user, tx).await? {
+        return Ok(response);
+    }
     let status = passwords::age_status(state, &user);
     if status == AgeStatus::Expired {
         let pending = PendingRenewal {

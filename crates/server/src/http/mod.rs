@@ -10,6 +10,7 @@ mod health;
 mod home;
 mod login;
 mod logout;
+mod mfa;
 mod observe;
 mod password;
 mod security;
@@ -68,6 +69,7 @@ pub fn router(state: SharedState) -> Router {
             get(logout::end_session).post(logout::end_session),
         )
         .route("/end_session/confirm", post(logout::confirm))
+        .merge(mfa::routes())
         .route("/static/{file}", get(static_files::serve))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

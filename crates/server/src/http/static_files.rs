@@ -17,6 +17,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../../../themes/default/static/poort.css"),
     },
     Asset {
+        name: "webauthn.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../../../themes/default/static/webauthn.js"),
+    },
+    Asset {
         name: "logo.svg",
         content_type: "image/svg+xml",
         body: include_bytes!("../../../../themes/default/static/logo.svg"),

@@ -3,6 +3,7 @@
 
 use askama::Template;
 
+pub mod mfa;
 pub mod password;
 
 #[derive(Template)]

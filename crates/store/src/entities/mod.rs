@@ -5,7 +5,10 @@
 pub mod auth_events;
 pub mod clients;
 pub mod consents;
+pub mod mfa_factors;
+pub mod mfa_grace;
 pub mod password_history;
+pub mod recovery_codes;
 pub mod refresh_tokens;
 pub mod signing_keys;
 pub mod users;

@@ -1,0 +1,109 @@
+//! `/account/mfa/webauthn`: registering a security key (second factor) or a passkey (second
+//! factor and password-free login). The page carries the challenge; `webauthn.js` asks the
+//! browser and posts the answer back.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::super::error::PageError;
+use super::super::render;
+use super::super::session::BrowserSession;
+use super::enroll_totp::enrolled_response;
+use super::{signed_in, signed_in_form};
+use crate::flows::mfa::webauthn::register::{self, CredentialKind, RegisterError};
+use crate::pages::mfa::WebauthnEnrollPage;
+use crate::state::SharedState;
+
+#[derive(Deserialize)]
+pub struct KindQuery {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    tx: String,
+}
+
+fn unavailable() -> PageError {
+    PageError::new(
+        StatusCode::NOT_FOUND,
+        "Not available here",
+        "Security keys and passkeys are not enabled on this server. Use an authenticator app.",
+    )
+}
+
+pub async fn show(
+    State(state): State<SharedState>,
+    session: BrowserSession,
+    Query(q): Query<KindQuery>,
+) -> Result<Response, PageError> {
+    let signed = match signed_in(&state, session).await? {
+        Ok(signed) => signed,
+        Err(redirect) => return Ok(redirect),
+    };
+    let Some(kind) = CredentialKind::parse(&q.kind) else {
+        return Err(PageError::bad_request(
+            "Choose a security key or a passkey.",
+        ));
+    };
+    let Some(options) = register::start(&state, &signed.live.cookie, &signed.user, kind).await?
+    else {
+        return Err(unavailable());
+    };
+    let page = WebauthnEnrollPage {
+        csrf: signed.live.data.csrf.clone(),
+        tx: q.tx,
+        label: match kind {
+            CredentialKind::SecurityKey => "security key",
+            CredentialKind::Passkey => "passkey",
+        },
+        options,
+        error: None,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(Deserialize)]
+pub struct RegisterForm {
+    csrf: Option<String>,
+    #[serde(default)]
+    tx: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    credential: String,
+}
+
+pub async fn finish(
+    State(state): State<SharedState>,
+    session: BrowserSession,
+    axum::Form(form): axum::Form<RegisterForm>,
+) -> Result<Response, PageError> {
+    let signed = match signed_in_form(&state, session, form.csrf.as_deref()).await? {
+        Ok(signed) => signed,
+        Err(redirect) => return Ok(redirect),
+    };
+    let outcome = register::finish(
+        &state,
+        &signed.live.cookie,
+        &signed.user.id,
+        &form.name,
+        &form.credential,
+    )
+    .await?;
+    match outcome {
+        Ok(enrolled) => Ok(enrolled_response(&state, &signed, enrolled, &form.tx)),
+        Err(RegisterError::Expired) => Err(PageError::bad_request(
+            "This registration has expired. Go back to your two-step verification page and start again.",
+        )),
+        Err(RegisterError::Rejected) => Err(PageError::bad_request(
+            "Your authenticator's answer was not accepted. Go back and try again.",
+        )),
+        Err(RegisterError::Duplicate) => Err(PageError::new(
+            StatusCode::CONFLICT,
+            "Already registered",
+            "This security key or passkey is already registered to an account.",
+        )),
+        Err(RegisterError::BadName(why)) => Err(PageError::bad_request(why)),
+    }
+}

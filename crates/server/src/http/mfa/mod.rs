@@ -1,0 +1,133 @@
+//! The second-factor pages: the login's second step and passkey login, the account's factor
+//! management and enrollment, and the "2FA required" page. Handlers parse, call a flow in
+//! `flows::mfa`, and render.
+
+mod account;
+mod challenge;
+mod enroll_totp;
+mod enroll_webauthn;
+mod hook;
+mod passkey;
+mod required;
+
+use axum::Router;
+use axum::response::Response;
+use axum::routing::{get, post};
+use poort_store::entities::users::Model as User;
+
+use super::error::PageError;
+use super::see_other;
+use super::session::BrowserSession;
+use crate::flows::FlowError;
+use crate::flows::session::{LiveSession, SessionUser, csrf_matches};
+use crate::state::{AppState, SharedState};
+
+pub use hook::after_password;
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/login/mfa", get(challenge::show))
+        .route("/login/mfa/totp", post(challenge::totp))
+        .route("/login/mfa/recovery", post(challenge::recovery))
+        .route("/login/mfa/webauthn", post(challenge::webauthn))
+        .route("/login/passkey/start", post(passkey::start))
+        .route("/login/passkey", post(passkey::finish))
+        .route("/account/mfa", get(account::show))
+        .route("/account/mfa/rename", post(account::rename))
+        .route("/account/mfa/remove", post(account::remove))
+        .route("/account/mfa/recovery", post(account::regenerate))
+        .route(
+            "/account/mfa/totp",
+            get(enroll_totp::show).post(enroll_totp::confirm),
+        )
+        .route(
+            "/account/mfa/webauthn",
+            get(enroll_webauthn::show).post(enroll_webauthn::finish),
+        )
+        .route("/account/mfa/required", get(required::show))
+        .route("/account/mfa/postpone", post(required::postpone))
+}
+
+fn urlencode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// `?tx=…` for a pending authorization request, or nothing.
+fn tx_query(tx: &str) -> String {
+    match tx.is_empty() {
+        true => String::new(),
+        false => format!("?tx={}", urlencode(tx)),
+    }
+}
+
+fn login_url(tx: &str) -> String {
+    format!("/login{}", tx_query(tx))
+}
+
+/// Where a finished login goes: back to the pending authorization request, or home.
+fn after_login(tx: &str) -> String {
+    match tx.is_empty() {
+        true => "/".into(),
+        false => format!("/authorize/resume{}", tx_query(tx)),
+    }
+}
+
+/// Where a finished enrollment goes: back to the pending request, or the factor list.
+fn after_enrollment(tx: &str) -> String {
+    match tx.is_empty() {
+        true => "/account/mfa".into(),
+        false => after_login(tx),
+    }
+}
+
+/// A logged-in, active user and their session.
+struct SignedIn {
+    live: LiveSession,
+    user: User,
+}
+
+impl SignedIn {
+    fn session_user(&self) -> Option<&SessionUser> {
+        self.live.data.user.as_ref()
+    }
+}
+
+/// The signed-in user, or the login page to go to.
+async fn signed_in(
+    state: &AppState,
+    session: BrowserSession,
+) -> Result<Result<SignedIn, Response>, PageError> {
+    let Some(live) = session.0 else {
+        return Ok(Err(see_other("/login")));
+    };
+    let Some(user_id) = live.data.user.as_ref().map(|u| u.user_id.clone()) else {
+        return Ok(Err(see_other("/login")));
+    };
+    let user = poort_store::users::find_by_id(&state.db, &user_id)
+        .await
+        .map_err(FlowError::from)?;
+    match user {
+        Some(user) if !user.disabled => Ok(Ok(SignedIn { live, user })),
+        _ => Ok(Err(see_other("/login"))),
+    }
+}
+
+/// As `signed_in`, for a form: the CSRF token must match first.
+async fn signed_in_form(
+    state: &AppState,
+    session: BrowserSession,
+    csrf: Option<&str>,
+) -> Result<Result<SignedIn, Response>, PageError> {
+    match &session.0 {
+        Some(live) if csrf_matches(&live.data, csrf) => signed_in(state, session).await,
+        _ => Err(PageError::forbidden_csrf()),
+    }
+}
+
+/// The session of a form post whose CSRF token matches.
+fn checked_session(session: BrowserSession, csrf: Option<&str>) -> Result<LiveSession, PageError> {
+    match session.0 {
+        Some(live) if csrf_matches(&live.data, csrf) => Ok(live),
+        _ => Err(PageError::forbidden_csrf()),
+    }
+}

@@ -1,0 +1,80 @@
+//! `/account/mfa/required`: a user who must have a second factor and has none chooses one to
+//! set up, or (within the grace period) postpones it for this session.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::super::error::PageError;
+use super::super::session::BrowserSession;
+use super::super::{render, see_other};
+use super::{after_login, signed_in, signed_in_form};
+use crate::flows::mfa::enforcement::{self, Grace};
+use crate::pages::mfa::{PostponeView, RequiredPage, date};
+use crate::state::SharedState;
+
+#[derive(Deserialize)]
+pub struct TxQuery {
+    #[serde(default)]
+    tx: String,
+}
+
+pub async fn show(
+    State(state): State<SharedState>,
+    session: BrowserSession,
+    Query(q): Query<TxQuery>,
+) -> Result<Response, PageError> {
+    let signed = match signed_in(&state, session).await? {
+        Ok(signed) => signed,
+        Err(redirect) => return Ok(redirect),
+    };
+    if !enforcement::must_enroll(&state, &signed.user.id).await? {
+        return Ok(see_other(&after_login(&q.tx)));
+    }
+    let postpone = match enforcement::grace(&state, &signed.user.id).await? {
+        Grace::Open { left, until } => Some(PostponeView {
+            left,
+            until: date(until),
+        }),
+        Grace::Closed => None,
+    };
+    let page = RequiredPage {
+        csrf: signed.live.data.csrf.clone(),
+        tx: q.tx,
+        webauthn: state.webauthn.is_some(),
+        postpone,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(Deserialize)]
+pub struct PostponeForm {
+    csrf: Option<String>,
+    #[serde(default)]
+    tx: String,
+}
+
+pub async fn postpone(
+    State(state): State<SharedState>,
+    session: BrowserSession,
+    axum::Form(form): axum::Form<PostponeForm>,
+) -> Result<Response, PageError> {
+    let signed = match signed_in_form(&state, session, form.csrf.as_deref()).await? {
+        Ok(signed) => signed,
+        Err(redirect) => return Ok(redirect),
+    };
+    let Some(sid) = signed.session_user().map(|u| u.sid.clone()) else {
+        return Ok(see_other("/login"));
+    };
+    if !enforcement::must_enroll(&state, &signed.user.id).await?
+        || enforcement::postpone(&state, &signed.user.id, &sid).await?
+    {
+        return Ok(see_other(&after_login(&form.tx)));
+    }
+    Err(PageError::new(
+        StatusCode::FORBIDDEN,
+        "Set up two-step verification",
+        "You cannot put this off any longer. Go back and set up a second factor to continue.",
+    ))
+}
