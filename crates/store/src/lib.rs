@@ -4,6 +4,7 @@
 //! Repository functions are free async functions over a [`Db`]. They never read the system
 //! clock: callers pass `now` (unix seconds) from their injected clock.
 
+mod bulk;
 pub mod clients;
 pub mod consents;
 mod db;
