@@ -111,7 +111,9 @@ impl Config {
             .unwrap_or_else(|| "poort.toml".into());
         let config: Config = Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(file))
-            .merge(Env::prefixed("POORT_"))
+            // POORT_LOG is the log filter (logging.rs), not a setting: without the ignore,
+            // `deny_unknown_fields` refuses to start when it is set.
+            .merge(Env::prefixed("POORT_").ignore(&["LOG"]))
             .merge(Env::raw().only(&["DATABASE_URL", "REDIS_URL"]))
             .extract()
             .map_err(Box::new)?;
