@@ -13,6 +13,7 @@ use poort_store::Db;
 use poort_store::ephemeral::{Ephemeral, MemoryStore};
 use tokio::net::TcpListener;
 
+use crate::cache::Caches;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{Config, ConfigError};
 use crate::hashing::HashingPool;
@@ -110,6 +111,7 @@ impl App {
         let discovery_json = serde_json::to_vec(&metadata)
             .map_err(|e| ConfigError::Invalid(format!("discovery document: {e}")))?;
         let ephemeral: Arc<dyn Ephemeral> = Arc::new(MemoryStore::new());
+        let caches = Caches::new(config.cache_ttl_secs);
         let state = Arc::new(AppState {
             hashing: hashing_pool(&config)?,
             config,
@@ -120,6 +122,7 @@ impl App {
             access_token_alg,
             discovery_json: discovery_json.into(),
             master_key: master,
+            caches,
         });
         Ok(App { state })
     }

@@ -55,6 +55,8 @@ pub struct Config {
     pub log_format: String,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Seconds client registrations and user profiles stay cached in memory (0 = off).
+    pub cache_ttl_secs: i64,
 }
 
 impl std::fmt::Debug for Config {
@@ -99,6 +101,7 @@ impl Default for Config {
             argon2_parallelism: 1,
             log_format: "text".into(),
             max_body_bytes: 64 * 1024,
+            cache_ttl_secs: 5,
         }
     }
 }
@@ -142,6 +145,9 @@ impl Config {
             if value <= 0 {
                 return Err(ConfigError::Invalid(format!("{name} must be positive")));
             }
+        }
+        if self.cache_ttl_secs < 0 {
+            return Err(ConfigError::Invalid("cache_ttl_secs must be ≥ 0".into()));
         }
         if self.refresh_grace_secs < 0 || self.hashing_concurrency == 0 {
             return Err(ConfigError::Invalid(

@@ -2,6 +2,7 @@
 //! command line (`cli`). `App::build(config)` makes a server; tests run several in one process.
 
 pub mod app;
+pub mod cache;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -7,6 +7,7 @@ use poort_oidc::jose::SigningAlg;
 use poort_store::Db;
 use poort_store::ephemeral::Ephemeral;
 
+use crate::cache::Caches;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::hashing::HashingPool;
@@ -24,6 +25,8 @@ pub struct AppState {
     /// The discovery document, serialised once: it never changes while running.
     pub discovery_json: axum::body::Bytes,
     pub master_key: MasterKey,
+    /// Verified tokens, clients and users on the hot read paths (cache.rs).
+    pub caches: Caches,
 }
 
 pub type SharedState = Arc<AppState>;
