@@ -79,7 +79,9 @@ mod tests {
             let last = users::find_by_id(&db, &ids[2_499]).await.unwrap().unwrap();
             assert_eq!(last.email, "user2499@example.com");
             assert_eq!(last.password_changed_at, Some(5));
-            let found = users::find_by_login(&db, "USER1000@example.com").await.unwrap();
+            let found = users::find_by_login(&db, "USER1000@example.com")
+                .await
+                .unwrap();
             assert_eq!(found.map(|u| u.id), Some(ids[1_000].clone()));
 
             let client_ids: Vec<String> = (0..1_200).map(|n| format!("c{n}")).collect();
@@ -126,12 +128,19 @@ mod tests {
                 .unwrap_err();
             assert!(matches!(err, StoreError::Conflict), "{err:?}");
             assert_eq!(
-                users::find_by_login(&db, "user0@example.com").await.unwrap(),
+                users::find_by_login(&db, "user0@example.com")
+                    .await
+                    .unwrap(),
                 None,
                 "{:?}: the first chunk must be rolled back",
                 db.backend()
             );
-            assert!(users::create_many(&db, Vec::new(), 3).await.unwrap().is_empty());
+            assert!(
+                users::create_many(&db, Vec::new(), 3)
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
         }
     }
 }
