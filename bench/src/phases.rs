@@ -467,7 +467,7 @@ impl Bench<'_> {
         };
         let name = |base: &str| format!("{base}{suffix}");
         self.record(
-            &server,
+            server,
             report,
             &name("client_credentials_es256"),
             Target::PerSec(25_000.0),
@@ -475,14 +475,14 @@ impl Bench<'_> {
         )?;
         if let Some(token) = access_token {
             self.record(
-                &server,
+                server,
                 report,
                 &name("introspection_jwt"),
                 Target::PerSec(40_000.0),
                 &mut |b| Ok(b.fixed("introspection_jwt", conns, b.introspection(&token))),
             )?;
             self.record(
-                &server,
+                server,
                 report,
                 &name("userinfo"),
                 Target::PerSec(40_000.0),
@@ -490,7 +490,7 @@ impl Bench<'_> {
             )?;
         }
         self.record(
-            &server,
+            server,
             report,
             &name("refresh_token"),
             Target::PerSec(4_000.0),
