@@ -58,7 +58,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/static/{file}", get(static_files::serve))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(not_found)
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(security::layer())
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
 }
