@@ -70,6 +70,9 @@ pub struct Args {
     /// Where the JSON report and the run's data dir go.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Keep the run's data dir (about 2 GB after the scale phase) instead of deleting it.
+    #[arg(long)]
+    pub keep_data: bool,
 }
 
 impl Args {

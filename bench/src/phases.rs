@@ -135,6 +135,10 @@ pub fn run_all(args: &Args) -> anyhow::Result<Report> {
         report.scale = Some(bench.scale(&report.phases)?);
     }
     report.finish();
+    drop(bench);
+    if !args.keep_data {
+        std::fs::remove_dir_all(&run_dir)?;
+    }
     Ok(report)
 }
 
