@@ -2,6 +2,7 @@
 
 mod authorize_errors;
 mod backup;
+mod caches;
 mod failures;
 mod full_flow;
 mod hash_upgrades;

@@ -12,6 +12,7 @@ use poort_store::Db;
 use poort_store::ephemeral::{Ephemeral, EphemeralError, MemoryStore, RedisStore};
 use tokio::net::TcpListener;
 
+use crate::cache::Caches;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{Config, ConfigError};
 use crate::hashing::HashingPool;
@@ -123,6 +124,7 @@ impl App {
             open_ephemeral(&config)?,
             metrics.clone(),
         ));
+        let caches = Caches::new(config.cache_ttl_secs);
         let state = Arc::new(AppState {
             hashing: hashing_pool(&config)?,
             passwords: PasswordSettings::load(&config)?,
@@ -136,6 +138,7 @@ impl App {
             master_key: master,
             metrics,
             webauthn,
+            caches,
         });
         Ok(App { state })
     }

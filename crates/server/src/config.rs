@@ -92,6 +92,8 @@ pub struct Config {
     pub webauthn: String,
     /// WebAuthn relying-party id; default: the issuer's host. May be a parent domain of it.
     pub webauthn_rp_id: Option<String>,
+    /// Seconds client registrations and user profiles stay cached in memory (0 = off).
+    pub cache_ttl_secs: i64,
 }
 
 impl std::fmt::Debug for Config {
@@ -153,6 +155,7 @@ impl Default for Config {
             service_name: "Poort".into(),
             webauthn: "auto".into(),
             webauthn_rp_id: None,
+            cache_ttl_secs: 5,
         }
     }
 }
@@ -165,7 +168,9 @@ impl Config {
             .unwrap_or_else(|| "poort.toml".into());
         let config: Config = Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(file))
-            .merge(Env::prefixed("POORT_"))
+            // POORT_LOG is the log filter (logging.rs), not a setting: without the ignore,
+            // `deny_unknown_fields` refuses to start when it is set.
+            .merge(Env::prefixed("POORT_").ignore(&["LOG"]))
             .merge(Env::raw().only(&["DATABASE_URL", "REDIS_URL"]))
             .extract()
             .map_err(Box::new)?;
@@ -194,6 +199,9 @@ impl Config {
             if value <= 0 {
                 return Err(ConfigError::Invalid(format!("{name} must be positive")));
             }
+        }
+        if self.cache_ttl_secs < 0 {
+            return Err(ConfigError::Invalid("cache_ttl_secs must be ≥ 0".into()));
         }
         if self.refresh_grace_secs < 0 || self.hashing_concurrency == 0 {
             return Err(ConfigError::Invalid(

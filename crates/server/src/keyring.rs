@@ -4,6 +4,7 @@
 
 use std::sync::{Arc, RwLock};
 
+use axum::body::Bytes;
 use poort_oidc::jose::{KeySet, SigningAlg, SigningKey};
 use poort_store::Db;
 use poort_store::entities::signing_keys::Model as StoredKey;
@@ -25,29 +26,54 @@ pub enum KeyError {
     Store(#[from] poort_store::StoreError),
 }
 
-/// The current key set, swapped whole on reload.
+/// The current key set, swapped whole on reload, with its JWKS document as shareable bytes (the
+/// `/jwks` answer is then a reference count, not a copy).
 pub struct KeyRing {
-    current: RwLock<Arc<KeySet>>,
+    current: RwLock<Current>,
+}
+
+#[derive(Clone)]
+struct Current {
+    keys: Arc<KeySet>,
+    jwks: Bytes,
+}
+
+impl Current {
+    fn of(keys: KeySet) -> Self {
+        let jwks = Bytes::copy_from_slice(keys.jwks_json().as_bytes());
+        Self {
+            keys: Arc::new(keys),
+            jwks,
+        }
+    }
 }
 
 impl KeyRing {
     pub fn new(keys: KeySet) -> Self {
         Self {
-            current: RwLock::new(Arc::new(keys)),
+            current: RwLock::new(Current::of(keys)),
         }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Current> {
+        // Writers only swap a value in, so a poisoned lock still holds a whole key set.
+        self.current.read().unwrap_or_else(|p| p.into_inner())
     }
 
     pub fn current(&self) -> Arc<KeySet> {
-        match self.current.read() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+        self.read().keys.clone()
+    }
+
+    /// `{"keys":[...]}` of the current key set.
+    pub fn jwks(&self) -> Bytes {
+        self.read().jwks.clone()
     }
 
     pub fn replace(&self, keys: KeySet) {
+        let fresh = Current::of(keys);
         match self.current.write() {
-            Ok(mut guard) => *guard = Arc::new(keys),
-            Err(poisoned) => *poisoned.into_inner() = Arc::new(keys),
+            Ok(mut guard) => *guard = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod app;
 pub mod backup;
+pub mod cache;
 pub mod cli;
 pub mod clock;
 pub mod config;

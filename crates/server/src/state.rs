@@ -7,6 +7,7 @@ use poort_oidc::jose::SigningAlg;
 use poort_store::Db;
 use poort_store::ephemeral::Ephemeral;
 
+use crate::cache::Caches;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::hashing::HashingPool;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The WebAuthn relying party; `None` when WebAuthn is off (see `flows::mfa::webauthn::rp`).
     pub webauthn: Option<webauthn_rs::Webauthn>,
+    /// Verified tokens, clients and users on the hot read paths (cache.rs).
+    pub caches: Caches,
 }
 
 pub type SharedState = Arc<AppState>;

@@ -211,3 +211,19 @@ fn key_file_is_private_and_a_wrong_master_key_stops_start_up() {
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
     assert!(stderr.contains("master key"), "{stderr}");
 }
+
+#[test]
+fn the_log_filter_variable_is_not_mistaken_for_a_setting() {
+    let dir = DataDir::new();
+    let output = Command::new(env!("CARGO_BIN_EXE_poort"))
+        .args(["migrate", "--json"])
+        .current_dir(&dir.0)
+        .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
+        .env_remove("POORT_MASTER_KEY")
+        .env("POORT_DATA_DIR", &dir.0)
+        .env("POORT_LOG", "warn")
+        .output()
+        .unwrap();
+    assert_eq!(json(&output)["migrated"], true);
+}

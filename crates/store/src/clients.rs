@@ -91,6 +91,27 @@ pub async fn create(db: &Db, client: NewClient, now: i64) -> Result<Client, Stor
     })
 }
 
+/// Registers many clients in one transaction (load-test seeding, imports). All or nothing:
+/// [`StoreError::Conflict`] if any id is taken.
+pub async fn create_many(db: &Db, new_clients: Vec<NewClient>, now: i64) -> Result<(), StoreError> {
+    let rows = new_clients
+        .into_iter()
+        .map(|client| clients::Model {
+            redirect_uris: json_list::encode(&client.redirect_uris),
+            post_logout_redirect_uris: json_list::encode(&client.post_logout_redirect_uris),
+            grant_types: json_list::encode(&client.grant_types),
+            id: client.id,
+            name: client.name,
+            secret_digest: client.secret_digest,
+            public: client.public,
+            first_party: client.first_party,
+            id_token_alg: client.id_token_alg,
+            created_at: now,
+        })
+        .collect();
+    crate::bulk::insert_rows::<Entity, _>(db, rows).await
+}
+
 pub async fn find(db: &Db, id: &str) -> Result<Option<Client>, StoreError> {
     Entity::find_by_id(id)
         .one(db.conn())

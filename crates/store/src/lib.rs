@@ -6,6 +6,7 @@
 
 pub mod auth_events;
 pub mod backup;
+mod bulk;
 pub mod clients;
 pub mod consents;
 mod db;

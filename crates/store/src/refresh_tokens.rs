@@ -57,6 +57,13 @@ pub async fn insert(db: &Db, token: NewRefreshToken) -> Result<refresh_tokens::M
     insert_on(db.conn(), token).await
 }
 
+/// Stores many tokens in one transaction (load-test seeding, imports). All or nothing:
+/// [`StoreError::Conflict`] if any id or digest exists.
+pub async fn insert_many(db: &Db, tokens: Vec<NewRefreshToken>) -> Result<(), StoreError> {
+    let rows = tokens.into_iter().map(NewRefreshToken::into_row).collect();
+    crate::bulk::insert_rows::<Entity, _>(db, rows).await
+}
+
 pub async fn find_by_digest(
     db: &Db,
     digest: &str,

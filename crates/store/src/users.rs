@@ -34,26 +34,45 @@ impl std::fmt::Debug for NewUser {
     }
 }
 
+impl NewUser {
+    fn into_row(self, now: i64) -> users::Model {
+        users::Model {
+            id: new_id(),
+            email: self.email.to_lowercase(),
+            username: self.username,
+            name: self.name,
+            password_changed_at: self.password_hash.as_ref().map(|_| now),
+            password_hash: self.password_hash,
+            email_verified: false,
+            disabled: false,
+            force_password_change: false,
+            unlocked_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 /// Creates a user with a new id; [`StoreError::Conflict`] if the email or username is taken.
 pub async fn create(db: &Db, user: NewUser, now: i64) -> Result<users::Model, StoreError> {
-    let model = users::Model {
-        id: new_id(),
-        email: user.email.to_lowercase(),
-        username: user.username,
-        name: user.name,
-        password_changed_at: user.password_hash.as_ref().map(|_| now),
-        password_hash: user.password_hash,
-        email_verified: false,
-        disabled: false,
-        force_password_change: false,
-        unlocked_at: None,
-        created_at: now,
-        updated_at: now,
-    };
+    let model = user.into_row(now);
     Entity::insert(model.clone().into_active_model())
         .exec_without_returning(db.conn())
         .await?;
     Ok(model)
+}
+
+/// Creates many users in one transaction (imports, load-test seeding) and returns their new ids
+/// in input order. All or nothing: [`StoreError::Conflict`] if any email or username is taken.
+pub async fn create_many(
+    db: &Db,
+    new_users: Vec<NewUser>,
+    now: i64,
+) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<users::Model> = new_users.into_iter().map(|u| u.into_row(now)).collect();
+    let ids = rows.iter().map(|row| row.id.clone()).collect();
+    crate::bulk::insert_rows::<Entity, _>(db, rows).await?;
+    Ok(ids)
 }
 
 pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<users::Model>, StoreError> {

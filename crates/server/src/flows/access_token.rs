@@ -1,5 +1,6 @@
 //! Minting and checking our JWT access tokens (RFC 9068), and their deny-list for revocation.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use poort_oidc::claims::{AccessTokenClaims, Audience};
@@ -8,6 +9,7 @@ use poort_oidc::scope::Scopes;
 use poort_store::new_id;
 
 use super::FlowError;
+use crate::cache::VerifiedToken;
 use crate::state::AppState;
 
 pub const TYP: &str = "at+jwt";
@@ -74,13 +76,14 @@ fn revoked_key(jti: &str) -> String {
     format!("revoked_at:{jti}")
 }
 
-/// Signature, type, issuer, expiry and the revocation list.
+/// Signature, type, issuer, expiry and the revocation list. The signature check of a token seen
+/// before under the same key set comes from the cache; expiry and revocation are checked on
+/// every call, so a revoked token is refused at once.
 pub async fn verify(
     state: &AppState,
     token: &str,
-) -> Result<Result<AccessTokenClaims, TokenRejected>, FlowError> {
-    let keys = state.keys.current();
-    let Ok(claims) = verify_jwt::<AccessTokenClaims>(&keys, token, TYP) else {
+) -> Result<Result<Arc<AccessTokenClaims>, TokenRejected>, FlowError> {
+    let Some(claims) = verified_claims(state, token) else {
         return Ok(Err(TokenRejected::Invalid));
     };
     if claims.iss != state.issuer() {
@@ -98,6 +101,40 @@ pub async fn verify(
         return Ok(Err(TokenRejected::Revoked));
     }
     Ok(Ok(claims))
+}
+
+/// The claims of a token whose signature is valid under the current keys, from the cache when
+/// this exact token (by SHA-256 of all its bytes) was verified before with the same key set.
+fn verified_claims(state: &AppState, token: &str) -> Option<Arc<AccessTokenClaims>> {
+    let keys = state.keys.current();
+    let now = state.now();
+    let cache = &state.caches.tokens;
+    let digest = token_digest(token);
+    if let Some(hit) = cache.get(&digest, now)
+        && Arc::ptr_eq(&hit.keys, &keys)
+    {
+        return Some(hit.claims);
+    }
+    let claims = Arc::new(verify_jwt::<AccessTokenClaims>(&keys, token, TYP).ok()?);
+    let expires_at = claims.exp;
+    cache.insert(
+        digest,
+        VerifiedToken {
+            keys,
+            claims: claims.clone(),
+        },
+        expires_at,
+        now,
+    );
+    Some(claims)
+}
+
+fn token_digest(token: &str) -> [u8; 32] {
+    let mut digest = [0u8; 32];
+    digest.copy_from_slice(
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes()).as_ref(),
+    );
+    digest
 }
 
 /// Deny-lists a token id until the token would have expired anyway.

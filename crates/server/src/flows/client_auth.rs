@@ -1,6 +1,8 @@
 //! Client authentication at the token, introspection and revocation endpoints
 //! (`client_secret_basic`, `client_secret_post`, `none` for public clients).
 
+use std::sync::Arc;
+
 use poort_credentials::{digest_secret, digests_equal};
 use poort_oidc::OAuthError;
 use poort_oidc::token_request::{ClientAuthMethod, PresentedClient};
@@ -15,7 +17,8 @@ pub fn invalid_client() -> OAuthError {
 }
 
 pub enum ClientAuthOutcome {
-    Authenticated(Client),
+    /// Shared with the cache: no copy of the registration per request.
+    Authenticated(Arc<Client>),
     Refused(OAuthError),
 }
 
@@ -26,7 +29,7 @@ pub async fn authenticate(
     if presented.client_id.len() > 128 {
         return Ok(ClientAuthOutcome::Refused(invalid_client()));
     }
-    let Some(client) = clients::find(&state.db, &presented.client_id).await? else {
+    let Some(client) = find_client(state, &presented.client_id).await? else {
         return Ok(ClientAuthOutcome::Refused(invalid_client()));
     };
     let ok = match (&client.secret_digest, &presented.secret, presented.method) {
@@ -44,4 +47,24 @@ pub async fn authenticate(
     } else {
         ClientAuthOutcome::Refused(invalid_client())
     })
+}
+
+/// The registration, from the cache when it was read in the last `cache_ttl_secs` (a database
+/// read per token request would dominate its cost). Unknown ids are not cached.
+async fn find_client(state: &AppState, client_id: &str) -> Result<Option<Arc<Client>>, FlowError> {
+    let now = state.now();
+    let cache = &state.caches.clients;
+    if let Some(client) = cache.get(&client_id.to_string(), now) {
+        return Ok(Some(client));
+    }
+    let Some(client) = clients::find(&state.db, client_id).await?.map(Arc::new) else {
+        return Ok(None);
+    };
+    cache.insert(
+        client_id.to_string(),
+        client.clone(),
+        now + state.caches.ttl_secs,
+        now,
+    );
+    Ok(Some(client))
 }

@@ -1,6 +1,9 @@
 //! The UserInfo endpoint (OIDC Core §5.3): claims by the access token's scopes.
 
+use std::sync::Arc;
+
 use poort_oidc::claims::user_claims_for_scopes;
+use poort_store::entities::users::Model as User;
 use poort_store::users;
 use serde_json::Value;
 
@@ -24,7 +27,7 @@ pub async fn userinfo(state: &AppState, token: &str) -> Result<UserinfoOutcome, 
     if !claims.scope.contains("openid") {
         return Ok(UserinfoOutcome::InsufficientScope);
     }
-    let Some(user) = users::find_by_id(&state.db, &claims.sub).await? else {
+    let Some(user) = find_user(state, &claims.sub).await? else {
         return Ok(UserinfoOutcome::InvalidToken(
             TokenRejected::Revoked.to_string(),
         ));
@@ -37,7 +40,27 @@ pub async fn userinfo(state: &AppState, token: &str) -> Result<UserinfoOutcome, 
     let mut body =
         serde_json::to_value(user_claims_for_scopes(&claims.scope, &user_claims(&user)))?;
     if let Value::Object(map) = &mut body {
-        map.insert("sub".into(), Value::String(user.id));
+        map.insert("sub".into(), Value::String(user.id.clone()));
     }
     Ok(UserinfoOutcome::Claims(body))
+}
+
+/// The user, from the cache when read in the last `cache_ttl_secs`: userinfo is called on every
+/// page load of some relying parties, and a database read would dominate its cost.
+async fn find_user(state: &AppState, id: &str) -> Result<Option<Arc<User>>, FlowError> {
+    let now = state.now();
+    let cache = &state.caches.users;
+    if let Some(user) = cache.get(&id.to_string(), now) {
+        return Ok(Some(user));
+    }
+    let Some(user) = users::find_by_id(&state.db, id).await?.map(Arc::new) else {
+        return Ok(None);
+    };
+    cache.insert(
+        id.to_string(),
+        user.clone(),
+        now + state.caches.ttl_secs,
+        now,
+    );
+    Ok(Some(user))
 }

@@ -29,9 +29,5 @@ pub async fn openid_configuration(State(state): State<SharedState>) -> Response 
 }
 
 pub async fn jwks(State(state): State<SharedState>) -> Response {
-    let keys = state.keys.current();
-    json(
-        axum::body::Bytes::copy_from_slice(keys.jwks_json().as_bytes()),
-        "public, max-age=300",
-    )
+    json(state.keys.jwks(), "public, max-age=300")
 }

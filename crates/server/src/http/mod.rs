@@ -75,7 +75,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .fallback(not_found)
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(security::layer())
         // Applied per route, so it sees the matched route template; inside the request-id
         // layers, so it sees the id.
         .layer(axum::middleware::from_fn_with_state(

@@ -1,6 +1,8 @@
 //! `/token`, `/introspect` and `/revoke`: form bodies, client authentication, JSON answers that
 //! are never cached.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -39,7 +41,10 @@ fn refused(error: OAuthError) -> ApiError {
     }
 }
 
-async fn authenticate(state: &AppState, presented: &PresentedClient) -> Result<Client, ApiError> {
+async fn authenticate(
+    state: &AppState,
+    presented: &PresentedClient,
+) -> Result<Arc<Client>, ApiError> {
     match client_auth::authenticate(state, presented).await? {
         ClientAuthOutcome::Authenticated(client) => Ok(client),
         ClientAuthOutcome::Refused(error) => Err(refused(error)),
@@ -70,7 +75,7 @@ async fn authenticated_with_token(
     state: &AppState,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<(Client, String), ApiError> {
+) -> Result<(Arc<Client>, String), ApiError> {
     let pairs = form_pairs(headers, body)?;
     let presented =
         presented_client(authorization(headers), body_credentials(&pairs)?).map_err(refused)?;

@@ -1,0 +1,184 @@
+//! Small bounded in-process caches for the hot read paths (measured with `poort-bench`, see
+//! BENCHMARKS.md): verified access tokens, so userinfo and introspection skip the signature
+//! check of a token seen before; and client registrations and user profiles for a few seconds, so
+//! the token, introspection and userinfo endpoints skip a database read per request.
+//!
+//! Expiry is in unix seconds from the injected clock. Each cache is sharded (one mutex per shard)
+//! and bounded: a full shard first drops its expired entries, then everything, so memory stays
+//! bounded whatever the traffic.
+
+use std::collections::HashMap;
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hash};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use poort_oidc::claims::AccessTokenClaims;
+use poort_oidc::jose::KeySet;
+use poort_store::clients::Client;
+use poort_store::entities::users::Model as User;
+
+const SHARDS: usize = 16;
+/// Verified tokens kept at most (a few hundred bytes each).
+pub const TOKEN_CACHE_ENTRIES: usize = 8_192;
+/// Clients and users kept at most.
+pub const RECORD_CACHE_ENTRIES: usize = 16_384;
+
+struct Entry<V> {
+    value: V,
+    expires_at: i64,
+}
+
+pub struct TtlCache<K, V> {
+    shards: [Mutex<HashMap<K, Entry<V>>>; SHARDS],
+    per_shard: usize,
+    hasher: RandomState,
+}
+
+impl<K: Hash + Eq, V: Clone> TtlCache<K, V> {
+    /// A cache of about `capacity` entries; 0 turns it off (nothing is ever stored).
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            shards: std::array::from_fn(|_| Mutex::new(HashMap::new())),
+            per_shard: capacity.div_ceil(SHARDS),
+            hasher: RandomState::new(),
+        }
+    }
+
+    fn shard(&self, key: &K) -> MutexGuard<'_, HashMap<K, Entry<V>>> {
+        // The remainder is below SHARDS, so the cast cannot truncate.
+        let index = (self.hasher.hash_one(key) % SHARDS as u64) as usize;
+        // Nothing panics while a shard is locked, so a poisoned map is still consistent.
+        self.shards[index]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The value, unless absent or expired at `now`.
+    pub fn get(&self, key: &K, now: i64) -> Option<V> {
+        let mut shard = self.shard(key);
+        match shard.get(key) {
+            Some(entry) if now < entry.expires_at => Some(entry.value.clone()),
+            Some(_) => {
+                shard.remove(key);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Stores `value` until `expires_at` (exclusive); nothing if that is not after `now`.
+    pub fn insert(&self, key: K, value: V, expires_at: i64, now: i64) {
+        if self.per_shard == 0 || expires_at <= now {
+            return;
+        }
+        let mut shard = self.shard(&key);
+        if shard.len() >= self.per_shard && !shard.contains_key(&key) {
+            shard.retain(|_, entry| now < entry.expires_at);
+            if shard.len() >= self.per_shard {
+                shard.clear();
+            }
+        }
+        shard.insert(key, Entry { value, expires_at });
+    }
+
+    pub fn remove(&self, key: &K) {
+        self.shard(key).remove(key);
+    }
+
+    /// Entries held, expired or not (for tests and metrics).
+    pub fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(PoisonError::into_inner).len())
+            .sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A token whose signature was checked against `keys`; valid only while `keys` is still the
+/// current key set (a reload or rotation makes every entry be verified again).
+#[derive(Clone)]
+pub struct VerifiedToken {
+    pub keys: Arc<KeySet>,
+    pub claims: Arc<AccessTokenClaims>,
+}
+
+pub struct Caches {
+    /// SHA-256 of the whole compact token → its verified claims, until the token's `exp`.
+    pub tokens: TtlCache<[u8; 32], VerifiedToken>,
+    /// `client_id` → registration, for `cache_ttl_secs`.
+    pub clients: TtlCache<String, Arc<Client>>,
+    /// User id → row, for `cache_ttl_secs` (userinfo).
+    pub users: TtlCache<String, Arc<User>>,
+    pub ttl_secs: i64,
+}
+
+impl Caches {
+    /// `ttl_secs` 0 turns the client and user caches off; the token cache has no staleness (its
+    /// entries are re-checked for expiry, revocation and key changes on every use) and stays on.
+    pub fn new(ttl_secs: i64) -> Self {
+        let records = if ttl_secs > 0 {
+            RECORD_CACHE_ENTRIES
+        } else {
+            0
+        };
+        Self {
+            tokens: TtlCache::new(TOKEN_CACHE_ENTRIES),
+            clients: TtlCache::new(records),
+            users: TtlCache::new(records),
+            ttl_secs,
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_expire_at_their_deadline() {
+        let cache: TtlCache<String, u32> = TtlCache::new(100);
+        cache.insert("a".into(), 1, 110, 100);
+        assert_eq!(cache.get(&"a".into(), 109), Some(1));
+        assert_eq!(cache.get(&"a".into(), 110), None);
+        assert!(cache.is_empty(), "an expired entry is dropped when read");
+        cache.insert("b".into(), 2, 100, 100);
+        assert_eq!(
+            cache.get(&"b".into(), 99),
+            None,
+            "already expired: not stored"
+        );
+        cache.insert("c".into(), 3, 200, 100);
+        cache.remove(&"c".into());
+        assert_eq!(cache.get(&"c".into(), 100), None);
+    }
+
+    #[test]
+    fn size_stays_bounded() {
+        let cache: TtlCache<u64, u64> = TtlCache::new(64);
+        for n in 0..10_000 {
+            cache.insert(n, n, 1_000, 0);
+        }
+        assert!(cache.len() <= 64 + SHARDS, "{}", cache.len());
+        // The newest entry always makes it in.
+        assert_eq!(cache.get(&9_999, 0), Some(9_999));
+    }
+
+    #[test]
+    fn a_zero_capacity_cache_stores_nothing() {
+        let cache: TtlCache<String, u32> = TtlCache::new(0);
+        cache.insert("a".into(), 1, 100, 0);
+        assert!(cache.is_empty());
+        let off = Caches::new(0);
+        assert_eq!((off.clients.per_shard, off.users.per_shard), (0, 0));
+        assert!(
+            off.tokens.per_shard > 0,
+            "the token cache has no staleness and stays on"
+        );
+        assert!(Caches::new(5).users.per_shard > 0);
+    }
+}
