@@ -4,7 +4,8 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteSynchronous};
+use sea_orm::sqlx::{self, Connection};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
 use crate::error::StoreError;
@@ -12,6 +13,10 @@ use crate::migrate::migrate;
 
 /// How long a SQLite connection waits for another writer before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Turning a fresh SQLite file into WAL mode needs an exclusive lock that SQLite does not wait
+/// for (the busy timeout does not apply), so simultaneous first starts retry it this often.
+const SQLITE_WAL_ATTEMPTS: u32 = 100;
+const SQLITE_WAL_RETRY_DELAY: Duration = Duration::from_millis(50);
 /// SQLite in WAL mode has many readers and one writer; a few connections serve the readers.
 const SQLITE_MAX_CONNECTIONS: u32 = 8;
 /// Per node; PostgreSQL's default server limit (100) leaves room for several nodes.
@@ -84,13 +89,15 @@ pub(crate) async fn open(url: &str) -> Result<Db, StoreError> {
     match backend {
         Backend::Sqlite => {
             create_parent_dir(url).await?;
+            ensure_wal(url).await?;
             options
                 .max_connections(SQLITE_MAX_CONNECTIONS)
                 // Applied by sqlx to every new pooled connection, not just the first.
                 .map_sqlx_sqlite_opts(|sqlite| {
                     sqlite
                         .create_if_missing(true)
-                        .journal_mode(SqliteJournalMode::Wal)
+                        // No `journal_mode` here: WAL is a property of the file, set once by
+                        // `ensure_wal`, and asking for it on every connection could fail.
                         .synchronous(SqliteSynchronous::Normal)
                         .foreign_keys(true)
                         .busy_timeout(SQLITE_BUSY_TIMEOUT)
@@ -102,6 +109,45 @@ pub(crate) async fn open(url: &str) -> Result<Db, StoreError> {
     }
     let conn = Database::connect(options).await?;
     Ok(Db { conn, backend })
+}
+
+/// Puts the SQLite file in WAL mode (many readers alongside one writer), which persists in
+/// the file for every later connection. Retried because the switch cannot wait for a lock.
+async fn ensure_wal(url: &str) -> Result<(), StoreError> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(sqlx_error)?
+        .create_if_missing(true)
+        .busy_timeout(SQLITE_BUSY_TIMEOUT);
+    let mut conn = SqliteConnection::connect_with(&options)
+        .await
+        .map_err(sqlx_error)?;
+    let mut attempt = 1;
+    let outcome = loop {
+        match sqlx::query_scalar::<_, String>("PRAGMA journal_mode = WAL")
+            .fetch_one(&mut conn)
+            .await
+        {
+            Err(err) if is_busy(&err) && attempt < SQLITE_WAL_ATTEMPTS => {
+                attempt += 1;
+                tokio::time::sleep(SQLITE_WAL_RETRY_DELAY).await;
+            }
+            other => break other,
+        }
+    };
+    conn.close().await.map_err(sqlx_error)?;
+    outcome.map(drop).map_err(sqlx_error)
+}
+
+fn is_busy(err: &sqlx::Error) -> bool {
+    // SQLITE_BUSY (5) and its extended codes (e.g. 261, SQLITE_BUSY_RECOVERY).
+    err.as_database_error()
+        .and_then(|db| db.code())
+        .and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|code| code & 0xff == 5)
+}
+
+fn sqlx_error(err: sqlx::Error) -> StoreError {
+    StoreError::Db(DbErr::Conn(sea_orm::RuntimeErr::SqlxError(err.into())))
 }
 
 /// SQLite creates the file but not its directory (e.g. `./data/` on first start).
