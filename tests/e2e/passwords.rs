@@ -337,3 +337,66 @@ async fn the_account_page_needs_a_signed_in_session() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn an_expired_password_is_renewed_after_the_second_factor_and_keeps_its_amr()
+-> anyhow::Result<()> {
+    let (server, client, browser) = setup(ClientSpec::default(), |config| {
+        config.password_policy = expiring(30, 7);
+    })
+    .await?;
+    server.sign_in(&browser, EMAIL, PASSWORD).await?;
+    let (secret, _) = server.enroll_totp(&browser, "Phone", "").await?;
+    server.sign_out(&browser).await?;
+    server.clock.advance(31 * DAY);
+
+    // The password is still right but old; the second factor is asked first, then the renewal.
+    let (reply, tx) = authorize_and_login(&server, &client, &browser, PASSWORD).await?;
+    let location = reply.location.unwrap_or_default();
+    assert!(location.starts_with("/login/mfa"), "{location}");
+    let step = browser.get(&location).await?.text().await?;
+    let csrf = hidden_field(&step, "csrf")?;
+    let code = poort_tests::mfa::totp_code(&secret, server.now())?;
+    let response = browser
+        .post_form(
+            "/login/mfa/totp",
+            &[("csrf", &csrf), ("tx", &tx), ("code", &code)],
+        )
+        .await?;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(location, "/login/new-password", "renewal after the code");
+    // Not signed in until the password is replaced.
+    let resumed = browser.get(&format!("/authorize/resume?tx={tx}")).await?;
+    let to = resumed
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(to.starts_with("/login?tx="), "{to}");
+
+    let done = submit_password(
+        &browser,
+        "/login/new-password",
+        "",
+        NEW_PASSWORD,
+        NEW_PASSWORD,
+    )
+    .await?;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let code = code_from(&browser, &done.location.unwrap_or_default()).await?;
+    let (status, tokens) = server.redeem(&client, &code, None).await?;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    let id_token = tokens["id_token"].as_str().unwrap_or_default();
+    let amr = poort_tests::mfa::amr(&poort_tests::mfa::jwt_claims(id_token)?);
+    assert!(
+        amr.contains(&"pwd".to_string()) && amr.contains(&"otp".to_string()),
+        "the session keeps both factors: {amr:?}"
+    );
+    Ok(())
+}

@@ -233,6 +233,9 @@ pub struct PendingRenewal {
     pub tx: String,
     /// An admin asked for the change (rather than the password's age).
     pub forced: bool,
+    /// What the login proved before the renewal (`pwd`, plus a second factor when there was
+    /// one); the session established afterwards carries it.
+    pub amr: Vec<String>,
 }
 
 fn renewal_key(cookie: &str) -> String {

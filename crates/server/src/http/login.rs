@@ -112,26 +112,38 @@ pub async fn submit(
     Ok(render(status, &page))
 }
 
-/// The password was right. An expired or admin-forced password must be replaced first (the
-/// browser is not signed in until then); a password expiring soon gets the warning page with a
-/// "not now" link; otherwise the authorization request continues.
+/// The password was right. A second factor (or 2FA enrollment) comes first; then the
+/// password's age decides (see [`continue_after_proof`]).
 async fn after_password(
     state: &SharedState,
     live: &LiveSession,
     user: User,
     tx: &str,
 ) -> Result<Response, PageError> {
-    // A second factor (or 2FA enrollment) comes before anything else: no later step may sign
-    // the user in on the password alone.
+    // No later step may sign the user in on the password alone.
     if let Some(response) = super::mfa::after_password(state, live, &user, tx).await? {
         return Ok(response);
     }
-    let status = passwords::age_status(state, &user);
+    continue_after_proof(state, live, &user, vec!["pwd".into()], tx).await
+}
+
+/// Everything the login required is proved (`amr`). An expired or admin-forced password must
+/// be replaced first (the browser is not signed in until then); a password expiring soon gets
+/// the warning page with a "not now" link; otherwise the authorization request continues.
+pub(super) async fn continue_after_proof(
+    state: &SharedState,
+    live: &LiveSession,
+    user: &User,
+    amr: Vec<String>,
+    tx: &str,
+) -> Result<Response, PageError> {
+    let status = passwords::age_status(state, user);
     if status == AgeStatus::Expired {
         let pending = PendingRenewal {
-            user_id: user.id,
+            user_id: user.id.clone(),
             tx: tx.to_string(),
             forced: user.force_password_change,
+            amr,
         };
         // The renewal gets a new (still anonymous) session: a cookie planted in the browser
         // before the login (session fixation) must not be able to finish it.
@@ -142,7 +154,7 @@ async fn after_password(
         set_cookie(state, &mut response, &fresh);
         return Ok(response);
     }
-    let fresh = sign_in(state, Some(live), user.id).await?;
+    let fresh = sign_in(state, Some(live), user.id.clone(), amr).await?;
     let target = match status {
         AgeStatus::Warn { .. } => format!("/account/password?tx={}", urlencode(tx)),
         _ => continue_url(tx),
@@ -152,16 +164,17 @@ async fn after_password(
     Ok(response)
 }
 
-/// Starts a signed-in session (a new session id and CSRF token) for a verified password.
+/// Starts a signed-in session (a new session id and CSRF token) for what the login proved.
 pub(super) async fn sign_in(
     state: &SharedState,
     old: Option<&LiveSession>,
     user_id: String,
+    amr: Vec<String>,
 ) -> Result<LiveSession, PageError> {
     let session_user = SessionUser {
         user_id,
         auth_time: state.now(),
-        amr: vec!["pwd".into()],
+        amr,
         sid: poort_store::new_id(),
     };
     Ok(session::establish(state, old, session_user).await?)

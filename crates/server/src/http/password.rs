@@ -231,7 +231,7 @@ pub async fn renewal_submit(
     match passwords::change(&state, &user.id, proof, &form.new, &form.confirm, ip).await? {
         Ok(()) => {
             passwords::end_renewal(&state, &live.cookie).await?;
-            let fresh = sign_in(&state, Some(&live), user.id).await?;
+            let fresh = sign_in(&state, Some(&live), user.id, pending.amr).await?;
             let mut response = see_other(&continue_url(&pending.tx));
             set_cookie(&state, &mut response, &fresh);
             Ok(response)

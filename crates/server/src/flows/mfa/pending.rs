@@ -49,24 +49,35 @@ pub async fn load(state: &AppState, cookie: &str) -> Result<Option<SecondStep>, 
 }
 
 /// The second factor checked out: the pending step is consumed (atomically, so two racing
-/// requests cannot both log in) and a new session replaces the old one. `None` if the step
-/// was already consumed or expired.
-pub async fn complete(
+/// requests cannot both log in) and returned with what is proved now (its `amr` extended).
+/// `None` if the step was already consumed or expired. The caller establishes the session
+/// ([`establish`]) or, for a login whose password must be renewed first, defers it.
+pub async fn finish(
     state: &AppState,
     live: &LiveSession,
     methods: &[Amr],
-) -> Result<Option<LiveSession>, FlowError> {
+) -> Result<Option<SecondStep>, FlowError> {
     let Some(bytes) = state.ephemeral.take(&key(&live.cookie)).await? else {
         return Ok(None);
     };
-    let Ok(step) = serde_json::from_slice::<SecondStep>(&bytes) else {
+    let Ok(mut step) = serde_json::from_slice::<SecondStep>(&bytes) else {
         return Ok(None);
     };
+    step.amr = with_second_factor(&step.amr, methods);
+    Ok(Some(step))
+}
+
+/// A new session for a finished step replaces the old one (a step-up keeps its `sid`).
+pub async fn establish(
+    state: &AppState,
+    live: &LiveSession,
+    step: SecondStep,
+) -> Result<LiveSession, FlowError> {
     let user = SessionUser {
         user_id: step.user_id,
         auth_time: state.now(),
-        amr: with_second_factor(&step.amr, methods),
+        amr: step.amr,
         sid: step.sid.unwrap_or_else(poort_store::new_id),
     };
-    Ok(Some(session::establish(state, Some(live), user).await?))
+    session::establish(state, Some(live), user).await
 }

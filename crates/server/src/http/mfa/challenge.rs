@@ -5,10 +5,12 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use poort_mfa::Amr;
+use poort_policy::AgeStatus;
 use poort_store::mfa_factors::{self, KIND_TOTP};
 use serde::Deserialize;
 
 use super::super::error::PageError;
+use super::super::login::continue_after_proof;
 use super::super::session::{BrowserSession, set_cookie};
 use super::super::{render, see_other};
 use super::{after_login, checked_session, login_url};
@@ -17,6 +19,7 @@ use crate::flows::mfa::pending::{self, SecondStep};
 use crate::flows::mfa::recovery::{self, Redeemed};
 use crate::flows::mfa::totp::{self, Verified};
 use crate::flows::mfa::webauthn::authenticate;
+use crate::flows::passwords;
 use crate::flows::session::LiveSession;
 use crate::pages::mfa::{ChallengePage, RecoveryUsedPage};
 use crate::state::{AppState, SharedState};
@@ -102,17 +105,34 @@ async fn pending_step(
     }
 }
 
-/// The second factor checked out: the session is established and the login continues.
+/// The second factor checked out. A login (not a step-up) then passes the password-age check,
+/// which may ask for a new password before the session is established; otherwise the session
+/// is established and the login continues.
 async fn complete(
-    state: &AppState,
+    state: &SharedState,
     live: &LiveSession,
     methods: &[Amr],
     tx: &str,
     page: Option<RecoveryUsedPage>,
 ) -> Result<Response, PageError> {
-    let Some(fresh) = pending::complete(state, live, methods).await? else {
+    let Some(step) = pending::finish(state, live, methods).await? else {
         return Ok(see_other(&login_url(tx)));
     };
+    if step.sid.is_none() {
+        let user = poort_store::users::find_by_id(&state.db, &step.user_id)
+            .await
+            .map_err(FlowError::from)?;
+        let Some(user) = user else {
+            return Ok(see_other(&login_url(tx)));
+        };
+        // The expiry warning gives way to the "recovery code used" page; an expired password
+        // does not.
+        let age = passwords::age_status(state, &user);
+        if age == AgeStatus::Expired || (age != AgeStatus::Ok && page.is_none()) {
+            return continue_after_proof(state, live, &user, step.amr, tx).await;
+        }
+    }
+    let fresh = pending::establish(state, live, step).await?;
     let mut response = match page {
         Some(page) => render(StatusCode::OK, &page),
         None => see_other(&after_login(tx)),
