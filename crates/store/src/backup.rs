@@ -5,41 +5,83 @@
 
 use poort_migrations::{MigrationStatus, Migrator, MigratorTrait};
 use sea_orm::{
-    AccessMode, DatabaseTransaction, EntityTrait, IntoActiveModel, IsolationLevel, PaginatorTrait,
-    QueryOrder, TransactionTrait,
+    AccessMode, DatabaseTransaction, EntityName, EntityTrait, IntoActiveModel, IsolationLevel,
+    Iterable, PaginatorTrait, PrimaryKeyToColumn, QueryOrder, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::db::{Backend, Db};
-use crate::entities::{clients, consents, refresh_tokens, signing_keys, users};
+use crate::entities::{
+    auth_events, clients, consents, mfa_factors, mfa_grace, password_history, recovery_codes,
+    refresh_tokens, signing_keys, users,
+};
 use crate::error::StoreError;
 use crate::tx::begin_write;
 
 /// Rows per INSERT: far below SQLite's bound-parameter limit for the widest table.
 const INSERT_BATCH: usize = 200;
 
-/// The content of every durable table, each sorted by primary key, and the schema it has.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Snapshot {
-    /// The applied migrations, oldest first: a restore needs exactly this schema.
-    pub schema: Vec<String>,
-    pub users: Vec<users::Model>,
-    pub clients: Vec<clients::Model>,
-    pub signing_keys: Vec<signing_keys::Model>,
-    pub refresh_tokens: Vec<refresh_tokens::Model>,
-    pub consents: Vec<consents::Model>,
+/// Declares the snapshot from one list of entity modules, parents before children (the restore
+/// inserts in this order, for the foreign keys). A new table is one more name here; a test
+/// fails while a table of the schema is missing from the list.
+macro_rules! snapshot_tables {
+    ($($table:ident),+ $(,)?) => {
+        /// The content of every durable table, each sorted by primary key, and the schema it has.
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+        pub struct Snapshot {
+            /// The applied migrations, oldest first: a restore needs exactly this schema.
+            pub schema: Vec<String>,
+            $(pub $table: Vec<$table::Model>,)+
+        }
+
+        impl Snapshot {
+            /// The tables a snapshot holds, by their names in the database.
+            pub fn tables() -> Vec<&'static str> {
+                vec![$($table::Entity.table_name(),)+]
+            }
+
+            /// Rows in all tables.
+            pub fn row_count(&self) -> usize {
+                0 $(+ self.$table.len())+
+            }
+        }
+
+        async fn read_tables(
+            txn: &DatabaseTransaction,
+            schema: Vec<String>,
+        ) -> Result<Snapshot, StoreError> {
+            Ok(Snapshot {
+                schema,
+                $($table: rows::<$table::Entity>(txn).await?,)+
+            })
+        }
+
+        async fn write_tables(txn: &DatabaseTransaction, snapshot: Snapshot) -> Result<(), StoreError> {
+            $(insert_all::<$table::Entity, _>(txn, snapshot.$table).await?;)+
+            Ok(())
+        }
+
+        async fn is_empty(txn: &DatabaseTransaction) -> Result<bool, StoreError> {
+            $(if $table::Entity::find().count(txn).await? != 0 {
+                return Ok(false);
+            })+
+            Ok(true)
+        }
+    };
 }
 
-impl Snapshot {
-    /// Rows in all tables.
-    pub fn row_count(&self) -> usize {
-        self.users.len()
-            + self.clients.len()
-            + self.signing_keys.len()
-            + self.refresh_tokens.len()
-            + self.consents.len()
-    }
-}
+snapshot_tables!(
+    users,
+    clients,
+    signing_keys,
+    refresh_tokens,
+    consents,
+    password_history,
+    auth_events,
+    mfa_factors,
+    recovery_codes,
+    mfa_grace,
+);
 
 /// The migrations this build knows, oldest first.
 fn known_schema() -> Vec<String> {
@@ -63,36 +105,14 @@ pub async fn export(db: &Db) -> Result<Snapshot, StoreError> {
         }
         Backend::Sqlite => db.conn().begin().await?,
     };
-    let snapshot = Snapshot {
-        // The read-only variant: the others may CREATE the migrations table.
-        schema: Migrator::get_migration_with_status_read_only(&txn)
-            .await?
-            .iter()
-            .filter(|m| m.status() == MigrationStatus::Applied)
-            .map(|m| m.name().to_owned())
-            .collect(),
-        users: users::Entity::find()
-            .order_by_asc(users::Column::Id)
-            .all(&txn)
-            .await?,
-        clients: clients::Entity::find()
-            .order_by_asc(clients::Column::Id)
-            .all(&txn)
-            .await?,
-        signing_keys: signing_keys::Entity::find()
-            .order_by_asc(signing_keys::Column::Kid)
-            .all(&txn)
-            .await?,
-        refresh_tokens: refresh_tokens::Entity::find()
-            .order_by_asc(refresh_tokens::Column::Id)
-            .all(&txn)
-            .await?,
-        consents: consents::Entity::find()
-            .order_by_asc(consents::Column::UserId)
-            .order_by_asc(consents::Column::ClientId)
-            .all(&txn)
-            .await?,
-    };
+    // The read-only variant: the others may CREATE the migrations table.
+    let schema = Migrator::get_migration_with_status_read_only(&txn)
+        .await?
+        .iter()
+        .filter(|m| m.status() == MigrationStatus::Applied)
+        .map(|m| m.name().to_owned())
+        .collect();
+    let snapshot = read_tables(&txn, schema).await?;
     txn.commit().await?;
     Ok(snapshot)
 }
@@ -106,22 +126,18 @@ pub async fn import(db: &Db, snapshot: Snapshot) -> Result<(), StoreError> {
     if !is_empty(&txn).await? {
         return Err(StoreError::NotEmpty);
     }
-    // Parents before children (foreign keys).
-    insert_all::<users::Entity, _>(&txn, snapshot.users).await?;
-    insert_all::<clients::Entity, _>(&txn, snapshot.clients).await?;
-    insert_all::<signing_keys::Entity, _>(&txn, snapshot.signing_keys).await?;
-    insert_all::<refresh_tokens::Entity, _>(&txn, snapshot.refresh_tokens).await?;
-    insert_all::<consents::Entity, _>(&txn, snapshot.consents).await?;
+    write_tables(&txn, snapshot).await?;
     txn.commit().await?;
     Ok(())
 }
 
-async fn is_empty(txn: &DatabaseTransaction) -> Result<bool, StoreError> {
-    Ok(users::Entity::find().count(txn).await? == 0
-        && clients::Entity::find().count(txn).await? == 0
-        && signing_keys::Entity::find().count(txn).await? == 0
-        && refresh_tokens::Entity::find().count(txn).await? == 0
-        && consents::Entity::find().count(txn).await? == 0)
+/// Every row of one table, in primary-key order (so two snapshots compare equal).
+async fn rows<E: EntityTrait>(txn: &DatabaseTransaction) -> Result<Vec<E::Model>, StoreError> {
+    let mut query = E::find();
+    for key in E::PrimaryKey::iter() {
+        query = query.order_by_asc(key.into_column());
+    }
+    Ok(query.all(txn).await?)
 }
 
 async fn insert_all<E, M>(txn: &DatabaseTransaction, rows: Vec<M>) -> Result<(), StoreError>

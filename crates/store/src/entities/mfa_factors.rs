@@ -5,7 +5,7 @@ use std::fmt;
 
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "mfa_factors")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false, column_type = "Text")]

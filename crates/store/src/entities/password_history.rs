@@ -4,7 +4,7 @@ use std::fmt;
 
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "password_history")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false, column_type = "Text")]
