@@ -18,6 +18,7 @@ mod mfa_webauthn;
 mod observability;
 mod pages;
 mod passwords;
+mod retention;
 mod startup;
 mod token_errors;
 mod two_nodes;

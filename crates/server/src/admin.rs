@@ -6,8 +6,9 @@ use std::path::Path;
 use anyhow::Context;
 use poort_store::entities::users::Model as User;
 
-use crate::app::open_database;
+use crate::app::{App, open_database};
 use crate::config::Config;
+use crate::flows::retention::{self, Change};
 use crate::flows::user_admin::{self, ImportReport};
 
 /// Imports the JSON-lines file at `path`; see `user_admin::import_users`.
@@ -33,4 +34,34 @@ pub async fn force_password_change(config: &Config, email: &str, now: i64) -> an
     user_admin::force_password_change(&db, email, now)
         .await?
         .with_context(|| format!("no account has the email or username {email:?}"))
+}
+
+/// Deletes the account with this email or username: it stops working at once and is purged
+/// after the retention period. Needs the ephemeral store (to deny-list live access tokens),
+/// so it builds the whole application state.
+pub async fn delete_user(config: Config, login: &str) -> anyhow::Result<()> {
+    let app = App::build(config).await?;
+    match retention::delete_account(&app.state, login).await? {
+        Change::Done => Ok(()),
+        Change::NotApplicable => anyhow::bail!("{login} is already deleted"),
+        Change::NoSuchUser => anyhow::bail!("no account has the email or username {login:?}"),
+    }
+}
+
+/// Restores a deleted account within its retention period.
+pub async fn restore_user(config: Config, login: &str) -> anyhow::Result<()> {
+    let app = App::build(config).await?;
+    match retention::restore_account(&app.state, login).await? {
+        Change::Done => Ok(()),
+        Change::NotApplicable => {
+            anyhow::bail!("{login} is not deleted, or its retention period is over")
+        }
+        Change::NoSuchUser => anyhow::bail!("no account has the email or username {login:?}"),
+    }
+}
+
+/// Purges what is past its retention period now; `None` if another node is purging.
+pub async fn purge(config: Config) -> anyhow::Result<Option<poort_store::retention::Purged>> {
+    let app = App::build(config).await?;
+    Ok(retention::purge(&app.state).await?)
 }

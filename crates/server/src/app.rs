@@ -154,6 +154,9 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let reload = tokio::spawn(reload_keys(self.state.clone()));
+        let purge = tokio::spawn(crate::flows::retention::purge_periodically(
+            self.state.clone(),
+        ));
         let result = axum::serve(
             listener,
             self.router()
@@ -162,6 +165,7 @@ impl App {
         .with_graceful_shutdown(shutdown)
         .await;
         reload.abort();
+        purge.abort();
         result
     }
 }

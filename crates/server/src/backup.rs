@@ -159,11 +159,7 @@ mod tests {
     fn snapshot() -> Snapshot {
         Snapshot {
             schema: vec!["m1".into()],
-            users: vec![],
-            clients: vec![],
-            signing_keys: vec![],
-            refresh_tokens: vec![],
-            consents: vec![],
+            ..Snapshot::default()
         }
     }
 

@@ -60,6 +60,8 @@ enum Command {
     Backup(BackupArgs),
     /// Restore a backup into the configured database (which must be empty), or next to it.
     Restore(RestoreArgs),
+    /// Purge accounts deleted longer ago than the retention period, and expired tokens, now.
+    Purge,
 }
 
 #[derive(Args)]
@@ -91,11 +93,15 @@ enum UserCommand {
     /// Require the account to choose a new password at its next login.
     ForcePasswordChange { email: String },
     /// Remove all second factors and recovery codes of a user who lost them.
-    ResetMfa(UserResetMfa),
+    ResetMfa(UserLogin),
+    /// Delete an account: it stops working at once and is purged after the retention period.
+    Delete(UserLogin),
+    /// Restore a deleted account within its retention period.
+    Restore(UserLogin),
 }
 
 #[derive(Args)]
-struct UserResetMfa {
+struct UserLogin {
     /// Email address or username.
     #[arg(long)]
     login: String,
@@ -210,6 +216,38 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(UserCommand::ResetMfa(args)) => reset_mfa(config, args, cli.json).await,
+        Command::User(UserCommand::Delete(args)) => {
+            admin::delete_user(config, &args.login).await?;
+            print(
+                cli.json,
+                json!({"login": args.login, "deleted": true}),
+                &format!(
+                    "Deleted {}: signed out everywhere; restorable until the retention period ends.",
+                    args.login
+                ),
+            );
+            Ok(())
+        }
+        Command::User(UserCommand::Restore(args)) => {
+            admin::restore_user(config, &args.login).await?;
+            print(
+                cli.json,
+                json!({"login": args.login, "restored": true}),
+                &format!("Restored {}: the account can sign in again.", args.login),
+            );
+            Ok(())
+        }
+        Command::Purge => {
+            match admin::purge(config).await? {
+                Some(purged) => print_purged(cli.json, &purged),
+                None => print(
+                    cli.json,
+                    json!({"purged": null}),
+                    "Another node is purging right now; nothing done.",
+                ),
+            }
+            Ok(())
+        }
         Command::Client(ClientCommand::Create(args)) => create_client(config, args, cli.json).await,
         Command::Client(ClientCommand::List) => list_clients(config, cli.json).await,
         Command::Backup(args) => backup(config, args, cli.json).await,
@@ -275,6 +313,17 @@ async fn restore(config: Config, args: RestoreArgs, json_mode: bool) -> anyhow::
         ),
     );
     Ok(())
+}
+
+fn print_purged(json_mode: bool, purged: &poort_store::retention::Purged) {
+    print(
+        json_mode,
+        json!({"purged": purged}),
+        &format!(
+            "Purged {} deleted account(s) and {} expired refresh token(s).",
+            purged.accounts, purged.expired_refresh_tokens
+        ),
+    );
 }
 
 fn print(json_mode: bool, value: serde_json::Value, text: &str) {
@@ -382,7 +431,7 @@ async fn import_users(config: Config, file: &Path, json_mode: bool) -> anyhow::R
     Ok(())
 }
 
-async fn reset_mfa(config: Config, args: UserResetMfa, json_mode: bool) -> anyhow::Result<()> {
+async fn reset_mfa(config: Config, args: UserLogin, json_mode: bool) -> anyhow::Result<()> {
     let db = open_database(&config).await?;
     let Some((user, removed)) =
         crate::flows::mfa::factors::reset_for_login(&db, &args.login).await?

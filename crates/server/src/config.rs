@@ -94,6 +94,8 @@ pub struct Config {
     pub webauthn_rp_id: Option<String>,
     /// Seconds client registrations and user profiles stay cached in memory (0 = off).
     pub cache_ttl_secs: i64,
+    /// Days a deleted account stays restorable before it is purged (0 = at the next purge).
+    pub deleted_account_retention_days: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -155,6 +157,7 @@ impl Default for Config {
             service_name: "Poort".into(),
             webauthn: "auto".into(),
             webauthn_rp_id: None,
+            deleted_account_retention_days: 30,
             cache_ttl_secs: 5,
         }
     }

@@ -27,7 +27,7 @@ const INSERT_BATCH: usize = 200;
 macro_rules! snapshot_tables {
     ($($table:ident),+ $(,)?) => {
         /// The content of every durable table, each sorted by primary key, and the schema it has.
-        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+        #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
         pub struct Snapshot {
             /// The applied migrations, oldest first: a restore needs exactly this schema.
             pub schema: Vec<String>,

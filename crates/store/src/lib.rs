@@ -21,6 +21,7 @@ mod migrate;
 pub mod passwords;
 pub mod recovery_codes;
 pub mod refresh_tokens;
+pub mod retention;
 pub mod signing_keys;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -226,3 +226,32 @@ async fn deleting_a_user_cascades_to_tokens() {
         );
     }
 }
+
+#[tokio::test]
+async fn revoking_all_of_a_user_spares_other_users() {
+    for (db, _guard) in fresh_dbs().await.unwrap() {
+        let mine = parents(&db).await;
+        let theirs = Parents {
+            user: fixtures::user(&db, "other@example.com").await,
+            client: mine.client.clone(),
+        };
+        let a = insert(&db, token(&mine, "fam-a", "jti-a")).await.unwrap();
+        let b = insert(&db, token(&mine, "fam-b", "jti-b")).await.unwrap();
+        let c = insert(&db, token(&theirs, "fam-c", "jti-c")).await.unwrap();
+        let mut live = super::revoke_all_for_user(&db, &mine.user, 500)
+            .await
+            .unwrap();
+        live.sort();
+        assert_eq!(
+            live,
+            vec![("jti-a".to_owned(), 1_000), ("jti-b".to_owned(), 1_000)]
+        );
+        for (row, revoked) in [(a, true), (b, true), (c, false)] {
+            let now = find_by_digest(&db, &row.token_digest)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(now.revoked_at.is_some(), revoked, "{}", row.family_id);
+        }
+    }
+}

@@ -47,6 +47,7 @@ impl NewUser {
             disabled: false,
             force_password_change: false,
             unlocked_at: None,
+            deleted_at: None,
             created_at: now,
             updated_at: now,
         }

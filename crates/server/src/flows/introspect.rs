@@ -20,21 +20,31 @@ pub async fn introspect(
         return Ok(IntrospectionResponse::inactive());
     }
     if token.matches('.').count() == 2 {
-        return Ok(match access_token::verify(state, token).await? {
-            Ok(claims) => IntrospectionResponse {
-                active: true,
-                scope: Some(claims.scope.clone()),
-                client_id: Some(claims.client_id.clone()),
-                token_type: Some("Bearer".into()),
-                exp: Some(claims.exp),
-                iat: Some(claims.iat),
-                sub: Some(claims.sub.clone()),
-                aud: Some(claims.aud.clone()),
-                iss: Some(claims.iss.clone()),
-                jti: Some(claims.jti.clone()),
-                ..IntrospectionResponse::inactive()
-            },
-            Err(_) => IntrospectionResponse::inactive(),
+        let claims = match access_token::verify(state, token).await? {
+            Ok(claims) => claims,
+            Err(_) => return Ok(IntrospectionResponse::inactive()),
+        };
+        // A user's token dies with the account (deleted or disabled); client_credentials
+        // tokens have the client as their subject.
+        if claims.sub != claims.client_id
+            && !super::users::cached(state, &claims.sub)
+                .await?
+                .is_some_and(|user| user.is_active())
+        {
+            return Ok(IntrospectionResponse::inactive());
+        }
+        return Ok(IntrospectionResponse {
+            active: true,
+            scope: Some(claims.scope.clone()),
+            client_id: Some(claims.client_id.clone()),
+            token_type: Some("Bearer".into()),
+            exp: Some(claims.exp),
+            iat: Some(claims.iat),
+            sub: Some(claims.sub.clone()),
+            aud: Some(claims.aud.clone()),
+            iss: Some(claims.iss.clone()),
+            jti: Some(claims.jti.clone()),
+            ..IntrospectionResponse::inactive()
         });
     }
     let Some(row) = refresh_tokens::find_by_digest(&state.db, &digest_secret(token)).await? else {

@@ -66,7 +66,7 @@ pub async fn authenticate(
     };
     let stored = user
         .as_ref()
-        .filter(|u| !u.disabled)
+        .filter(|u| u.is_active())
         .and_then(|u| u.password_hash.clone());
     let (verified, rehashed, reason) = match (Password::new(password), stored) {
         (Ok(password), Some(stored)) => {
@@ -98,7 +98,7 @@ pub async fn authenticate(
                 .await?;
             let reason = match &user {
                 None => "unknown_account",
-                Some(u) if u.disabled => "disabled",
+                Some(u) if !u.is_active() => "inactive",
                 Some(_) => "no_password",
             };
             (false, None, reason)

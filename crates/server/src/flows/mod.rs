@@ -14,6 +14,7 @@ pub mod login;
 pub mod logout;
 pub mod mfa;
 pub mod passwords;
+pub mod retention;
 pub mod revoke;
 pub mod session;
 pub mod token;

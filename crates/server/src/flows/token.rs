@@ -106,8 +106,8 @@ async fn authorization_code(
     let Some(user) = users::find_by_id(&state.db, &grant.user_id).await? else {
         return invalid("the user no longer exists");
     };
-    if user.disabled {
-        return invalid("the user is disabled");
+    if !user.is_active() {
+        return invalid("the user is disabled or deleted");
     }
     let scopes = Scopes::parse(&grant.scope).map_err(|e| FlowError::Corrupt(e.description))?;
     let session = SessionFacts {
@@ -356,8 +356,8 @@ async fn refresh(
     let Some(user) = users::find_by_id(&state.db, &old.user_id).await? else {
         return invalid("the user no longer exists");
     };
-    if user.disabled {
-        return invalid("the user is disabled");
+    if !user.is_active() {
+        return invalid("the user is disabled or deleted");
     }
     let amr = old.amr_values()?;
     let session = SessionFacts {

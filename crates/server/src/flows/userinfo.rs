@@ -1,10 +1,6 @@
 //! The UserInfo endpoint (OIDC Core §5.3): claims by the access token's scopes.
 
-use std::sync::Arc;
-
 use poort_oidc::claims::user_claims_for_scopes;
-use poort_store::entities::users::Model as User;
-use poort_store::users;
 use serde_json::Value;
 
 use super::FlowError;
@@ -27,12 +23,12 @@ pub async fn userinfo(state: &AppState, token: &str) -> Result<UserinfoOutcome, 
     if !claims.scope.contains("openid") {
         return Ok(UserinfoOutcome::InsufficientScope);
     }
-    let Some(user) = find_user(state, &claims.sub).await? else {
+    let Some(user) = super::users::cached(state, &claims.sub).await? else {
         return Ok(UserinfoOutcome::InvalidToken(
             TokenRejected::Revoked.to_string(),
         ));
     };
-    if user.disabled {
+    if !user.is_active() {
         return Ok(UserinfoOutcome::InvalidToken(
             TokenRejected::Revoked.to_string(),
         ));
@@ -43,24 +39,4 @@ pub async fn userinfo(state: &AppState, token: &str) -> Result<UserinfoOutcome, 
         map.insert("sub".into(), Value::String(user.id.clone()));
     }
     Ok(UserinfoOutcome::Claims(body))
-}
-
-/// The user, from the cache when read in the last `cache_ttl_secs`: userinfo is called on every
-/// page load of some relying parties, and a database read would dominate its cost.
-async fn find_user(state: &AppState, id: &str) -> Result<Option<Arc<User>>, FlowError> {
-    let now = state.now();
-    let cache = &state.caches.users;
-    if let Some(user) = cache.get(&id.to_string(), now) {
-        return Ok(Some(user));
-    }
-    let Some(user) = users::find_by_id(&state.db, id).await?.map(Arc::new) else {
-        return Ok(None);
-    };
-    cache.insert(
-        id.to_string(),
-        user.clone(),
-        now + state.caches.ttl_secs,
-        now,
-    );
-    Ok(Some(user))
 }

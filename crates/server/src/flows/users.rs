@@ -1,11 +1,15 @@
 //! Creating users (CLI now; sign-up and admin pages later).
 
+use std::sync::Arc;
+
 use poort_credentials::Password;
 use poort_store::entities::users::Model as User;
 use poort_store::users::{self, NewUser};
 use poort_store::{Db, StoreError};
 
+use super::FlowError;
 use crate::hashing::HashingPool;
+use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateUserError {
@@ -82,6 +86,26 @@ pub fn plausible_email(email: &str) -> bool {
         && !domain.ends_with('.')
         && !domain.contains('@')
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// The user, from the cache when read in the last `cache_ttl_secs`: userinfo is called on every
+/// page load of some relying parties, and a database read would dominate its cost.
+pub async fn cached(state: &AppState, id: &str) -> Result<Option<Arc<User>>, FlowError> {
+    let now = state.now();
+    let cache = &state.caches.users;
+    if let Some(user) = cache.get(&id.to_string(), now) {
+        return Ok(Some(user));
+    }
+    let Some(user) = users::find_by_id(&state.db, id).await?.map(Arc::new) else {
+        return Ok(None);
+    };
+    cache.insert(
+        id.to_string(),
+        user.clone(),
+        now + state.caches.ttl_secs,
+        now,
+    );
+    Ok(Some(user))
 }
 
 #[cfg(test)]

@@ -26,8 +26,18 @@ pub struct Model {
     pub force_password_change: bool,
     /// When an admin last cleared this account's lockout; the lockout counters are keyed by it.
     pub unlocked_at: Option<i64>,
+    /// When the account was deleted: it is disabled from then on, restorable until the
+    /// retention period has passed, and then purged.
+    pub deleted_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+impl Model {
+    /// May sign in and use tokens: neither disabled nor deleted.
+    pub fn is_active(&self) -> bool {
+        !self.disabled && self.deleted_at.is_none()
+    }
 }
 
 // Written by hand so a logged row never shows the password hash.
@@ -47,6 +57,7 @@ impl fmt::Debug for Model {
             .field("password_changed_at", &self.password_changed_at)
             .field("force_password_change", &self.force_password_change)
             .field("unlocked_at", &self.unlocked_at)
+            .field("deleted_at", &self.deleted_at)
             .field("created_at", &self.created_at)
             .field("updated_at", &self.updated_at)
             .finish()

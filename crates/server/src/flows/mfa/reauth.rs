@@ -26,7 +26,7 @@ pub async fn confirm_password(
     }
     let stored = users::find_by_id(&state.db, user_id)
         .await?
-        .filter(|u| !u.disabled)
+        .filter(|u| u.is_active())
         .and_then(|u| u.password_hash);
     let verified = match (stored, Password::new(password)) {
         (Some(stored), Ok(password)) => {

@@ -107,7 +107,7 @@ async fn signed_in(
         .await
         .map_err(FlowError::from)?;
     match user {
-        Some(user) if !user.disabled => Ok(Ok(SignedIn { live, user })),
+        Some(user) if user.is_active() => Ok(Ok(SignedIn { live, user })),
         _ => Ok(Err(see_other("/login"))),
     }
 }

@@ -208,7 +208,7 @@ pub async fn finish_passwordless(
     };
     let active = users::find_by_id(&state.db, &user_id)
         .await?
-        .is_some_and(|u| !u.disabled);
+        .is_some_and(|u| u.is_active());
     if !active {
         return Ok(Err(AssertionError::Rejected));
     }
