@@ -1,7 +1,8 @@
 //! Two Poort nodes sharing one PostgreSQL database and one Redis, as behind a load balancer:
 //! any node serves any request. Login on A, code redeemed on B, refresh on A, revoke on B,
 //! introspection on A; a code replayed on the other node revokes what it gave; one code raced on both nodes has one winner; a key rotated through A's
-//! database is served by B's JWKS (and used by B) within a bounded time.
+//! database is served by B's JWKS (and used by B) within a bounded time; failed logins spread
+//! over both nodes lock the account on both.
 //! Runs only when `DATABASE_URL` is PostgreSQL and `REDIS_URL` is set.
 
 use std::time::{Duration, Instant};
@@ -225,5 +226,31 @@ async fn a_key_rotated_through_one_node_reaches_the_other() -> anyhow::Result<()
     assert!(fresh.contains(&kid_of(&access)?));
     assert!(fresh.contains(&kid_of(&field(&tokens, "id_token")?)?));
     assert!(active(&a, &client, &access).await?);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lockout_is_counted_across_both_nodes() -> anyhow::Result<()> {
+    let Some((a, b)) = two_nodes().await? else {
+        return Ok(());
+    };
+    let max = a.state.config.lockout.max_failures;
+    // Wrong passwords alternate between the nodes: each sees only half of them.
+    for attempt in 0..max {
+        let node = if attempt % 2 == 0 { &a } else { &b };
+        let reply = poort_tests::forms::login(&node.browser(), EMAIL, "wrong password").await?;
+        let expected = match attempt + 1 == max {
+            // The failure that reaches the limit already answers "locked".
+            true => reqwest::StatusCode::TOO_MANY_REQUESTS,
+            false => reqwest::StatusCode::UNAUTHORIZED,
+        };
+        assert_eq!(reply.status, expected, "attempt {attempt}");
+    }
+    // Locked on both, even for the right password.
+    for node in [&a, &b] {
+        let reply = poort_tests::forms::login(&node.browser(), EMAIL, PASSWORD).await?;
+        assert_eq!(reply.status, reqwest::StatusCode::TOO_MANY_REQUESTS);
+        assert!(reply.body.contains("temporarily locked"), "{}", reply.body);
+    }
     Ok(())
 }
