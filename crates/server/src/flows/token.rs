@@ -11,8 +11,8 @@ use poort_oidc::token_request::{GrantType, TokenRequest};
 use poort_store::clients::Client;
 use poort_store::entities::refresh_tokens::Model as RefreshToken;
 use poort_store::entities::users::Model as User;
+use poort_store::new_id;
 use poort_store::refresh_tokens::{self, NewRefreshToken};
-use poort_store::{new_id, users};
 use serde::Serialize;
 
 use super::FlowError;
@@ -103,7 +103,7 @@ async fn authorization_code(
         (None, None) if client.public => return invalid("PKCE is required for public clients"),
         (None, None) => {}
     }
-    let Some(user) = users::find_by_id(&state.db, &grant.user_id).await? else {
+    let Some(user) = super::users::cached(state, &grant.user_id).await? else {
         return invalid("the user no longer exists");
     };
     if !user.is_active() {
@@ -353,7 +353,7 @@ async fn refresh(
             return invalid("the refresh token was already used");
         }
     };
-    let Some(user) = users::find_by_id(&state.db, &old.user_id).await? else {
+    let Some(user) = super::users::cached(state, &old.user_id).await? else {
         return invalid("the user no longer exists");
     };
     if !user.is_active() {
