@@ -1,5 +1,6 @@
 //! Repository for `refresh_tokens`: issue, rotate (single use, race-free), revoke by family.
 
+use sea_orm::sea_query::IntoCondition;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
     QuerySelect,
@@ -107,27 +108,7 @@ pub async fn revoke_family(
     family_id: &str,
     now: i64,
 ) -> Result<Vec<(String, i64)>, StoreError> {
-    let txn = begin_write(db).await?;
-    Entity::update_many()
-        .set(refresh_tokens::ActiveModel {
-            revoked_at: Set(Some(now)),
-            ..Default::default()
-        })
-        .filter(Column::FamilyId.eq(family_id))
-        .filter(Column::RevokedAt.is_null())
-        .exec(&txn)
-        .await?;
-    let live_access_tokens = Entity::find()
-        .select_only()
-        .column(Column::AccessJti)
-        .column(Column::AccessExpiresAt)
-        .filter(Column::FamilyId.eq(family_id))
-        .filter(Column::AccessExpiresAt.gt(now))
-        .into_tuple::<(String, i64)>()
-        .all(&txn)
-        .await?;
-    txn.commit().await?;
-    Ok(live_access_tokens)
+    revoke_matching(db, Column::FamilyId.eq(family_id), now).await
 }
 
 /// Revokes every token of every family of the user (account deleted, password reset) and
@@ -137,13 +118,21 @@ pub async fn revoke_all_for_user(
     user_id: &str,
     now: i64,
 ) -> Result<Vec<(String, i64)>, StoreError> {
+    revoke_matching(db, Column::UserId.eq(user_id), now).await
+}
+
+async fn revoke_matching(
+    db: &Db,
+    scope: impl IntoCondition + Clone,
+    now: i64,
+) -> Result<Vec<(String, i64)>, StoreError> {
     let txn = begin_write(db).await?;
     Entity::update_many()
         .set(refresh_tokens::ActiveModel {
             revoked_at: Set(Some(now)),
             ..Default::default()
         })
-        .filter(Column::UserId.eq(user_id))
+        .filter(scope.clone())
         .filter(Column::RevokedAt.is_null())
         .exec(&txn)
         .await?;
@@ -151,7 +140,7 @@ pub async fn revoke_all_for_user(
         .select_only()
         .column(Column::AccessJti)
         .column(Column::AccessExpiresAt)
-        .filter(Column::UserId.eq(user_id))
+        .filter(scope)
         .filter(Column::AccessExpiresAt.gt(now))
         .into_tuple::<(String, i64)>()
         .all(&txn)
