@@ -67,7 +67,7 @@ pub async fn record(db: &Db, event: NewAuthEvent) -> Result<auth_events::Model, 
         details: event.details.to_string(),
     };
     Entity::insert(row.clone().into_active_model())
-        .exec_without_returning(db.conn())
+        .exec_without_returning(db.writer())
         .await?;
     Ok(row)
 }
@@ -150,7 +150,7 @@ mod tests {
                 .await
                 .unwrap();
             crate::entities::users::Entity::delete_by_id(user.clone())
-                .exec(db.conn())
+                .exec(db.writer())
                 .await
                 .unwrap();
             let kept = for_subject(&db, &user, 10).await.unwrap();

@@ -75,7 +75,7 @@ pub async fn create(db: &Db, client: NewClient, now: i64) -> Result<Client, Stor
         created_at: now,
     };
     Entity::insert(row.into_active_model())
-        .exec_without_returning(db.conn())
+        .exec_without_returning(db.writer())
         .await?;
     Ok(Client {
         id: client.id,
@@ -194,7 +194,7 @@ mod tests {
             Entity::update_many()
                 .col_expr(Column::GrantTypes, Expr::value("authorization_code"))
                 .filter(Column::Id.eq("app"))
-                .exec(db.conn())
+                .exec(db.writer())
                 .await
                 .unwrap();
             let err = find(&db, "app").await.unwrap_err();

@@ -42,7 +42,7 @@ pub async fn upsert(
                 .update_columns([Column::Scope, Column::UpdatedAt])
                 .to_owned(),
         )
-        .exec_without_returning(db.conn())
+        .exec_without_returning(db.writer())
         .await?;
     find(db, user_id, client_id)
         .await?

@@ -49,13 +49,23 @@ impl Backend {
 #[derive(Clone, Debug)]
 pub struct Db {
     conn: DatabaseConnection,
+    /// Where write transactions run. SQLite has one writer at a time: a pool of ONE connection
+    /// makes this process's writers wait in the pool's async queue instead of colliding on the
+    /// file lock and sleeping in SQLite's busy handler (1–100 ms steps). PostgreSQL: the pool.
+    writer: DatabaseConnection,
     backend: Backend,
 }
 
 impl Db {
-    /// The underlying sea-orm connection pool.
+    /// The connection pool for reads. Writes go through [`Db::writer`] (single statements) or
+    /// `tx::begin_write` (transactions), so SQLite writers queue instead of colliding.
     pub fn conn(&self) -> &DatabaseConnection {
         &self.conn
+    }
+
+    /// The connection writes run on (see the field).
+    pub(crate) fn writer(&self) -> &DatabaseConnection {
+        &self.writer
     }
 
     /// The database engine behind this handle.
@@ -65,6 +75,9 @@ impl Db {
 
     /// Closes every pooled connection.
     pub async fn close(self) -> Result<(), StoreError> {
+        if self.backend == Backend::Sqlite {
+            self.writer.close().await?;
+        }
         Ok(self.conn.close().await?)
     }
 }
@@ -107,8 +120,19 @@ pub(crate) async fn open(url: &str) -> Result<Db, StoreError> {
             options.max_connections(POSTGRES_MAX_CONNECTIONS);
         }
     }
-    let conn = Database::connect(options).await?;
-    Ok(Db { conn, backend })
+    let conn = Database::connect(options.clone()).await?;
+    let writer = match backend {
+        Backend::Sqlite => {
+            options.max_connections(1).min_connections(0);
+            Database::connect(options).await?
+        }
+        Backend::Postgres => conn.clone(),
+    };
+    Ok(Db {
+        conn,
+        writer,
+        backend,
+    })
 }
 
 /// Puts the SQLite file in WAL mode (many readers alongside one writer), which persists in

@@ -62,7 +62,7 @@ pub async fn insert(db: &Db, factor: NewFactor) -> Result<mfa_factors::Model, St
         last_used_at: None,
     };
     Entity::insert(row.clone().into_active_model())
-        .exec_without_returning(db.conn())
+        .exec_without_returning(db.writer())
         .await?;
     Ok(row)
 }
@@ -115,7 +115,7 @@ pub async fn rename(db: &Db, user_id: &str, id: &str, name: &str) -> Result<bool
         })
         .filter(Column::Id.eq(id))
         .filter(Column::UserId.eq(user_id))
-        .exec(db.conn())
+        .exec(db.writer())
         .await?;
     Ok(changed.rows_affected == 1)
 }
@@ -190,7 +190,7 @@ pub async fn advance_totp_step(db: &Db, id: &str, step: i64, now: i64) -> Result
                 .add(Column::LastUsedStep.is_null())
                 .add(Column::LastUsedStep.lt(step)),
         )
-        .exec(db.conn())
+        .exec(db.writer())
         .await?;
     Ok(changed.rows_affected == 1)
 }
@@ -206,7 +206,7 @@ pub async fn record_webauthn_use(
     if let Some(credential) = credential {
         update = update.col_expr(Column::Credential, Expr::value(credential));
     }
-    update.filter(Column::Id.eq(id)).exec(db.conn()).await?;
+    update.filter(Column::Id.eq(id)).exec(db.writer()).await?;
     Ok(())
 }
 

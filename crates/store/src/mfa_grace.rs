@@ -16,7 +16,7 @@ pub async fn start(db: &Db, user_id: &str, now: i64) -> Result<mfa_grace::Model,
     };
     Entity::insert(row.into_active_model())
         .on_conflict_do_nothing()
-        .exec_without_returning(db.conn())
+        .exec_without_returning(db.writer())
         .await?;
     find(db, user_id).await?.ok_or(StoreError::NotFound)
 }
@@ -34,7 +34,7 @@ pub async fn postpone(db: &Db, user_id: &str, max: i32) -> Result<bool, StoreErr
         )
         .filter(Column::UserId.eq(user_id))
         .filter(Column::Postponements.lt(max))
-        .exec(db.conn())
+        .exec(db.writer())
         .await?;
     Ok(changed.rows_affected == 1)
 }

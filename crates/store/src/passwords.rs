@@ -125,7 +125,7 @@ pub async fn upgrade_hash(
         })
         .filter(Column::Id.eq(user_id))
         .filter(Column::PasswordHash.eq(old))
-        .exec(db.conn())
+        .exec(db.writer())
         .await?;
     Ok(updated.rows_affected == 1)
 }
@@ -167,7 +167,7 @@ async fn update_one(db: &Db, user_id: &str, values: users::ActiveModel) -> Resul
     let updated = Users::update_many()
         .set(values)
         .filter(Column::Id.eq(user_id))
-        .exec(db.conn())
+        .exec(db.writer())
         .await?;
     if updated.rows_affected == 0 {
         return Err(StoreError::NotFound);

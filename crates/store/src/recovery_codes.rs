@@ -73,7 +73,7 @@ pub async fn mark_used(db: &Db, id: &str, now: i64) -> Result<bool, StoreError> 
         })
         .filter(Column::Id.eq(id))
         .filter(Column::UsedAt.is_null())
-        .exec(db.conn())
+        .exec(db.writer())
         .await?;
     Ok(changed.rows_affected == 1)
 }
@@ -128,7 +128,7 @@ mod tests {
                 .unwrap();
             use sea_orm::EntityTrait;
             crate::entities::users::Entity::delete_by_id(user.clone())
-                .exec(db.conn())
+                .exec(db.writer())
                 .await
                 .unwrap();
             assert_eq!(count_unused(&db, &user).await.unwrap(), 0);

@@ -55,7 +55,7 @@ impl NewRefreshToken {
 
 /// Stores a new token; [`StoreError::Conflict`] if its id or digest exists.
 pub async fn insert(db: &Db, token: NewRefreshToken) -> Result<refresh_tokens::Model, StoreError> {
-    insert_on(db.conn(), token).await
+    insert_on(db.writer(), token).await
 }
 
 /// Stores many tokens in one transaction (load-test seeding, imports). All or nothing:
@@ -78,7 +78,7 @@ pub async fn find_by_digest(
 /// Marks a token used if it is neither used nor revoked, as one compare-and-set statement.
 /// True iff this call marked it: of concurrent callers exactly one wins.
 pub async fn mark_used(db: &Db, id: &str, now: i64) -> Result<bool, StoreError> {
-    mark_used_on(db.conn(), id, now).await
+    mark_used_on(db.writer(), id, now).await
 }
 
 /// In one transaction: marks `old_id` used (compare-and-set) and inserts its successor.
@@ -158,7 +158,7 @@ pub async fn revoke(db: &Db, id: &str, now: i64) -> Result<bool, StoreError> {
         })
         .filter(Column::Id.eq(id))
         .filter(Column::RevokedAt.is_null())
-        .exec(db.conn())
+        .exec(db.writer())
         .await?;
     Ok(revoked.rows_affected == 1)
 }
@@ -167,7 +167,7 @@ pub async fn revoke(db: &Db, id: &str, now: i64) -> Result<bool, StoreError> {
 pub async fn delete_expired(db: &Db, now: i64) -> Result<u64, StoreError> {
     let deleted = Entity::delete_many()
         .filter(Column::ExpiresAt.lte(now))
-        .exec(db.conn())
+        .exec(db.writer())
         .await?;
     Ok(deleted.rows_affected)
 }

@@ -217,7 +217,7 @@ async fn deleting_a_user_cascades_to_tokens() {
         let parents = parents(&db).await;
         let stored = insert(&db, token(&parents, "fam", "j")).await.unwrap();
         crate::entities::users::Entity::delete_by_id(parents.user.as_str())
-            .exec(db.conn())
+            .exec(db.writer())
             .await
             .unwrap();
         assert_eq!(

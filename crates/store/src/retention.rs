@@ -25,7 +25,7 @@ pub async fn mark_deleted(db: &Db, user_id: &str, now: i64) -> Result<bool, Stor
         })
         .filter(users::Column::Id.eq(user_id))
         .filter(users::Column::DeletedAt.is_null())
-        .exec(db.conn())
+        .exec(db.writer())
         .await?;
     Ok(updated.rows_affected == 1)
 }
@@ -46,7 +46,7 @@ pub async fn restore(
         })
         .filter(users::Column::Id.eq(user_id))
         .filter(users::Column::DeletedAt.gt(deleted_after))
-        .exec(db.conn())
+        .exec(db.writer())
         .await?;
     Ok(updated.rows_affected == 1)
 }

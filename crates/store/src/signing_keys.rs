@@ -55,7 +55,7 @@ pub async fn insert(
 ) -> Result<signing_keys::Model, StoreError> {
     let row = key.into_row(now);
     Entity::insert(row.clone().into_active_model())
-        .exec_without_returning(db.conn())
+        .exec_without_returning(db.writer())
         .await?;
     Ok(row)
 }
@@ -71,14 +71,14 @@ pub async fn list_all(db: &Db) -> Result<Vec<signing_keys::Model>, StoreError> {
 
 /// Retires every active key; returns how many.
 pub async fn retire_active(db: &Db, now: i64) -> Result<u64, StoreError> {
-    retire_active_on(db.conn(), now).await
+    retire_active_on(db.writer(), now).await
 }
 
 /// Deletes keys retired before `cutoff` (tokens they signed have expired by then).
 pub async fn delete_retired_before(db: &Db, cutoff: i64) -> Result<u64, StoreError> {
     let deleted = Entity::delete_many()
         .filter(Column::RetiredAt.lt(cutoff))
-        .exec(db.conn())
+        .exec(db.writer())
         .await?;
     Ok(deleted.rows_affected)
 }

@@ -58,7 +58,7 @@ impl NewUser {
 pub async fn create(db: &Db, user: NewUser, now: i64) -> Result<users::Model, StoreError> {
     let model = user.into_row(now);
     Entity::insert(model.clone().into_active_model())
-        .exec_without_returning(db.conn())
+        .exec_without_returning(db.writer())
         .await?;
     Ok(model)
 }
@@ -109,7 +109,7 @@ pub async fn set_password_hash(db: &Db, id: &str, hash: &str, now: i64) -> Resul
             ..Default::default()
         })
         .filter(Column::Id.eq(id))
-        .exec(db.conn())
+        .exec(db.writer())
         .await?;
     if changed.rows_affected == 0 {
         return Err(StoreError::NotFound);
