@@ -125,6 +125,7 @@ impl App {
             metrics.clone(),
         ));
         let caches = Caches::new(config.cache_ttl_secs);
+        let mail = crate::mail::Mailer::from_config(&config)?;
         let state = Arc::new(AppState {
             hashing: hashing_pool(&config)?,
             passwords: PasswordSettings::load(&config)?,
@@ -139,6 +140,7 @@ impl App {
             metrics,
             webauthn,
             caches,
+            mail,
         });
         Ok(App { state })
     }
@@ -154,6 +156,7 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let reload = tokio::spawn(reload_keys(self.state.clone()));
+        let mail = tokio::spawn(crate::mail::worker::run(self.state.clone()));
         let result = axum::serve(
             listener,
             self.router()
@@ -162,6 +165,7 @@ impl App {
         .with_graceful_shutdown(shutdown)
         .await;
         reload.abort();
+        mail.abort();
         result
     }
 }

@@ -130,6 +130,36 @@ pub async fn revoke_family(
     Ok(live_access_tokens)
 }
 
+/// Revokes every token of every family of a user (password reset, "sign out everywhere") in one
+/// transaction; returns the live access tokens they produced, as [`revoke_family`] does.
+pub async fn revoke_all_for_user(
+    db: &Db,
+    user_id: &str,
+    now: i64,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let txn = begin_write(db).await?;
+    Entity::update_many()
+        .set(refresh_tokens::ActiveModel {
+            revoked_at: Set(Some(now)),
+            ..Default::default()
+        })
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    let live_access_tokens = Entity::find()
+        .select_only()
+        .column(Column::AccessJti)
+        .column(Column::AccessExpiresAt)
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::AccessExpiresAt.gt(now))
+        .into_tuple::<(String, i64)>()
+        .all(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(live_access_tokens)
+}
+
 /// Revokes one token; true if it was not revoked before.
 pub async fn revoke(db: &Db, id: &str, now: i64) -> Result<bool, StoreError> {
     let revoked = Entity::update_many()

@@ -28,6 +28,9 @@ pub struct Model {
     pub unlocked_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The language the user chose (`en`, `nl`, `fr`); `None`: the browser's.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub locale: Option<String>,
 }
 
 // Written by hand so a logged row never shows the password hash.
@@ -49,6 +52,7 @@ impl fmt::Debug for Model {
             .field("unlocked_at", &self.unlocked_at)
             .field("created_at", &self.created_at)
             .field("updated_at", &self.updated_at)
+            .field("locale", &self.locale)
             .finish()
     }
 }
