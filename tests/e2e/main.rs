@@ -17,6 +17,7 @@ mod mfa_enforcement;
 mod mfa_recovery;
 mod mfa_totp;
 mod mfa_webauthn;
+mod notifications;
 mod observability;
 mod pages;
 mod password_reset;
