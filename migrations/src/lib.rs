@@ -20,6 +20,9 @@ mod m20261204_000001_create_mfa_factors;
 mod m20261204_000002_create_recovery_codes;
 mod m20261204_000003_create_mfa_grace;
 mod m20261205_000001_add_users_deleted_at;
+mod m20261208_000001_create_mail_queue;
+mod m20261208_000002_create_email_links;
+mod m20261208_000003_add_user_locale;
 
 /// The list of all migrations, oldest first.
 pub struct Migrator;
@@ -40,6 +43,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000002_create_recovery_codes::Migration),
             Box::new(m20261204_000003_create_mfa_grace::Migration),
             Box::new(m20261205_000001_add_users_deleted_at::Migration),
+            Box::new(m20261208_000001_create_mail_queue::Migration),
+            Box::new(m20261208_000002_create_email_links::Migration),
+            Box::new(m20261208_000003_add_user_locale::Migration),
         ]
     }
 }

@@ -400,3 +400,58 @@ async fn an_expired_password_is_renewed_after_the_second_factor_and_keeps_its_am
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn a_password_change_ends_other_sessions_and_tokens_but_keeps_this_one() -> anyhow::Result<()>
+{
+    let (server, client, browser) = setup(ClientSpec::default(), |_| {}).await?;
+    // Another browser holds a session and the relying party a refresh token from it.
+    let other = server.browser();
+    let pkce = poort_tests::Pkce::new();
+    let code = server.obtain_code(&other, &client, Some(&pkce)).await?;
+    let (status, tokens) = server.redeem(&client, &code, Some(&pkce.verifier)).await?;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    let refresh = tokens["refresh_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(
+        other.get("/account/password").await?.status(),
+        StatusCode::OK,
+        "signed in"
+    );
+
+    login(&browser, EMAIL, PASSWORD).await?;
+    let reply = submit_password(
+        &browser,
+        "/account/password",
+        PASSWORD,
+        NEW_PASSWORD,
+        NEW_PASSWORD,
+    )
+    .await?;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+
+    assert_eq!(
+        browser.get("/account/password").await?.status(),
+        StatusCode::OK,
+        "the browser that made the change stays signed in"
+    );
+    assert_eq!(
+        other.get("/account/password").await?.status(),
+        StatusCode::SEE_OTHER,
+        "the other session ended"
+    );
+    let refreshed = server
+        .token(
+            &client,
+            &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+        )
+        .await?;
+    assert_eq!(
+        refreshed.status(),
+        StatusCode::BAD_REQUEST,
+        "refresh revoked"
+    );
+    Ok(())
+}

@@ -11,6 +11,7 @@ pub mod logs;
 pub mod mfa;
 pub mod redis_server;
 pub mod rp;
+pub mod smtp;
 
 use std::path::PathBuf;
 use std::sync::Arc;

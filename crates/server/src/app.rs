@@ -125,6 +125,7 @@ impl App {
             metrics.clone(),
         ));
         let caches = Caches::new(config.cache_ttl_secs);
+        let mail = crate::mail::Mailer::from_config(&config)?;
         let state = Arc::new(AppState {
             hashing: hashing_pool(&config)?,
             passwords: PasswordSettings::load(&config)?,
@@ -139,6 +140,7 @@ impl App {
             metrics,
             webauthn,
             caches,
+            mail,
         });
         Ok(App { state })
     }
@@ -157,6 +159,7 @@ impl App {
         let purge = tokio::spawn(crate::flows::retention::purge_periodically(
             self.state.clone(),
         ));
+        let mail = tokio::spawn(crate::mail::worker::run(self.state.clone()));
         let result = axum::serve(
             listener,
             self.router()
@@ -166,6 +169,7 @@ impl App {
         .await;
         reload.abort();
         purge.abort();
+        mail.abort();
         result
     }
 }

@@ -96,6 +96,9 @@ pub struct Config {
     pub cache_ttl_secs: i64,
     /// Days a deleted account stays restorable before it is purged (0 = at the next purge).
     pub deleted_account_retention_days: u32,
+    /// Outgoing mail (SMTP or outbox), password reset, sign-up (`crate::mail::config`).
+    #[serde(default)]
+    pub mail: crate::mail::MailConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -159,6 +162,7 @@ impl Default for Config {
             webauthn_rp_id: None,
             deleted_account_retention_days: 30,
             cache_ttl_secs: 5,
+            mail: crate::mail::MailConfig::default(),
         }
     }
 }
@@ -212,6 +216,7 @@ impl Config {
             ));
         }
         crate::password_settings::validate(self)?;
+        self.mail.validate()?;
         if !matches!(self.webauthn.as_str(), "auto" | "on" | "off") {
             return Err(ConfigError::Invalid(
                 "webauthn is `auto`, `on` or `off`".into(),

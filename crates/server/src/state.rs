@@ -34,6 +34,8 @@ pub struct AppState {
     pub webauthn: Option<webauthn_rs::Webauthn>,
     /// Verified tokens, clients and users on the hot read paths (cache.rs).
     pub caches: Caches,
+    /// Outgoing mail: the transport the queue worker sends through (mail/).
+    pub mail: crate::mail::Mailer,
 }
 
 pub type SharedState = Arc<AppState>;

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::{Backend, Db};
 use crate::entities::{
-    auth_events, clients, consents, mfa_factors, mfa_grace, password_history, recovery_codes,
-    refresh_tokens, signing_keys, users,
+    auth_events, clients, consents, email_links, mail_queue, mfa_factors, mfa_grace,
+    password_history, recovery_codes, refresh_tokens, signing_keys, users,
 };
 use crate::error::StoreError;
 use crate::tx::begin_write;
@@ -81,6 +81,8 @@ snapshot_tables!(
     mfa_factors,
     recovery_codes,
     mfa_grace,
+    email_links,
+    mail_queue,
 );
 
 /// The migrations this build knows, oldest first.

@@ -27,6 +27,9 @@ pub mod signing_keys;
 pub mod testing;
 mod tx;
 pub mod users;
+// Issue 7: mail.
+pub mod email_links;
+pub mod mail_queue;
 
 #[cfg(test)]
 mod fixtures;

@@ -50,6 +50,7 @@ impl NewUser {
             deleted_at: None,
             created_at: now,
             updated_at: now,
+            locale: None,
         }
     }
 }
@@ -118,6 +119,47 @@ pub async fn set_password_hash(db: &Db, id: &str, hash: &str, now: i64) -> Resul
 }
 
 /// A page of users, oldest first.
+/// Marks the user's address verified (or not).
+pub async fn set_email_verified(
+    db: &Db,
+    id: &str,
+    verified: bool,
+    now: i64,
+) -> Result<(), StoreError> {
+    Entity::update_many()
+        .set(users::ActiveModel {
+            email_verified: Set(verified),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .filter(Column::Id.eq(id))
+        .exec(db.conn())
+        .await?;
+    Ok(())
+}
+
+/// Saves the user's language (`None`: follow the browser).
+pub async fn set_locale(
+    db: &Db,
+    id: &str,
+    locale: Option<&str>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let updated = Entity::update_many()
+        .set(users::ActiveModel {
+            locale: Set(locale.map(str::to_owned)),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .filter(Column::Id.eq(id))
+        .exec(db.conn())
+        .await?;
+    match updated.rows_affected {
+        0 => Err(StoreError::NotFound),
+        _ => Ok(()),
+    }
+}
+
 pub async fn list(db: &Db, limit: u64, offset: u64) -> Result<Vec<users::Model>, StoreError> {
     Ok(Entity::find()
         .order_by_asc(Column::CreatedAt)

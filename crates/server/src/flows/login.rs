@@ -125,6 +125,11 @@ pub async fn authenticate(
                 "failures": attempt.number,
             });
             record(&state.db, now, Kind::AccountLocked, &subject, ip, details).await?;
+            if let Some(user_id) = &subject.user_id {
+                let minutes = duration.as_secs().div_ceil(60);
+                let notice = crate::mail::MailTemplate::AccountLocked { minutes };
+                crate::mail::notify_user_id(state, user_id, notice).await;
+            }
             Ok(LoginOutcome::Locked)
         }
         None => Ok(LoginOutcome::Failed),

@@ -50,6 +50,8 @@ pub enum Proof<'a> {
     CurrentPassword(&'a str),
     /// The renewal step right after a verified login with an expired or forced password.
     JustLoggedIn,
+    /// A password-reset link, bound to the password hash it was issued for.
+    ResetLink { binding: &'a str },
 }
 
 /// Why the new password was not set.
@@ -74,6 +76,7 @@ pub async fn change(
     new: &str,
     confirm: &str,
     ip: Option<IpAddr>,
+    keep_session: Option<&str>,
 ) -> Result<Result<(), ChangeRefusal>, FlowError> {
     let Some(user) = users::find_by_id(&state.db, user_id).await? else {
         return Ok(Err(ChangeRefusal::Stale));
@@ -91,6 +94,13 @@ pub async fn change(
             policy.history
         }
         Proof::JustLoggedIn => policy.history.max(1),
+        Proof::ResetLink { binding } => {
+            // The password changed since the link was sent: the link died with it.
+            if !super::password_reset::binding_holds(&user, binding) {
+                return Ok(Err(ChangeRefusal::Stale));
+            }
+            policy.history
+        }
     };
     let password = match Password::new(new) {
         Ok(password) => password,
@@ -121,10 +131,15 @@ pub async fn change(
     if !passwords::change(&state.db, &user.id, expected, hash.as_str(), now, keep).await? {
         return Ok(Err(ChangeRefusal::Stale));
     }
+    // Whoever held the old password, or a session or token it produced, is out; the browser
+    // that made the change (`keep_session`) stays signed in.
+    super::session::end_all_for_user(state, &user.id, keep_session).await?;
+    super::token::revoke_all_for_user(state, &user.id).await?;
     let subject = Subject::user(&user);
     let how = match proof {
         Proof::CurrentPassword(_) => "account_page",
         Proof::JustLoggedIn => "renewal_at_login",
+        Proof::ResetLink { .. } => "reset_link",
     };
     record(
         &state.db,
@@ -135,6 +150,11 @@ pub async fn change(
         json!({ "via": how }),
     )
     .await?;
+    // A reset mails its own notice, in the language of the page it was made on.
+    if !matches!(proof, Proof::ResetLink { .. }) {
+        let template = crate::mail::MailTemplate::PasswordChanged;
+        crate::mail::notify(state, &user, crate::i18n::Locale::En, template).await;
+    }
     Ok(Ok(()))
 }
 
@@ -219,6 +239,9 @@ async fn verify_current(
     if let Some(duration) = locked_for {
         let details = json!({ "duration_secs": duration.as_secs(), "failures": attempt.number });
         record(&state.db, now, Kind::AccountLocked, &subject, ip, details).await?;
+        let minutes = duration.as_secs().div_ceil(60);
+        let notice = crate::mail::MailTemplate::AccountLocked { minutes };
+        crate::mail::notify(state, user, crate::i18n::Locale::En, notice).await;
         return Ok(Err(ChangeRefusal::Locked));
     }
     Ok(Err(ChangeRefusal::WrongCurrent))

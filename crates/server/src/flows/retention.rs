@@ -1,5 +1,6 @@
-//! Account deletion and data retention: a deleted account stops working at once (its token
-//! families are revoked and their live access tokens deny-listed on every node), stays
+//! Account deletion and data retention: a deleted account stops working at once (its sessions
+//! end and its token families are revoked, their live access tokens deny-listed, on every
+//! node), stays
 //! restorable for `deleted_account_retention_days`, and is then purged by [`purge`], which a
 //! background task runs hourly on one node at a time (and `poort purge` on demand).
 
@@ -9,7 +10,6 @@ use poort_store::retention::{self, Purged};
 use poort_store::users;
 
 use super::FlowError;
-use super::access_token;
 use crate::state::{AppState, SharedState};
 
 const DAY: i64 = 86_400;
@@ -34,10 +34,8 @@ pub async fn delete_account(state: &AppState, login: &str) -> Result<Change, Flo
     if !retention::mark_deleted(&state.db, &user.id, now).await? {
         return Ok(Change::NotApplicable);
     }
-    let live = poort_store::refresh_tokens::revoke_all_for_user(&state.db, &user.id, now).await?;
-    for (jti, expires_at) in live {
-        access_token::revoke(state, &jti, expires_at).await?;
-    }
+    super::token::revoke_all_for_user(state, &user.id).await?;
+    super::session::end_all_for_user(state, &user.id, None).await?;
     state.caches.users.remove(&user.id);
     tracing::info!(user_id = %user.id, "account deleted; purged after the retention period");
     Ok(Change::Done)

@@ -1,5 +1,10 @@
 //! Browser sessions, kept in the ephemeral store under the SHA-256 of the cookie value (a dump of the
 //! store does not yield live cookies). The id is rotated at login.
+//!
+//! Ending every session of a user (password reset, "password changed elsewhere") bumps the
+//! user's session epoch (`sess-epoch:<user id>`); a signed-in session remembers the epoch it
+//! was established in and is dead once the user's epoch is newer. That costs one extra
+//! ephemeral read per signed-in request, instead of an index of every session per user.
 
 use std::time::Duration;
 
@@ -23,6 +28,9 @@ pub struct SessionUser {
 pub struct Session {
     pub csrf: String,
     pub user: Option<SessionUser>,
+    /// The user's session epoch when this session was signed in (see `end_all_for_user`).
+    #[serde(default)]
+    pub epoch: i64,
 }
 
 /// A session and the cookie value that names it.
@@ -49,10 +57,68 @@ pub async fn load(state: &AppState, cookie: &str) -> Result<Option<LiveSession>,
         return Ok(None);
     };
     // An unreadable session (e.g. written by another version) is treated as absent.
-    Ok(serde_json::from_slice(&bytes).ok().map(|data| LiveSession {
+    let Ok(data) = serde_json::from_slice::<Session>(&bytes) else {
+        return Ok(None);
+    };
+    if let Some(user) = &data.user
+        && data.epoch < current_epoch(state, &user.user_id).await?
+    {
+        // Ended by `end_all_for_user`: gone for good.
+        destroy(state, cookie).await?;
+        return Ok(None);
+    }
+    Ok(Some(LiveSession {
         cookie: cookie.to_string(),
         data,
     }))
+}
+
+fn epoch_key(user_id: &str) -> String {
+    format!("sess-epoch:{user_id}")
+}
+
+async fn current_epoch(state: &AppState, user_id: &str) -> Result<i64, FlowError> {
+    Ok(state
+        .ephemeral
+        .get(&epoch_key(user_id))
+        .await?
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(0))
+}
+
+/// Ends every session of `user_id` on every node, except the one named by the cookie `keep`
+/// (the browser that made the change), which stays signed in.
+pub async fn end_all_for_user(
+    state: &AppState,
+    user_id: &str,
+    keep: Option<&str>,
+) -> Result<(), FlowError> {
+    let kept = match keep {
+        Some(cookie) => load(state, cookie).await?,
+        None => None,
+    };
+    // Strictly newer than every epoch handed out so far; the clock keeps it ahead of an epoch
+    // key that expired (the key outlives every session it could have ended).
+    let next = (current_epoch(state, user_id).await? + 1).max(state.now());
+    state
+        .ephemeral
+        .put(
+            &epoch_key(user_id),
+            next.to_string().into_bytes(),
+            ttl(state) + Duration::from_secs(60),
+        )
+        .await?;
+    if let Some(mut live) = kept.filter(|live| {
+        live.data
+            .user
+            .as_ref()
+            .is_some_and(|user| user.user_id == user_id)
+    }) {
+        live.data.epoch = next;
+        save(state, &live).await?;
+    }
+    Ok(())
 }
 
 pub async fn save(state: &AppState, session: &LiveSession) -> Result<(), FlowError> {
@@ -71,6 +137,7 @@ pub async fn create(state: &AppState) -> Result<LiveSession, FlowError> {
         data: Session {
             csrf: generate_secret(32),
             user: None,
+            epoch: 0,
         },
     };
     save(state, &session).await?;
@@ -86,11 +153,13 @@ pub async fn establish(
     if let Some(old) = old {
         destroy(state, &old.cookie).await?;
     }
+    let epoch = current_epoch(state, &user.user_id).await?;
     let session = LiveSession {
         cookie: generate_secret(32),
         data: Session {
             csrf: generate_secret(32),
             user: Some(user),
+            epoch,
         },
     };
     save(state, &session).await?;

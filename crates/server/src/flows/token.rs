@@ -151,6 +151,16 @@ pub async fn revoke_family(state: &AppState, family_id: &str) -> Result<(), Flow
     Ok(())
 }
 
+/// Revokes every refresh-token family of the user and deny-lists the live access tokens they
+/// produced (account deleted, password reset).
+pub async fn revoke_all_for_user(state: &AppState, user_id: &str) -> Result<(), FlowError> {
+    let live = refresh_tokens::revoke_all_for_user(&state.db, user_id, state.now()).await?;
+    for (jti, expires_at) in live {
+        access_token::revoke(state, &jti, expires_at).await?;
+    }
+    Ok(())
+}
+
 /// How the user authenticated, carried from the session into every token of the family.
 struct SessionFacts {
     auth_time: i64,

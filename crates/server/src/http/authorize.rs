@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::error::PageError;
 use super::forms::{PageForm, PageParams};
+use super::locale::RequestLang;
 use super::session::BrowserSession;
 use super::{redirect, render, see_other};
 use crate::flows::authorize::{self, Next, Refusal};
@@ -65,6 +66,7 @@ fn refusal_page(refusal: Refusal) -> PageError {
 pub async fn consent_show(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
     Query(q): Query<TxQuery>,
 ) -> Result<Response, PageError> {
     let Some(live) = session.0 else {
@@ -76,12 +78,16 @@ pub async fn consent_show(
     let Some(pending) = authorize::load_pending(&state, &q.tx).await? else {
         return Err(refusal_page(Refusal::UnknownTransaction));
     };
-    let email = poort_store::users::find_by_id(&state.db, &user.user_id)
+    let user = poort_store::users::find_by_id(&state.db, &user.user_id)
         .await
-        .map_err(crate::flows::FlowError::from)?
-        .map(|u| u.email)
-        .unwrap_or_default();
+        .map_err(crate::flows::FlowError::from)?;
+    let t = lang.tr(
+        user.as_ref().and_then(|u| u.locale.as_deref()),
+        pending.request.ui_locales.as_deref(),
+    );
+    let email = user.map(|u| u.email).unwrap_or_default();
     let page = ConsentPage {
+        t,
         csrf: live.data.csrf.clone(),
         tx: q.tx,
         client_name: pending.client_name,
@@ -92,7 +98,7 @@ pub async fn consent_show(
             .iter()
             .map(|s| ScopeView {
                 name: s.to_string(),
-                description: describe_scope(s),
+                description: describe_scope(t, s),
             })
             .collect(),
     };

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::error::PageError;
 use super::forms::PageForm;
+use super::locale::RequestLang;
 use super::session::{BrowserSession, clear_cookie, set_cookie};
 use super::{render, see_other};
 use crate::flows::FlowError;
@@ -17,6 +18,7 @@ use crate::state::SharedState;
 pub async fn home(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
 ) -> Result<Response, PageError> {
     let (live, created) = session.or_create(&state).await?;
     let user = match &live.data.user {
@@ -25,12 +27,14 @@ pub async fn home(
             .map_err(FlowError::from)?,
         None => None,
     };
+    let t = lang.tr(user.as_ref().and_then(|u| u.locale.as_deref()), None);
     let page = HomePage {
+        t,
         csrf: live.data.csrf.clone(),
         user_email: user.as_ref().map(|u| u.email.clone()),
         password_notice: user
             .as_ref()
-            .and_then(|u| super::password::expiry_notice(&state, u)),
+            .and_then(|u| super::password::expiry_notice_in(t, &state, u)),
         user_name: user.and_then(|u| u.name),
     };
     let mut response = render(StatusCode::OK, &page);

@@ -11,12 +11,15 @@ use serde::Deserialize;
 use super::client_ip::ClientIp;
 use super::error::PageError;
 use super::forms::PageForm;
+use super::locale::RequestLang;
 use super::session::{BrowserSession, set_cookie};
 use super::{render, see_other};
 use crate::flows::authorize;
 use crate::flows::login::{self, LoginOutcome};
 use crate::flows::passwords::{self, PendingRenewal};
 use crate::flows::session::{self, LiveSession, SessionUser, csrf_matches};
+use crate::flows::signup;
+use crate::i18n::Locale;
 use crate::pages::LoginPage;
 use crate::state::SharedState;
 
@@ -28,6 +31,7 @@ pub struct LoginQuery {
 pub async fn show(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
     Query(q): Query<LoginQuery>,
 ) -> Result<Response, PageError> {
     let tx = q.tx.unwrap_or_default();
@@ -36,7 +40,16 @@ pub async fn show(
         false => authorize::load_pending(&state, &tx).await?,
     };
     let (live, created) = session.or_create(&state).await?;
+    let t = lang.tr(
+        None,
+        pending
+            .as_ref()
+            .and_then(|p| p.request.ui_locales.as_deref()),
+    );
     let page = LoginPage {
+        t,
+        languages: languages(&tx),
+        signup: state.config.mail.signup_enabled,
         csrf: live.data.csrf.clone(),
         login: pending
             .as_ref()
@@ -50,7 +63,39 @@ pub async fn show(
     if created {
         set_cookie(&state, &mut response, &live);
     }
+    lang.remember(&state, &mut response);
     Ok(response)
+}
+
+/// A language chosen with the switcher becomes the user's saved preference (pages and mails).
+async fn remember_language(
+    state: &SharedState,
+    user: &User,
+    lang: &RequestLang,
+) -> Result<(), PageError> {
+    let Some(chosen) = lang.explicit() else {
+        return Ok(());
+    };
+    if user.locale.as_deref() != Some(chosen.code()) {
+        poort_store::users::set_locale(&state.db, &user.id, Some(chosen.code()), state.now())
+            .await
+            .map_err(crate::flows::FlowError::from)?;
+    }
+    Ok(())
+}
+
+/// The language switcher's links: this login page (and its request) in each language.
+fn languages(tx: &str) -> Vec<(&'static str, &'static str, String)> {
+    Locale::ALL
+        .iter()
+        .map(|l| {
+            let url = match tx.is_empty() {
+                true => format!("/login?lang={}", l.code()),
+                false => format!("/login?tx={}&lang={}", urlencode(tx), l.code()),
+            };
+            (l.code(), l.native_name(), url)
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -67,6 +112,7 @@ pub struct LoginForm {
 pub async fn submit(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
     ClientIp(ip): ClientIp,
     PageForm(form): PageForm<LoginForm>,
 ) -> Result<Response, PageError> {
@@ -81,28 +127,36 @@ pub async fn submit(
         .metrics
         .login(matches!(outcome, LoginOutcome::Success(_)));
     let (status, message) = match outcome {
-        LoginOutcome::Success(user) => return after_password(&state, &live, user, &form.tx).await,
-        LoginOutcome::Failed => (
-            StatusCode::UNAUTHORIZED,
-            "The email address or password is incorrect.",
-        ),
-        LoginOutcome::Locked => (
-            StatusCode::TOO_MANY_REQUESTS,
-            "This account is temporarily locked after too many failed sign-in attempts. \
-             Try again later.",
-        ),
-        LoginOutcome::Throttled => (
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many failed sign-in attempts from your network. Wait a few minutes and try again.",
-        ),
+        // A self-service account signs in once its address is confirmed.
+        LoginOutcome::Success(user)
+            if !user.email_verified && signup::awaiting_verification(&state, &user.id).await? =>
+        {
+            (StatusCode::FORBIDDEN, "login.unverified")
+        }
+        LoginOutcome::Success(user) => {
+            remember_language(&state, &user, &lang).await?;
+            return after_password(&state, &live, user, &form.tx).await;
+        }
+        LoginOutcome::Failed => (StatusCode::UNAUTHORIZED, "login.failed"),
+        LoginOutcome::Locked => (StatusCode::TOO_MANY_REQUESTS, "login.locked"),
+        LoginOutcome::Throttled => (StatusCode::TOO_MANY_REQUESTS, "login.throttled"),
     };
-    let client_name = match form.tx.is_empty() {
+    let pending = match form.tx.is_empty() {
         true => None,
-        false => authorize::load_pending(&state, &form.tx)
-            .await?
-            .map(|p| p.client_name),
+        false => authorize::load_pending(&state, &form.tx).await?,
     };
+    let t = lang.tr(
+        None,
+        pending
+            .as_ref()
+            .and_then(|p| p.request.ui_locales.as_deref()),
+    );
+    let client_name = pending.map(|p| p.client_name);
+    let message = t.get(message);
     let page = LoginPage {
+        t,
+        languages: languages(&form.tx),
+        signup: state.config.mail.signup_enabled,
         csrf: live.data.csrf.clone(),
         tx: form.tx,
         login: form.login,

@@ -11,11 +11,13 @@ use serde::Deserialize;
 
 use super::error::PageError;
 use super::forms::{PageForm, PageParams};
+use super::locale::RequestLang;
 use super::session::{BrowserSession, clear_cookie};
 use super::{render, see_other};
 use crate::flows::FlowError;
 use crate::flows::logout::{self, LogoutRefusal, LogoutRequest};
 use crate::flows::session::{self, csrf_matches};
+use crate::i18n::Tr;
 use crate::pages::{LoggedOutPage, LogoutPage};
 use crate::state::{AppState, SharedState};
 
@@ -25,12 +27,14 @@ const CONFIRM_TTL: Duration = Duration::from_secs(10 * 60);
 pub async fn end_session(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
     PageParams(pairs): PageParams,
 ) -> Result<Response, PageError> {
     let state: &AppState = &state;
     let params =
         EndSessionParams::from_pairs(&pairs).map_err(|e| PageError::bad_request(e.to_string()))?;
     let user = session.0.as_ref().and_then(|s| s.data.user.as_ref());
+    let t = lang.tr(None, params.ui_locales.as_deref());
     let request = match logout::validate(state, &params, user).await? {
         Ok(request) => request,
         Err(LogoutRefusal::BadRequest(why)) => return Err(PageError::bad_request(why)),
@@ -39,7 +43,7 @@ pub async fn end_session(
         // Nobody is signed in here: nothing to end.
         Some(live) if live.data.user.is_some() => {
             if request.matches_session {
-                return finish(state, Some(&live.cookie), &request).await;
+                return finish(state, t, Some(&live.cookie), &request).await;
             }
             // Ask first: a cross-site link alone must not sign the user out.
             let lx = generate_secret(32);
@@ -53,13 +57,14 @@ pub async fn end_session(
                 .await
                 .map_err(FlowError::from)?;
             let page = LogoutPage {
+                t,
                 csrf: live.data.csrf.clone(),
                 lx,
                 client_name: request.client_name,
             };
             Ok(render(StatusCode::OK, &page))
         }
-        _ => finish(state, None, &request).await,
+        _ => finish(state, t, None, &request).await,
     }
 }
 
@@ -73,6 +78,7 @@ pub struct ConfirmForm {
 pub async fn confirm(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
     PageForm(form): PageForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
     let Some(live) = session.0 else {
@@ -95,11 +101,12 @@ pub async fn confirm(
         client_name: None,
         matches_session: false,
     });
-    finish(&state, Some(&live.cookie), &request).await
+    finish(&state, lang.tr(None, None), Some(&live.cookie), &request).await
 }
 
 async fn finish(
     state: &AppState,
+    t: Tr,
     cookie: Option<&str>,
     request: &LogoutRequest,
 ) -> Result<Response, PageError> {
@@ -108,7 +115,7 @@ async fn finish(
     }
     let mut response = match &request.redirect {
         Some(url) => see_other(url),
-        None => render(StatusCode::OK, &LoggedOutPage {}),
+        None => render(StatusCode::OK, &LoggedOutPage { t }),
     };
     if cookie.is_some() {
         clear_cookie(state, &mut response);

@@ -8,13 +8,16 @@ pub mod error;
 mod forms;
 mod health;
 mod home;
+mod locale;
 mod login;
 mod logout;
 mod mfa;
 mod observe;
 mod password;
+mod password_reset;
 mod security;
 mod session;
+mod signup;
 mod static_files;
 mod token;
 mod userinfo;
@@ -70,6 +73,8 @@ pub fn router(state: SharedState) -> Router {
         )
         .route("/end_session/confirm", post(logout::confirm))
         .merge(mfa::routes())
+        .merge(password_reset::routes())
+        .merge(signup::routes())
         .route("/static/{file}", get(static_files::serve))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -11,13 +11,16 @@ use serde::Deserialize;
 
 use super::client_ip::ClientIp;
 use super::error::PageError;
+use super::locale::RequestLang;
 use super::login::{continue_url, sign_in};
+use super::password_reset::refusal_messages_in;
 use super::session::{BrowserSession, set_cookie};
 use super::{render, see_other};
 use crate::flows::FlowError;
-use crate::flows::passwords::{self, ChangeRefusal, PendingRenewal, Proof};
+use crate::flows::passwords::{self, PendingRenewal, Proof};
 use crate::flows::session::{LiveSession, csrf_matches};
-use crate::pages::password::{PasswordPage, describe, requirements};
+use crate::i18n::Tr;
+use crate::pages::password::{PasswordPage, requirements_in};
 use crate::state::{AppState, SharedState};
 
 #[derive(Deserialize)]
@@ -39,48 +42,14 @@ pub struct PasswordForm {
     confirm: String,
 }
 
-/// The warning banner text while the password is in its last `warn_days`.
-pub fn expiry_notice(state: &AppState, user: &User) -> Option<String> {
+/// The warning banner text while the password is in its last `warn_days`, in the language of `t`.
+pub fn expiry_notice_in(t: Tr, state: &AppState, user: &User) -> Option<String> {
     match passwords::age_status(state, user) {
-        AgeStatus::Warn { days_left: 1 } => Some("Your password expires tomorrow.".into()),
+        AgeStatus::Warn { days_left: 1 } => Some(t.get("password.expires_tomorrow").into()),
         AgeStatus::Warn { days_left } => {
-            Some(format!("Your password expires in {days_left} days."))
+            Some(t.fmt("password.expires_in", &[("days", &days_left.to_string())]))
         }
         AgeStatus::Ok | AgeStatus::Expired => None,
-    }
-}
-
-fn refusal_messages(refusal: ChangeRefusal) -> (StatusCode, Vec<String>) {
-    let one = |text: &str| vec![text.to_string()];
-    match refusal {
-        ChangeRefusal::WrongCurrent => (
-            StatusCode::BAD_REQUEST,
-            one("The current password is not correct."),
-        ),
-        ChangeRefusal::Locked => (
-            StatusCode::TOO_MANY_REQUESTS,
-            one(
-                "This account is temporarily locked after too many failed attempts. Try again later.",
-            ),
-        ),
-        ChangeRefusal::Throttled => (
-            StatusCode::TOO_MANY_REQUESTS,
-            one("Too many failed attempts from your network. Wait a few minutes and try again."),
-        ),
-        ChangeRefusal::Mismatch => (
-            StatusCode::BAD_REQUEST,
-            one("The two new passwords are not the same."),
-        ),
-        ChangeRefusal::Rules(violations) => (
-            StatusCode::BAD_REQUEST,
-            violations.iter().map(describe).collect(),
-        ),
-        ChangeRefusal::Stale => (
-            StatusCode::CONFLICT,
-            one(
-                "Your password was changed elsewhere in the meantime. Reload the page and try again.",
-            ),
-        ),
     }
 }
 
@@ -95,15 +64,16 @@ async fn user_of(state: &AppState, live: &LiveSession) -> Result<Option<User>, P
     )
 }
 
-fn account_page(state: &AppState, csrf: &str, user: &User, tx: String) -> PasswordPage {
-    let notice = expiry_notice(state, user);
+fn account_page(t: Tr, state: &AppState, csrf: &str, user: &User, tx: String) -> PasswordPage {
+    let notice = expiry_notice_in(t, state, user);
     let skip = (notice.is_some() || !tx.is_empty()).then(|| continue_url(&tx));
     PasswordPage {
-        title: "Change your password",
-        lead: "Enter your current password, then the new one twice.".into(),
+        t,
+        title: t.get("password.change_title"),
+        lead: t.get("password.change_lead").into(),
         notice,
         errors: Vec::new(),
-        requirements: requirements(passwords::policy_for(state, user)),
+        requirements: requirements_in(t, passwords::policy_for(state, user)),
         csrf: csrf.to_string(),
         action: "/account/password",
         tx,
@@ -116,6 +86,7 @@ fn account_page(state: &AppState, csrf: &str, user: &User, tx: String) -> Passwo
 pub async fn account_show(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
     Query(q): Query<NextQuery>,
 ) -> Result<Response, PageError> {
     let Some(live) = session.0 else {
@@ -124,13 +95,15 @@ pub async fn account_show(
     let Some(user) = user_of(&state, &live).await? else {
         return Ok(see_other("/login"));
     };
-    let page = account_page(&state, &live.data.csrf, &user, q.tx);
+    let t = lang.tr(user.locale.as_deref(), None);
+    let page = account_page(t, &state, &live.data.csrf, &user, q.tx);
     Ok(render(StatusCode::OK, &page))
 }
 
 pub async fn account_submit(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
     ClientIp(ip): ClientIp,
     axum::Form(form): axum::Form<PasswordForm>,
 ) -> Result<Response, PageError> {
@@ -144,13 +117,15 @@ pub async fn account_submit(
         return Ok(see_other("/login"));
     };
     let proof = Proof::CurrentPassword(&form.current);
-    match passwords::change(&state, &user.id, proof, &form.new, &form.confirm, ip).await? {
+    let keep = Some(live.cookie.as_str());
+    match passwords::change(&state, &user.id, proof, &form.new, &form.confirm, ip, keep).await? {
         Ok(()) => Ok(see_other(&continue_url(&form.tx))),
         Err(refusal) => {
-            let (status, errors) = refusal_messages(refusal);
+            let t = lang.tr(user.locale.as_deref(), None);
+            let (status, errors) = refusal_messages_in(t, refusal);
             let page = PasswordPage {
                 errors,
-                ..account_page(&state, &live.data.csrf, &user, form.tx)
+                ..account_page(t, &state, &live.data.csrf, &user, form.tx)
             };
             Ok(render(status, &page))
         }
@@ -158,21 +133,23 @@ pub async fn account_submit(
 }
 
 fn renewal_page(
+    t: Tr,
     state: &AppState,
     csrf: &str,
     user: &User,
     pending: &PendingRenewal,
 ) -> PasswordPage {
     let lead = match pending.forced {
-        true => "Your administrator asks you to choose a new password before you continue.",
-        false => "Your password has expired. Choose a new one to continue.",
+        true => "password.renew_forced",
+        false => "password.renew_expired",
     };
     PasswordPage {
-        title: "Choose a new password",
-        lead: lead.into(),
+        t,
+        title: t.get("password.renew_title"),
+        lead: t.get(lead).into(),
         notice: None,
         errors: Vec::new(),
-        requirements: requirements(passwords::policy_for(state, user)),
+        requirements: requirements_in(t, passwords::policy_for(state, user)),
         csrf: csrf.to_string(),
         action: "/login/new-password",
         // The transaction travels in the pending renewal, not in the form.
@@ -200,6 +177,7 @@ async fn pending_of(
 pub async fn renewal_show(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
 ) -> Result<Response, PageError> {
     let Some(live) = session.0 else {
         return Ok(see_other("/login"));
@@ -207,13 +185,20 @@ pub async fn renewal_show(
     let Some((pending, user)) = pending_of(&state, &live).await? else {
         return Ok(see_other("/login"));
     };
-    let page = renewal_page(&state, &live.data.csrf, &user, &pending);
+    let page = renewal_page(
+        lang.tr(user.locale.as_deref(), None),
+        &state,
+        &live.data.csrf,
+        &user,
+        &pending,
+    );
     Ok(render(StatusCode::OK, &page))
 }
 
 pub async fn renewal_submit(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
     ClientIp(ip): ClientIp,
     axum::Form(form): axum::Form<PasswordForm>,
 ) -> Result<Response, PageError> {
@@ -228,7 +213,7 @@ pub async fn renewal_submit(
         return Ok(see_other("/login"));
     };
     let proof = Proof::JustLoggedIn;
-    match passwords::change(&state, &user.id, proof, &form.new, &form.confirm, ip).await? {
+    match passwords::change(&state, &user.id, proof, &form.new, &form.confirm, ip, None).await? {
         Ok(()) => {
             passwords::end_renewal(&state, &live.cookie).await?;
             let fresh = sign_in(&state, Some(&live), user.id, pending.amr).await?;
@@ -237,10 +222,11 @@ pub async fn renewal_submit(
             Ok(response)
         }
         Err(refusal) => {
-            let (status, errors) = refusal_messages(refusal);
+            let t = lang.tr(user.locale.as_deref(), None);
+            let (status, errors) = refusal_messages_in(t, refusal);
             let page = PasswordPage {
                 errors,
-                ..renewal_page(&state, &live.data.csrf, &user, &pending)
+                ..renewal_page(t, &state, &live.data.csrf, &user, &pending)
             };
             Ok(render(status, &page))
         }

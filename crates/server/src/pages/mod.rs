@@ -5,10 +5,16 @@ use askama::Template;
 
 pub mod mfa;
 pub mod password;
+pub mod reset;
 
 #[derive(Template)]
 #[template(path = "login.html")]
 pub struct LoginPage {
+    pub t: crate::i18n::Tr,
+    /// The language switcher: code, native name, link.
+    pub languages: Vec<(&'static str, &'static str, String)>,
+    /// Show "Create an account" (`mail.signup_enabled`).
+    pub signup: bool,
     pub csrf: String,
     pub tx: String,
     pub login: String,
@@ -19,6 +25,7 @@ pub struct LoginPage {
 #[derive(Template)]
 #[template(path = "consent.html")]
 pub struct ConsentPage {
+    pub t: crate::i18n::Tr,
     pub csrf: String,
     pub tx: String,
     pub client_name: String,
@@ -34,6 +41,7 @@ pub struct ScopeView {
 #[derive(Template)]
 #[template(path = "logout.html")]
 pub struct LogoutPage {
+    pub t: crate::i18n::Tr,
     pub csrf: String,
     pub lx: String,
     pub client_name: Option<String>,
@@ -41,11 +49,14 @@ pub struct LogoutPage {
 
 #[derive(Template)]
 #[template(path = "logged_out.html")]
-pub struct LoggedOutPage {}
+pub struct LoggedOutPage {
+    pub t: crate::i18n::Tr,
+}
 
 #[derive(Template)]
 #[template(path = "home.html")]
 pub struct HomePage {
+    pub t: crate::i18n::Tr,
     pub csrf: String,
     pub user_email: Option<String>,
     pub user_name: Option<String>,
@@ -61,13 +72,13 @@ pub struct ErrorPage {
     pub message: String,
 }
 
-/// What a scope means, in words a user understands.
-pub fn describe_scope(scope: &str) -> &'static str {
-    match scope {
-        "openid" => "Confirm your identity",
-        "profile" => "See your name and username",
-        "email" => "See your email address",
-        "offline_access" => "Stay signed in when you are not using the app",
-        _ => "Additional access",
-    }
+/// What a scope means, in words a user understands, in the language of `t`.
+pub fn describe_scope(t: crate::i18n::Tr, scope: &str) -> &'static str {
+    t.get(match scope {
+        "openid" => "scope.openid",
+        "profile" => "scope.profile",
+        "email" => "scope.email",
+        "offline_access" => "scope.offline_access",
+        _ => "scope.other",
+    })
 }

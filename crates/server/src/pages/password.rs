@@ -1,13 +1,16 @@
-//! The password pages (change on the account page, renewal at login) and the English text of
-//! password rules: every `Violation` is worded here and only here, so translations (the i18n
-//! issue) replace one function.
+//! The password pages (change on the account page, renewal at login) and the words of the
+//! password rules: every `Violation` is worded here and only here, from the catalogs
+//! (`password.rule.*`), in the request's language.
 
 use askama::Template;
 use poort_policy::{CharClass, ClassRule, PasswordPolicy, PersonalField, Violation};
 
+use crate::i18n::{Locale, Tr};
+
 #[derive(Template)]
 #[template(path = "password.html")]
 pub struct PasswordPage {
+    pub t: Tr,
     pub title: &'static str,
     pub lead: String,
     /// The expiry warning banner.
@@ -27,70 +30,92 @@ pub struct PasswordPage {
     pub skip: Option<String>,
 }
 
-/// One refused rule, in English.
+/// One refused rule, in English (the CLI's language).
 pub fn describe(violation: &Violation) -> String {
+    describe_in(Tr::new(Locale::En), violation)
+}
+
+/// One refused rule, in the language of `t`.
+pub fn describe_in(t: Tr, violation: &Violation) -> String {
     match violation {
-        Violation::TooShort { min } => format!("Use at least {min} characters."),
-        Violation::TooLong { max } => format!("Use at most {max} characters."),
-        Violation::MissingClass { class } => format!("Include {}.", class_name(*class)),
-        Violation::TooFewClasses { required, found } => format!(
-            "Use at least {required} of these kinds of characters: upper-case letters, \
-             lower-case letters, digits and special characters (this password has {found})."
-        ),
-        Violation::TooWeak { .. } => {
-            "This password is too easy to guess. Make it longer or add unrelated words.".into()
+        Violation::TooShort { min } => {
+            t.fmt("password.rule.too_short", &[("min", &min.to_string())])
         }
-        Violation::Common => "This password is on a list of commonly used passwords.".into(),
-        Violation::ContainsPersonalInfo { field } => format!(
-            "Do not use {} in your password.",
-            match field {
-                PersonalField::Email => "your email address",
-                PersonalField::Name => "your name",
-                PersonalField::Organisation => "your organisation's name",
-                PersonalField::Other => "the name of this site",
-            }
+        Violation::TooLong { max } => t.fmt("password.rule.too_long", &[("max", &max.to_string())]),
+        Violation::MissingClass { class } => t.fmt(
+            "password.rule.missing_class",
+            &[("class", class_name(t, *class))],
         ),
-        Violation::Reused => {
-            "You have used this password before. Choose one you have not used recently.".into()
-        }
+        Violation::TooFewClasses { required, found } => t.fmt(
+            "password.rule.too_few_classes",
+            &[
+                ("required", &required.to_string()),
+                ("found", &found.to_string()),
+            ],
+        ),
+        Violation::TooWeak { .. } => t.get("password.rule.too_weak").into(),
+        Violation::Common => t.get("password.rule.common").into(),
+        Violation::ContainsPersonalInfo { field } => t
+            .get(match field {
+                PersonalField::Email => "password.rule.personal_email",
+                PersonalField::Name => "password.rule.personal_name",
+                PersonalField::Organisation => "password.rule.personal_organisation",
+                PersonalField::Other => "password.rule.personal_other",
+            })
+            .into(),
+        Violation::Reused => t.get("password.rule.reused").into(),
     }
 }
 
-fn class_name(class: CharClass) -> &'static str {
-    match class {
-        CharClass::Upper => "an upper-case letter",
-        CharClass::Lower => "a lower-case letter",
-        CharClass::Digit => "a digit",
-        CharClass::Special => "a special character, such as ! or #",
-    }
+fn class_name(t: Tr, class: CharClass) -> &'static str {
+    t.get(match class {
+        CharClass::Upper => "password.class.upper",
+        CharClass::Lower => "password.class.lower",
+        CharClass::Digit => "password.class.digit",
+        CharClass::Special => "password.class.special",
+    })
 }
 
-/// The policy as a short list of requirements shown above the form.
+/// The policy as a short list of requirements shown above the form, in English.
 pub fn requirements(policy: &PasswordPolicy) -> Vec<String> {
-    let mut list = vec![format!("At least {} characters", policy.min_length)];
+    requirements_in(Tr::new(Locale::En), policy)
+}
+
+/// The policy as a short list of requirements, in the language of `t`.
+pub fn requirements_in(t: Tr, policy: &PasswordPolicy) -> Vec<String> {
+    let mut list = vec![t.fmt(
+        "password.requirement.min_length",
+        &[("min", &policy.min_length.to_string())],
+    )];
     match &policy.classes {
         ClassRule::None => {}
         ClassRule::AllOf(classes) => {
-            let names: Vec<&str> = classes.iter().map(|c| class_name(*c)).collect();
-            list.push(format!("With {}", names.join(", ")));
+            let names: Vec<&str> = classes.iter().map(|c| class_name(t, *c)).collect();
+            list.push(t.fmt(
+                "password.requirement.all_of",
+                &[("classes", &names.join(", "))],
+            ));
         }
-        ClassRule::AtLeast(n) => list.push(format!(
-            "With at least {n} of: upper-case letters, lower-case letters, digits, special characters"
-        )),
+        ClassRule::AtLeast(n) => {
+            list.push(t.fmt("password.requirement.at_least", &[("n", &n.to_string())]))
+        }
     }
     if policy.min_strength.is_some() {
-        list.push("Hard to guess: not a word with a number added".into());
+        list.push(t.get("password.requirement.strength").into());
     }
     if policy.check_common {
-        list.push("Not a commonly used password".into());
+        list.push(t.get("password.requirement.common").into());
     }
     if policy.check_personal_info {
-        list.push("Not containing your name or email address".into());
+        list.push(t.get("password.requirement.personal").into());
     }
     if policy.history > 1 {
-        list.push(format!("Not one of your last {} passwords", policy.history));
+        list.push(t.fmt(
+            "password.requirement.history_many",
+            &[("n", &policy.history.to_string())],
+        ));
     } else if policy.history == 1 {
-        list.push("Not your current password".into());
+        list.push(t.get("password.requirement.history_one").into());
     }
     list
 }
@@ -139,5 +164,23 @@ mod tests {
         let nist = requirements(&PasswordPolicy::nist());
         assert!(nist.iter().any(|r| r.contains("Hard to guess")));
         assert!(!nist.iter().any(|r| r.contains("upper-case")));
+    }
+
+    #[test]
+    fn rules_are_worded_in_the_requested_language() {
+        let short = Violation::TooShort { min: 12 };
+        let nl = describe_in(Tr::new(Locale::Nl), &short);
+        let fr = describe_in(Tr::new(Locale::Fr), &short);
+        assert!(nl.contains("12") && nl.contains("tekens"), "{nl}");
+        assert!(fr.contains("12") && fr.contains("caractères"), "{fr}");
+        let digit = Violation::MissingClass {
+            class: CharClass::Digit,
+        };
+        assert!(describe_in(Tr::new(Locale::Nl), &digit).contains("cijfer"));
+        let strict = requirements_in(Tr::new(Locale::Fr), &PasswordPolicy::strict());
+        assert!(
+            strict.iter().any(|r| r.contains("5 derniers")),
+            "{strict:?}"
+        );
     }
 }

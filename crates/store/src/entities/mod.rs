@@ -12,3 +12,6 @@ pub mod recovery_codes;
 pub mod refresh_tokens;
 pub mod signing_keys;
 pub mod users;
+// Issue 7: mail.
+pub mod email_links;
+pub mod mail_queue;

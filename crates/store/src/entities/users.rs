@@ -31,6 +31,9 @@ pub struct Model {
     pub deleted_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The language the user chose (`en`, `nl`, `fr`); `None`: the browser's.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub locale: Option<String>,
 }
 
 impl Model {
@@ -60,6 +63,7 @@ impl fmt::Debug for Model {
             .field("deleted_at", &self.deleted_at)
             .field("created_at", &self.created_at)
             .field("updated_at", &self.updated_at)
+            .field("locale", &self.locale)
             .finish()
     }
 }

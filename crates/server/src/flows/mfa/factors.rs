@@ -97,12 +97,9 @@ pub async fn remove(
     if let Err(e) = reauthenticate(state, user_id, password).await? {
         return Ok(Err(e));
     }
-    if mfa_factors::find_for_user(&state.db, user_id, factor_id)
-        .await?
-        .is_none()
-    {
+    let Some(factor) = mfa_factors::find_for_user(&state.db, user_id, factor_id).await? else {
         return Ok(Err(ChangeError::NotFound));
-    }
+    };
     if enforcement::requirement_for(state, user_id).required
         && mfa_factors::count_for_user(&state.db, user_id).await? <= 1
     {
@@ -118,6 +115,8 @@ pub async fn remove(
         last = removed.was_last,
         "second factor removed"
     );
+    let notice = crate::mail::MailTemplate::FactorRemoved { name: factor.name };
+    crate::mail::notify_user_id(state, user_id, notice).await;
     Ok(Ok(()))
 }
 

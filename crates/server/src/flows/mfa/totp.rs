@@ -187,6 +187,10 @@ pub async fn confirm_enrollment(
     )
     .await?;
     throttle::clear(state, user_id).await?;
+    let added = crate::mail::MailTemplate::FactorAdded {
+        name: factor.name.clone(),
+    };
+    crate::mail::notify_user_id(state, user_id, added).await;
     let recovery_codes = recovery::issue_if_none(state, user_id).await?;
     Ok(Ok(Enrolled {
         factor,

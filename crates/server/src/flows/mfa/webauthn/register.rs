@@ -225,6 +225,10 @@ pub async fn finish(
         Err(StoreError::Conflict) => return Ok(Err(RegisterError::Duplicate)),
         Err(e) => return Err(e.into()),
     };
+    let added = crate::mail::MailTemplate::FactorAdded {
+        name: factor.name.clone(),
+    };
+    crate::mail::notify_user_id(state, user_id, added).await;
     let recovery_codes = recovery::issue_if_none(state, user_id).await?;
     Ok(Ok(Enrolled {
         factor,
