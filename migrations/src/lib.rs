@@ -19,6 +19,7 @@ mod m20261122_000008_create_auth_events;
 mod m20261204_000001_create_mfa_factors;
 mod m20261204_000002_create_recovery_codes;
 mod m20261204_000003_create_mfa_grace;
+mod m20261207_000006_create_api_tokens;
 
 /// The list of all migrations, oldest first.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_create_mfa_factors::Migration),
             Box::new(m20261204_000002_create_recovery_codes::Migration),
             Box::new(m20261204_000003_create_mfa_grace::Migration),
+            Box::new(m20261207_000006_create_api_tokens::Migration),
         ]
     }
 }
