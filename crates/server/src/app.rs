@@ -125,6 +125,7 @@ impl App {
             metrics.clone(),
         ));
         let caches = Caches::new(config.cache_ttl_secs);
+        let config_cache_ttl = config.cache_ttl_secs;
         let state = Arc::new(AppState {
             hashing: hashing_pool(&config)?,
             passwords: PasswordSettings::load(&config)?,
@@ -138,6 +139,7 @@ impl App {
             master_key: master,
             metrics,
             webauthn,
+            api_tokens: crate::flows::api_tokens::TokenCache::new(config_cache_ttl),
             caches,
         });
         Ok(App { state })
@@ -154,6 +156,9 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let reload = tokio::spawn(reload_keys(self.state.clone()));
+        let sweep = tokio::spawn(crate::flows::api_tokens::sweep_expired_forever(
+            self.state.clone(),
+        ));
         let result = axum::serve(
             listener,
             self.router()
@@ -162,6 +167,7 @@ impl App {
         .with_graceful_shutdown(shutdown)
         .await;
         reload.abort();
+        sweep.abort();
         result
     }
 }

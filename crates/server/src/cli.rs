@@ -60,6 +60,9 @@ enum Command {
     Backup(BackupArgs),
     /// Restore a backup into the configured database (which must be empty), or next to it.
     Restore(RestoreArgs),
+    /// Manage personal API tokens.
+    #[command(subcommand)]
+    Token(crate::token_cli::TokenCommand),
 }
 
 #[derive(Args)]
@@ -214,6 +217,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Client(ClientCommand::List) => list_clients(config, cli.json).await,
         Command::Backup(args) => backup(config, args, cli.json).await,
         Command::Restore(args) => restore(config, args, cli.json).await,
+        Command::Token(command) => crate::token_cli::run(config, command, cli.json).await,
         Command::Keys(KeysCommand::Rotate) => {
             let db = open_database(&config).await?;
             let master = master_key(&config)?;

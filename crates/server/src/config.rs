@@ -94,6 +94,9 @@ pub struct Config {
     pub webauthn_rp_id: Option<String>,
     /// Seconds client registrations and user profiles stay cached in memory (0 = off).
     pub cache_ttl_secs: i64,
+    /// Personal API tokens (`[api_tokens]`).
+    #[serde(default)]
+    pub api_tokens: crate::api_tokens_config::ApiTokensConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -156,6 +159,7 @@ impl Default for Config {
             webauthn: "auto".into(),
             webauthn_rp_id: None,
             cache_ttl_secs: 5,
+            api_tokens: Default::default(),
         }
     }
 }
@@ -209,6 +213,7 @@ impl Config {
             ));
         }
         crate::password_settings::validate(self)?;
+        self.api_tokens.validate()?;
         if !matches!(self.webauthn.as_str(), "auto" | "on" | "off") {
             return Err(ConfigError::Invalid(
                 "webauthn is `auto`, `on` or `off`".into(),

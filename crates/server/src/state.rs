@@ -34,6 +34,8 @@ pub struct AppState {
     pub webauthn: Option<webauthn_rs::Webauthn>,
     /// Verified tokens, clients and users on the hot read paths (cache.rs).
     pub caches: Caches,
+    /// Live API tokens by digest, revoked through a shared marker (flows/api_tokens).
+    pub api_tokens: crate::flows::api_tokens::TokenCache,
 }
 
 pub type SharedState = Arc<AppState>;
