@@ -444,11 +444,20 @@ impl Bench<'_> {
             Target::RatioAtLeast(0.9),
             &mut |b| Ok(b.login_group("login_flow", conns)),
         )?;
-        report.notes.push(
-            "introspection_api_token: not measured — API tokens do not exist in the product yet \
-             (poort-api-tokens is a pure crate with no endpoint or storage)."
-                .into(),
-        );
+        if self.args.wants("introspection_api_token") {
+            let cfg = config(self.args, &self.data_dir);
+            let user = self.seeded.first_user_id.clone();
+            let token = self
+                .runtime
+                .block_on(seed::api_token_for(&cfg, &user, now()))?;
+            self.record(
+                &server,
+                report,
+                "introspection_api_token",
+                Target::PerSec(30_000.0),
+                &mut |b| Ok(b.fixed("introspection_api_token", conns, b.introspection(&token))),
+            )?;
+        }
         server.stop()
     }
 

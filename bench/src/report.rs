@@ -122,6 +122,7 @@ impl PhaseRecord {
                 Some(|l| &l.es256_verifies),
                 1.0,
             ),
+            "introspection_api_token" => ("parse + SHA-256, cached row", None, 1.0),
             "refresh_token" => (
                 "2 ES256 signatures + SQLite rotation",
                 Some(|l| &l.es256_signs),

@@ -137,6 +137,29 @@ pub async fn refresh_tokens_for(
     Ok(tokens)
 }
 
+/// One API token of `user_id` (scopes `profile:read tokens:read`, a year), stored as the
+/// product stores it; returns the secret, for the introspection phase.
+pub async fn api_token_for(config: &Config, user_id: &str, now: i64) -> anyhow::Result<String> {
+    let db = open_database(config).await?;
+    let token = poort_api_tokens::ApiToken::generate();
+    poort_store::api_tokens::insert(
+        &db,
+        poort_store::api_tokens::NewApiToken {
+            user_id: user_id.to_owned(),
+            org_id: None,
+            name: "bench".into(),
+            digest: token.digest(),
+            hint: token.hint(),
+            scopes: vec!["profile:read".into(), "tokens:read".into()],
+            expires_at: now + 365 * 86_400,
+        },
+        now,
+    )
+    .await?;
+    db.close().await?;
+    Ok(token.as_str().to_owned())
+}
+
 pub struct ScaleCounts {
     pub users: usize,
     pub clients: usize,

@@ -20,6 +20,7 @@ mod m20261204_000001_create_mfa_factors;
 mod m20261204_000002_create_recovery_codes;
 mod m20261204_000003_create_mfa_grace;
 mod m20261205_000001_add_users_deleted_at;
+mod m20261207_000006_create_api_tokens;
 mod m20261208_000001_create_mail_queue;
 mod m20261208_000002_create_email_links;
 mod m20261208_000003_add_user_locale;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000001_create_mail_queue::Migration),
             Box::new(m20261208_000002_create_email_links::Migration),
             Box::new(m20261208_000003_add_user_locale::Migration),
+            Box::new(m20261207_000006_create_api_tokens::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 //! and gives tests a browser (reqwest with a cookie store, redirects by hand) and an HTTP client
 //! for the `openidconnect` relying party.
 
+pub mod api_tokens;
 pub mod authenticator;
 pub mod browser;
 pub mod database;

@@ -14,6 +14,11 @@ fn parse_and_digest(c: &mut Criterion) {
     c.bench_function("parse+digest", |b| {
         b.iter(|| parse(black_box(&presented)).map(|token| token.digest()))
     });
+    // The whole offline check of a presented token against its stored digest.
+    let stored = token.digest();
+    c.bench_function("parse+verify", |b| {
+        b.iter(|| parse(black_box(&presented)).map(|token| token.matches_digest(&stored)))
+    });
     c.bench_function("parse rejects bad checksum", |b| {
         let mut tampered = presented.clone().into_bytes();
         if let Some(first_random) = tampered.get_mut(poort_api_tokens::PREFIX.len()) {

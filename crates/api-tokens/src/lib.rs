@@ -6,11 +6,13 @@
 
 mod base62;
 mod format;
+mod lifetime;
 mod parse;
 mod scope;
 mod token;
 
 pub use format::{CHECKSUM_LEN, PREFIX, RANDOM_LEN, TOKEN_LEN};
+pub use lifetime::parse_lifetime;
 pub use parse::{TokenFormatError, looks_like_api_token, parse};
 pub use scope::{TokenScope, UnknownScope};
 pub use token::ApiToken;

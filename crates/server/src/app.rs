@@ -126,6 +126,7 @@ impl App {
         ));
         let caches = Caches::new(config.cache_ttl_secs);
         let mail = crate::mail::Mailer::from_config(&config)?;
+        let config_cache_ttl = config.cache_ttl_secs;
         let state = Arc::new(AppState {
             hashing: hashing_pool(&config)?,
             passwords: PasswordSettings::load(&config)?,
@@ -139,6 +140,7 @@ impl App {
             master_key: master,
             metrics,
             webauthn,
+            api_tokens: crate::flows::api_tokens::TokenCache::new(config_cache_ttl),
             caches,
             mail,
         });
@@ -160,6 +162,9 @@ impl App {
             self.state.clone(),
         ));
         let mail = tokio::spawn(crate::mail::worker::run(self.state.clone()));
+        let sweep = tokio::spawn(crate::flows::api_tokens::sweep_expired_forever(
+            self.state.clone(),
+        ));
         let result = axum::serve(
             listener,
             self.router()
@@ -170,6 +175,7 @@ impl App {
         reload.abort();
         purge.abort();
         mail.abort();
+        sweep.abort();
         result
     }
 }

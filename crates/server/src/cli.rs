@@ -62,6 +62,9 @@ enum Command {
     Restore(RestoreArgs),
     /// Purge accounts deleted longer ago than the retention period, and expired tokens, now.
     Purge,
+    /// Manage personal API tokens.
+    #[command(subcommand)]
+    Token(crate::token_cli::TokenCommand),
 }
 
 #[derive(Args)]
@@ -252,6 +255,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Client(ClientCommand::List) => list_clients(config, cli.json).await,
         Command::Backup(args) => backup(config, args, cli.json).await,
         Command::Restore(args) => restore(config, args, cli.json).await,
+        Command::Token(command) => crate::token_cli::run(config, command, cli.json).await,
         Command::Keys(KeysCommand::Rotate) => {
             let db = open_database(&config).await?;
             let master = master_key(&config)?;

@@ -99,6 +99,9 @@ pub struct Config {
     /// Outgoing mail (SMTP or outbox), password reset, sign-up (`crate::mail::config`).
     #[serde(default)]
     pub mail: crate::mail::MailConfig,
+    /// Personal API tokens (`[api_tokens]`).
+    #[serde(default)]
+    pub api_tokens: crate::api_tokens_config::ApiTokensConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -163,6 +166,7 @@ impl Default for Config {
             deleted_account_retention_days: 30,
             cache_ttl_secs: 5,
             mail: crate::mail::MailConfig::default(),
+            api_tokens: Default::default(),
         }
     }
 }
@@ -217,6 +221,7 @@ impl Config {
         }
         crate::password_settings::validate(self)?;
         self.mail.validate()?;
+        self.api_tokens.validate()?;
         if !matches!(self.webauthn.as_str(), "auto" | "on" | "off") {
             return Err(ConfigError::Invalid(
                 "webauthn is `auto`, `on` or `off`".into(),

@@ -2,6 +2,7 @@
 //! command line (`cli`). `App::build(config)` makes a server; tests run several in one process.
 
 pub mod admin;
+pub mod api_tokens_config;
 pub mod app;
 pub mod backup;
 pub mod cache;
@@ -20,6 +21,7 @@ pub mod metrics;
 pub mod pages;
 pub mod password_settings;
 pub mod state;
+pub mod token_cli;
 
 pub use app::{App, StartError};
 pub use clock::{Clock, OffsetClock, SharedClock, SystemClock};

@@ -36,6 +36,8 @@ pub struct AppState {
     pub caches: Caches,
     /// Outgoing mail: the transport the queue worker sends through (mail/).
     pub mail: crate::mail::Mailer,
+    /// Live API tokens by digest, revoked through a shared marker (flows/api_tokens).
+    pub api_tokens: crate::flows::api_tokens::TokenCache,
 }
 
 pub type SharedState = Arc<AppState>;

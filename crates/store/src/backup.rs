@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::{Backend, Db};
 use crate::entities::{
-    auth_events, clients, consents, email_links, mail_queue, mfa_factors, mfa_grace,
+    api_tokens, auth_events, clients, consents, email_links, mail_queue, mfa_factors, mfa_grace,
     password_history, recovery_codes, refresh_tokens, signing_keys, users,
 };
 use crate::error::StoreError;
@@ -83,6 +83,7 @@ snapshot_tables!(
     mfa_grace,
     email_links,
     mail_queue,
+    api_tokens,
 );
 
 /// The migrations this build knows, oldest first.

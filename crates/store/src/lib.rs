@@ -4,6 +4,9 @@
 //! Repository functions are free async functions over a [`Db`]. They never read the system
 //! clock: callers pass `now` (unix seconds) from their injected clock.
 
+pub mod api_tokens;
+#[cfg(test)]
+mod api_tokens_tests;
 pub mod auth_events;
 pub mod backup;
 mod bulk;

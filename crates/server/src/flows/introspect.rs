@@ -1,5 +1,6 @@
-//! Token introspection (RFC 7662) for authenticated clients: our JWT access tokens (any client may
-//! ask: resource servers introspect tokens issued to others) and refresh tokens (only their own).
+//! Token introspection (RFC 7662) for authenticated clients: our JWT access tokens and personal
+//! API tokens (any client may ask: resource servers introspect tokens issued to others) and
+//! refresh tokens (only their own).
 
 use poort_credentials::digest_secret;
 use poort_oidc::Scopes;
@@ -9,6 +10,7 @@ use poort_store::refresh_tokens;
 
 use super::FlowError;
 use super::access_token;
+use super::api_tokens;
 use crate::state::AppState;
 
 pub async fn introspect(
@@ -47,6 +49,9 @@ pub async fn introspect(
             ..IntrospectionResponse::inactive()
         });
     }
+    if poort_api_tokens::looks_like_api_token(token) {
+        return api_token(state, client, token).await;
+    }
     let Some(row) = refresh_tokens::find_by_digest(&state.db, &digest_secret(token)).await? else {
         return Ok(IntrospectionResponse::inactive());
     };
@@ -67,6 +72,38 @@ pub async fn introspect(
         iat: Some(row.created_at),
         sub: Some(row.user_id),
         iss: Some(state.issuer().to_string()),
+        ..IntrospectionResponse::inactive()
+    })
+}
+
+/// A personal API token: `client_id` is the client asking (the token belongs to no client),
+/// `token_type` is `api_token`. Introspection is not a use: last use stays as it was.
+async fn api_token(
+    state: &AppState,
+    client: &Client,
+    token: &str,
+) -> Result<IntrospectionResponse, FlowError> {
+    let Ok(live) = api_tokens::resolve(state, token).await? else {
+        return Ok(IntrospectionResponse::inactive());
+    };
+    let scope = live
+        .principal
+        .scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok(IntrospectionResponse {
+        active: true,
+        scope: Some(Scopes::parse(&scope).map_err(|e| FlowError::Corrupt(e.description))?),
+        client_id: Some(client.id.clone()),
+        token_type: Some("api_token".into()),
+        exp: Some(live.expires_at),
+        iat: Some(live.issued_at),
+        sub: Some(live.principal.user_id),
+        iss: Some(state.issuer().to_string()),
+        jti: Some(live.principal.token_id),
+        org_id: live.principal.org_id,
         ..IntrospectionResponse::inactive()
     })
 }

@@ -16,7 +16,7 @@ use super::lockout::{self, Gate, Subject};
 use crate::state::AppState;
 
 pub enum LoginOutcome {
-    Success(User),
+    Success(Box<User>),
     /// Unknown account, wrong password, or a disabled account: one answer for all.
     Failed,
     /// Too many failures on this account (or login name): refused without checking the
@@ -112,7 +112,7 @@ pub async fn authenticate(
             // Same password, stronger hash: its age and history stay as they are.
             passwords::upgrade_hash(&state.db, &user.id, &old, new.as_str(), state.now()).await?;
         }
-        return Ok(LoginOutcome::Success(user));
+        return Ok(LoginOutcome::Success(Box::new(user)));
     }
     let locked_for = lockout::failed(state, &subject, &attempt).await?;
     let now = state.now();

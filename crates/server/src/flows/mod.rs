@@ -2,6 +2,7 @@
 //! No HTTP types here; the `http` module adapts them.
 
 pub mod access_token;
+pub mod api_tokens;
 pub mod auth_events;
 pub mod authorize;
 pub mod client_auth;

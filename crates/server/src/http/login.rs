@@ -135,7 +135,7 @@ pub async fn submit(
         }
         LoginOutcome::Success(user) => {
             remember_language(&state, &user, &lang).await?;
-            return after_password(&state, &live, user, &form.tx).await;
+            return after_password(&state, &live, *user, &form.tx).await;
         }
         LoginOutcome::Failed => (StatusCode::UNAUTHORIZED, "login.failed"),
         LoginOutcome::Locked => (StatusCode::TOO_MANY_REQUESTS, "login.locked"),

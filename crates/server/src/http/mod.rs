@@ -1,6 +1,8 @@
 //! The HTTP adapter: routes, extractors, security headers and rendering. Handlers parse, call a
 //! flow, and render; the decisions live in `flows`.
 
+mod account_tokens;
+mod api_tokens;
 mod authorize;
 mod client_ip;
 mod discovery;
@@ -75,6 +77,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(mfa::routes())
         .merge(password_reset::routes())
         .merge(signup::routes())
+        .merge(api_tokens::routes())
         .route("/static/{file}", get(static_files::serve))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -3,6 +3,7 @@
 
 use askama::Template;
 
+pub mod api_tokens;
 pub mod mfa;
 pub mod password;
 pub mod reset;

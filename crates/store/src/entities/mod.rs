@@ -2,6 +2,7 @@
 //!
 //! These are storage rows, never API types: handlers and pages map them to their own structs.
 
+pub mod api_tokens;
 pub mod auth_events;
 pub mod clients;
 pub mod consents;

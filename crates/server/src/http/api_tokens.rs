@@ -1,0 +1,201 @@
+//! The self-service token API, authenticated by an API token (RFC 6750 Bearer):
+//! `GET/POST /api/v1/tokens` (`tokens:read` / `tokens:write`), `DELETE /api/v1/tokens/{id}`
+//! (`tokens:write`) and `GET /api/v1/me` (`profile:read`). Bad, revoked or expired tokens get
+//! 401 `invalid_token`; a missing scope gets 403 `insufficient_scope`. Also mounts the account
+//! page (`account_tokens`).
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use poort_api_tokens::TokenScope;
+use poort_oidc::bearer::{bearer_token, www_authenticate};
+use poort_oidc::{ErrorCode, OAuthError};
+use poort_store::api_tokens::RevokeScope;
+use serde::Deserialize;
+
+use super::account_tokens;
+use super::client_ip::ClientIp;
+use super::error::ApiError;
+use crate::flows::api_tokens::{self as flow, ApiTokenPrincipal, MintRequest};
+use crate::state::SharedState;
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/api/v1/tokens", get(list).post(create))
+        .route("/api/v1/tokens/{id}", delete(revoke))
+        .route("/api/v1/me", get(me))
+        .route(
+            "/account/tokens",
+            get(account_tokens::show).post(account_tokens::create),
+        )
+        .route("/account/tokens/revoke", post(account_tokens::revoke))
+}
+
+/// The caller of the token API: a valid API token's principal.
+pub struct ApiTokenCaller(pub ApiTokenPrincipal);
+
+fn invalid_token(description: &str) -> ApiError {
+    let error = OAuthError::new(ErrorCode::InvalidToken, description);
+    ApiError {
+        www_authenticate: Some(www_authenticate(Some(&error))),
+        error,
+    }
+}
+
+impl FromRequestParts<SharedState> for ApiTokenCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &SharedState,
+    ) -> Result<Self, Self::Rejection> {
+        let ClientIp(ip) = match ClientIp::from_request_parts(parts, state).await {
+            Ok(ip) => ip,
+            Err(never) => match never {},
+        };
+        // Without connection info (an in-process router) the use is recorded as 0.0.0.0.
+        let ip = ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            // RFC 6750 §3.1: no credentials, so a bare challenge.
+            return Err(ApiError {
+                error: OAuthError::new(ErrorCode::InvalidToken, "an API token is required"),
+                www_authenticate: Some(www_authenticate(None)),
+            });
+        };
+        let Some(token) = value.to_str().ok().and_then(bearer_token) else {
+            return Err(invalid_token(
+                "the Authorization header is not a Bearer token",
+            ));
+        };
+        match flow::authenticate(state, token, ip).await? {
+            Ok(principal) => Ok(ApiTokenCaller(principal)),
+            Err(refusal) => Err(invalid_token(&refusal.to_string())),
+        }
+    }
+}
+
+/// 403 `insufficient_scope` naming the scope needed (RFC 6750 §3.1).
+fn insufficient_scope(scope: TokenScope) -> ApiError {
+    let error = OAuthError::new(
+        ErrorCode::InsufficientScope,
+        format!("the API token lacks the {scope} scope"),
+    );
+    ApiError {
+        www_authenticate: Some(format!(
+            "{}, scope=\"{scope}\"",
+            www_authenticate(Some(&error))
+        )),
+        error,
+    }
+}
+
+fn require(caller: &ApiTokenCaller, scope: TokenScope) -> Result<(), ApiError> {
+    if caller.0.has_scope(scope) {
+        Ok(())
+    } else {
+        Err(insufficient_scope(scope))
+    }
+}
+
+fn json(status: StatusCode, body: &impl serde::Serialize) -> Response {
+    let mut response = (status, axum::Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn not_found() -> Response {
+    json(
+        StatusCode::NOT_FOUND,
+        &serde_json::json!({"error": "not_found", "error_description": "no such token"}),
+    )
+}
+
+async fn list(
+    State(state): State<SharedState>,
+    caller: ApiTokenCaller,
+) -> Result<Response, ApiError> {
+    require(&caller, TokenScope::TokensRead)?;
+    let tokens = flow::list_for_user(&state, &caller.0.user_id).await?;
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({ "tokens": tokens }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    name: String,
+    scopes: Vec<String>,
+    expires_in_days: u32,
+}
+
+async fn create(
+    State(state): State<SharedState>,
+    caller: ApiTokenCaller,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    require(&caller, TokenScope::TokensWrite)?;
+    let body: CreateBody = serde_json::from_slice(&body).map_err(|_| {
+        OAuthError::invalid_request(
+            "the body must be JSON: {\"name\", \"scopes\": [...], \"expires_in_days\"}",
+        )
+    })?;
+    // A token cannot mint a token stronger than itself.
+    for raw in &body.scopes {
+        if let Ok(scope) = raw.parse::<TokenScope>()
+            && !caller.0.has_scope(scope)
+        {
+            return Err(insufficient_scope(scope));
+        }
+    }
+    let request = MintRequest {
+        user_id: caller.0.user_id.clone(),
+        org_id: None,
+        name: body.name,
+        scopes: body.scopes,
+        expires_in_secs: i64::from(body.expires_in_days) * 86_400,
+    };
+    match flow::mint(&state, request).await? {
+        Ok(minted) => {
+            let mut value =
+                serde_json::to_value(&minted.token).map_err(crate::flows::FlowError::from)?;
+            if let Some(object) = value.as_object_mut() {
+                object.insert("token".into(), minted.secret.into());
+            }
+            Ok(json(StatusCode::CREATED, &value))
+        }
+        Err(e) => Err(OAuthError::invalid_request(e.to_string()).into()),
+    }
+}
+
+async fn revoke(
+    State(state): State<SharedState>,
+    caller: ApiTokenCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    require(&caller, TokenScope::TokensWrite)?;
+    match flow::revoke(&state, &id, RevokeScope::Owner(&caller.0.user_id)).await? {
+        Some(_) => Ok(StatusCode::NO_CONTENT.into_response()),
+        None => Ok(not_found()),
+    }
+}
+
+async fn me(
+    State(state): State<SharedState>,
+    caller: ApiTokenCaller,
+) -> Result<Response, ApiError> {
+    require(&caller, TokenScope::ProfileRead)?;
+    match flow::profile(&state, &caller.0.user_id).await? {
+        Some(profile) => Ok(json(StatusCode::OK, &profile)),
+        None => Err(invalid_token("the API token's owner no longer exists")),
+    }
+}
