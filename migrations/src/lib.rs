@@ -19,6 +19,10 @@ mod m20261122_000008_create_auth_events;
 mod m20261204_000001_create_mfa_factors;
 mod m20261204_000002_create_recovery_codes;
 mod m20261204_000003_create_mfa_grace;
+mod m20261206_000001_create_organisations;
+mod m20261206_000002_create_platform_admins;
+mod m20261206_000003_create_audit_log;
+mod m20261206_000004_create_org_invitations;
 
 /// The list of all migrations, oldest first.
 pub struct Migrator;
@@ -38,6 +42,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_create_mfa_factors::Migration),
             Box::new(m20261204_000002_create_recovery_codes::Migration),
             Box::new(m20261204_000003_create_mfa_grace::Migration),
+            Box::new(m20261206_000001_create_organisations::Migration),
+            Box::new(m20261206_000002_create_platform_admins::Migration),
+            Box::new(m20261206_000003_create_audit_log::Migration),
+            Box::new(m20261206_000004_create_org_invitations::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@
 //! Repository functions are free async functions over a [`Db`]. They never read the system
 //! clock: callers pass `now` (unix seconds) from their injected clock.
 
+pub mod audit;
 pub mod auth_events;
 pub mod backup;
 mod bulk;
@@ -18,7 +19,10 @@ mod json_list;
 pub mod mfa_factors;
 pub mod mfa_grace;
 mod migrate;
+pub mod org_invitations;
+pub mod orgs;
 pub mod passwords;
+pub mod platform_admins;
 pub mod recovery_codes;
 pub mod refresh_tokens;
 pub mod signing_keys;
