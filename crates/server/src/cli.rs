@@ -60,6 +60,15 @@ enum Command {
     Backup(BackupArgs),
     /// Restore a backup into the configured database (which must be empty), or next to it.
     Restore(RestoreArgs),
+    /// Platform administrators.
+    #[command(subcommand)]
+    Admin(crate::org_cli::AdminCommand),
+    /// Organisations: members, roles, settings.
+    #[command(subcommand)]
+    Org(crate::org_cli::OrgCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(crate::org_cli::AuditCommand),
 }
 
 #[derive(Args)]
@@ -214,6 +223,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Client(ClientCommand::List) => list_clients(config, cli.json).await,
         Command::Backup(args) => backup(config, args, cli.json).await,
         Command::Restore(args) => restore(config, args, cli.json).await,
+        Command::Admin(command) => crate::org_cli::admin(&config, command, cli.json).await,
+        Command::Org(command) => crate::org_cli::org(&config, command, cli.json).await,
+        Command::Audit(command) => crate::org_cli::audit(&config, command, cli.json).await,
         Command::Keys(KeysCommand::Rotate) => {
             let db = open_database(&config).await?;
             let master = master_key(&config)?;

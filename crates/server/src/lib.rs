@@ -15,6 +15,7 @@ pub mod keyring;
 pub mod logging;
 pub mod master_key;
 pub mod metrics;
+pub mod org_cli;
 pub mod pages;
 pub mod password_settings;
 pub mod state;

@@ -2,6 +2,7 @@
 //! No HTTP types here; the `http` module adapts them.
 
 pub mod access_token;
+pub mod audit;
 pub mod auth_events;
 pub mod authorize;
 pub mod client_auth;
@@ -13,6 +14,7 @@ pub mod lockout;
 pub mod login;
 pub mod logout;
 pub mod mfa;
+pub mod orgs;
 pub mod passwords;
 pub mod revoke;
 pub mod session;

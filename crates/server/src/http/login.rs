@@ -2,7 +2,7 @@
 //! warning, or back into the authorization request).
 
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use poort_policy::AgeStatus;
 use poort_store::entities::users::Model as User;
@@ -15,6 +15,7 @@ use super::session::{BrowserSession, set_cookie};
 use super::{render, see_other};
 use crate::flows::authorize;
 use crate::flows::login::{self, LoginOutcome};
+use crate::flows::orgs::login_policy::IpRefused;
 use crate::flows::passwords::{self, PendingRenewal};
 use crate::flows::session::{self, LiveSession, SessionUser, csrf_matches};
 use crate::pages::LoginPage;
@@ -68,6 +69,7 @@ pub async fn submit(
     State(state): State<SharedState>,
     session: BrowserSession,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     PageForm(form): PageForm<LoginForm>,
 ) -> Result<Response, PageError> {
     let Some(live) = session.0 else {
@@ -76,7 +78,13 @@ pub async fn submit(
     if !csrf_matches(&live.data, form.csrf.as_deref()) {
         return Err(PageError::forbidden_csrf());
     }
-    let outcome = login::authenticate(&state, &form.login, &form.password, ip).await?;
+    let origin = login::Origin {
+        ip,
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
+    };
+    let outcome = login::authenticate(&state, &form.login, &form.password, origin).await?;
     state
         .metrics
         .login(matches!(outcome, LoginOutcome::Success(_)));
@@ -84,17 +92,20 @@ pub async fn submit(
         LoginOutcome::Success(user) => return after_password(&state, &live, user, &form.tx).await,
         LoginOutcome::Failed => (
             StatusCode::UNAUTHORIZED,
-            "The email address or password is incorrect.",
+            "The email address or password is incorrect.".to_owned(),
         ),
         LoginOutcome::Locked => (
             StatusCode::TOO_MANY_REQUESTS,
             "This account is temporarily locked after too many failed sign-in attempts. \
-             Try again later.",
+             Try again later."
+                .to_owned(),
         ),
         LoginOutcome::Throttled => (
             StatusCode::TOO_MANY_REQUESTS,
-            "Too many failed sign-in attempts from your network. Wait a few minutes and try again.",
+            "Too many failed sign-in attempts from your network. Wait a few minutes and try again."
+                .to_owned(),
         ),
+        LoginOutcome::IpRefused(refused) => (StatusCode::FORBIDDEN, ip_refused_message(&refused)),
     };
     let client_name = match form.tx.is_empty() {
         true => None,
@@ -106,10 +117,19 @@ pub async fn submit(
         csrf: live.data.csrf.clone(),
         tx: form.tx,
         login: form.login,
-        error: Some(message.into()),
+        error: Some(message),
         client_name,
     };
     Ok(render(status, &page))
+}
+
+/// What a login refused by an organisation's IP allowlist is told.
+pub(super) fn ip_refused_message(refused: &IpRefused) -> String {
+    format!(
+        "Signing in from your network address is not allowed by {}. Connect from an allowed \
+         network, or ask the organisation's administrator.",
+        refused.organisations.join(", ")
+    )
 }
 
 /// The password was right. An expired or admin-forced password must be replaced first (the

@@ -1,6 +1,7 @@
 //! The HTTP adapter: routes, extractors, security headers and rendering. Handlers parse, call a
 //! flow, and render; the decisions live in `flows`.
 
+pub mod api;
 mod authorize;
 mod client_ip;
 mod discovery;
@@ -8,10 +9,12 @@ pub mod error;
 mod forms;
 mod health;
 mod home;
+mod invite;
 mod login;
 mod logout;
 mod mfa;
 mod observe;
+mod org_admin;
 mod password;
 mod security;
 mod session;
@@ -70,6 +73,9 @@ pub fn router(state: SharedState) -> Router {
         )
         .route("/end_session/confirm", post(logout::confirm))
         .merge(mfa::routes())
+        .merge(api::routes())
+        .merge(invite::routes())
+        .merge(org_admin::routes())
         .route("/static/{file}", get(static_files::serve))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

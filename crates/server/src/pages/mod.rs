@@ -4,6 +4,7 @@
 use askama::Template;
 
 pub mod mfa;
+pub mod orgs;
 pub mod password;
 
 #[derive(Template)]
@@ -68,6 +69,11 @@ pub fn describe_scope(scope: &str) -> &'static str {
         "profile" => "See your name and username",
         "email" => "See your email address",
         "offline_access" => "Stay signed in when you are not using the app",
+        "organizations" => "See which organisations you belong to",
+        "roles" => "See your organisations and your roles in them",
+        "admin:read" => "See the members, roles and settings of organisations you manage",
+        "admin:write" => "Change the members, roles and settings of organisations you manage",
+        "audit:read" => "Read the audit log of organisations you manage",
         _ => "Additional access",
     }
 }

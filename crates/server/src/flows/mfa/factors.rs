@@ -103,7 +103,7 @@ pub async fn remove(
     {
         return Ok(Err(ChangeError::NotFound));
     }
-    if enforcement::requirement_for(state, user_id).required
+    if enforcement::requirement_for(state, user_id).await?.required
         && mfa_factors::count_for_user(&state.db, user_id).await? <= 1
     {
         return Ok(Err(ChangeError::LastRequired));
