@@ -326,10 +326,11 @@ pub async fn create_role(
             None => return Ok(Err(OrgError::UnknownPermission(permission.clone()))),
         };
     }
-    if let Authority::Member(caller) = authority {
-        if !caller.platform_admin && !parsed.is_subset(&caller.permissions) {
-            return Ok(Err(OrgError::CannotGrant(name.to_owned())));
-        }
+    if let Authority::Member(caller) = authority
+        && !caller.platform_admin
+        && !parsed.is_subset(&caller.permissions)
+    {
+        return Ok(Err(OrgError::CannotGrant(name.to_owned())));
     }
     let names: Vec<String> = parsed.iter().map(|p| p.as_str().to_owned()).collect();
     let audit = vec![
