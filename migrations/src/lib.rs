@@ -20,6 +20,10 @@ mod m20261204_000001_create_mfa_factors;
 mod m20261204_000002_create_recovery_codes;
 mod m20261204_000003_create_mfa_grace;
 mod m20261205_000001_add_users_deleted_at;
+mod m20261206_000001_create_organisations;
+mod m20261206_000002_create_platform_admins;
+mod m20261206_000003_create_audit_log;
+mod m20261206_000004_create_org_invitations;
 mod m20261207_000006_create_api_tokens;
 mod m20261208_000001_create_mail_queue;
 mod m20261208_000002_create_email_links;
@@ -48,6 +52,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000002_create_email_links::Migration),
             Box::new(m20261208_000003_add_user_locale::Migration),
             Box::new(m20261207_000006_create_api_tokens::Migration),
+            Box::new(m20261206_000001_create_organisations::Migration),
+            Box::new(m20261206_000002_create_platform_admins::Migration),
+            Box::new(m20261206_000003_create_audit_log::Migration),
+            Box::new(m20261206_000004_create_org_invitations::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ pub mod database;
 pub mod forms;
 pub mod logs;
 pub mod mfa;
+pub mod orgs;
 pub mod redis_server;
 pub mod rp;
 pub mod smtp;

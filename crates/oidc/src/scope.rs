@@ -12,6 +12,10 @@ pub const OPENID: &str = "openid";
 pub const PROFILE: &str = "profile";
 pub const EMAIL: &str = "email";
 pub const OFFLINE_ACCESS: &str = "offline_access";
+/// The user's organisations as the `organizations` claim.
+pub const ORGANIZATIONS: &str = "organizations";
+/// The same claim with the user's roles in each organisation.
+pub const ROLES: &str = "roles";
 
 /// Longest scope string accepted; real requests are a few dozen bytes.
 const MAX_SCOPE_LEN: usize = 2048;

@@ -65,6 +65,15 @@ enum Command {
     /// Manage personal API tokens.
     #[command(subcommand)]
     Token(crate::token_cli::TokenCommand),
+    /// Platform administrators.
+    #[command(subcommand)]
+    Admin(crate::org_cli::AdminCommand),
+    /// Organisations: members, roles, settings.
+    #[command(subcommand)]
+    Org(crate::org_cli::OrgCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(crate::org_cli::AuditCommand),
 }
 
 #[derive(Args)]
@@ -256,6 +265,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup(args) => backup(config, args, cli.json).await,
         Command::Restore(args) => restore(config, args, cli.json).await,
         Command::Token(command) => crate::token_cli::run(config, command, cli.json).await,
+        Command::Admin(command) => crate::org_cli::admin(&config, command, cli.json).await,
+        Command::Org(command) => crate::org_cli::org(&config, command, cli.json).await,
+        Command::Audit(command) => crate::org_cli::audit(&config, command, cli.json).await,
         Command::Keys(KeysCommand::Rotate) => {
             let db = open_database(&config).await?;
             let master = master_key(&config)?;

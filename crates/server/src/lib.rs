@@ -18,6 +18,7 @@ pub mod logging;
 pub mod mail;
 pub mod master_key;
 pub mod metrics;
+pub mod org_cli;
 pub mod pages;
 pub mod password_settings;
 pub mod state;

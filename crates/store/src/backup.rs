@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::{Backend, Db};
 use crate::entities::{
-    api_tokens, auth_events, clients, consents, email_links, mail_queue, mfa_factors, mfa_grace,
-    password_history, recovery_codes, refresh_tokens, signing_keys, users,
+    api_tokens, audit_log, auth_events, clients, consents, email_links, mail_queue, mfa_factors,
+    mfa_grace, org_invitations, org_members, org_roles, organisations, password_history,
+    platform_admins, recovery_codes, refresh_tokens, signing_keys, users,
 };
 use crate::error::StoreError;
 use crate::tx::begin_write;
@@ -84,6 +85,12 @@ snapshot_tables!(
     email_links,
     mail_queue,
     api_tokens,
+    organisations,
+    org_members,
+    org_roles,
+    platform_admins,
+    org_invitations,
+    audit_log,
 );
 
 /// The migrations this build knows, oldest first.

@@ -7,6 +7,7 @@
 pub mod api_tokens;
 #[cfg(test)]
 mod api_tokens_tests;
+pub mod audit;
 pub mod auth_events;
 pub mod backup;
 mod bulk;
@@ -21,7 +22,10 @@ mod json_list;
 pub mod mfa_factors;
 pub mod mfa_grace;
 mod migrate;
+pub mod org_invitations;
+pub mod orgs;
 pub mod passwords;
+pub mod platform_admins;
 pub mod recovery_codes;
 pub mod refresh_tokens;
 pub mod retention;

@@ -11,4 +11,4 @@ pub use access_token::AccessTokenClaims;
 pub use audience::Audience;
 pub use id_token::IdTokenClaims;
 pub use introspection::IntrospectionResponse;
-pub use user::{UserClaims, user_claims_for_scopes};
+pub use user::{OrganizationClaim, UserClaims, user_claims_for_scopes};

@@ -21,13 +21,29 @@ pub struct UserClaims {
     pub updated_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+    /// The user's organisations, so apps can authorise on them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organizations: Option<Vec<OrganizationClaim>>,
+}
+
+/// One entry of the `organizations` claim.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganizationClaim {
+    pub id: String,
+    pub name: String,
+    /// The user's role names there (only with the `roles` scope).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<String>>,
 }
 
 /// The claims of `all` that `scopes` release: `email` gives email and email_verified;
-/// `profile` gives name, preferred_username, updated_at and locale.
+/// `profile` gives name, preferred_username, updated_at and locale; `organizations` gives the
+/// organisations (id and name) and `roles` the same with the user's roles in each.
 pub fn user_claims_for_scopes(scopes: &Scopes, all: &UserClaims) -> UserClaims {
     let email = scopes.contains(scope::EMAIL);
     let profile = scopes.contains(scope::PROFILE);
+    let roles = scopes.contains(scope::ROLES);
+    let organizations = roles || scopes.contains(scope::ORGANIZATIONS);
     UserClaims {
         email: all.email.clone().filter(|_| email),
         email_verified: all.email_verified.filter(|_| email),
@@ -35,6 +51,18 @@ pub fn user_claims_for_scopes(scopes: &Scopes, all: &UserClaims) -> UserClaims {
         preferred_username: all.preferred_username.clone().filter(|_| profile),
         updated_at: all.updated_at.filter(|_| profile),
         locale: all.locale.clone().filter(|_| profile),
+        organizations: all
+            .organizations
+            .as_ref()
+            .filter(|_| organizations)
+            .map(|orgs| {
+                orgs.iter()
+                    .map(|org| OrganizationClaim {
+                        roles: org.roles.clone().filter(|_| roles),
+                        ..org.clone()
+                    })
+                    .collect()
+            }),
     }
 }
 
@@ -51,6 +79,11 @@ mod tests {
             preferred_username: Some("ann".into()),
             updated_at: Some(1_700_000_000),
             locale: Some("nl".into()),
+            organizations: Some(vec![OrganizationClaim {
+                id: "o1".into(),
+                name: "Acme".into(),
+                roles: Some(vec!["admin".into()]),
+            }]),
         }
     }
 
@@ -80,7 +113,24 @@ mod tests {
             &Scopes::parse("openid profile email").unwrap(),
             &everything(),
         );
-        assert_eq!(both, everything());
+        assert_eq!(both.organizations, None);
+
+        let orgs = user_claims_for_scopes(
+            &Scopes::parse("openid organizations").unwrap(),
+            &everything(),
+        );
+        let listed = orgs.organizations.unwrap();
+        assert_eq!(
+            (listed[0].id.as_str(), listed[0].roles.as_ref()),
+            ("o1", None)
+        );
+        assert_eq!(orgs.email, None);
+
+        let all = user_claims_for_scopes(
+            &Scopes::parse("openid profile email roles").unwrap(),
+            &everything(),
+        );
+        assert_eq!(all, everything());
     }
 
     #[test]

@@ -20,7 +20,19 @@ use super::session::SessionUser;
 use crate::state::AppState;
 
 /// Scopes this provider understands; others are ignored (OIDC Core §5.4).
-pub const SUPPORTED_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
+pub const SUPPORTED_SCOPES: [&str; 9] = [
+    "openid",
+    "profile",
+    "email",
+    "offline_access",
+    // The `organizations` claim (organisations issue).
+    "organizations",
+    "roles",
+    // The admin API (`http/api`).
+    "admin:read",
+    "admin:write",
+    "audit:read",
+];
 
 /// A validated request waiting for the user to log in or consent.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -11,8 +11,10 @@ use poort_store::{passwords, users};
 use serde_json::json;
 
 use super::FlowError;
+use super::audit::{self as audit_log, AuditEntry};
 use super::auth_events::record;
 use super::lockout::{self, Gate, Subject};
+use super::orgs::login_policy::{self, IpRefused};
 use crate::state::AppState;
 
 pub enum LoginOutcome {
@@ -24,14 +26,45 @@ pub enum LoginOutcome {
     Locked,
     /// Too many failures from this address across accounts.
     Throttled,
+    /// The password was right, but an organisation of the user does not allow logins from
+    /// this address (its IP allowlist).
+    IpRefused(IpRefused),
+}
+
+/// Where a login attempt comes from.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Origin<'a> {
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<&'a str>,
+}
+
+/// Audits the attempt in the platform chain (a refusal by an organisation's allowlist is
+/// audited in that organisation's chain by `login_policy`).
+async fn audit_attempt(
+    state: &AppState,
+    subject: &Subject,
+    origin: Origin<'_>,
+    action: &'static str,
+    details: serde_json::Value,
+) -> Result<(), FlowError> {
+    let entry = AuditEntry {
+        actor: subject.user_id.clone(),
+        subject: Some(subject.name.clone()),
+        ip: origin.ip,
+        user_agent: origin.user_agent.map(str::to_owned),
+        details,
+        ..AuditEntry::new(action)
+    };
+    audit_log::record(state, entry).await
 }
 
 pub async fn authenticate(
     state: &AppState,
     login: &str,
     password: &str,
-    ip: Option<IpAddr>,
+    origin: Origin<'_>,
 ) -> Result<LoginOutcome, FlowError> {
+    let ip = origin.ip;
     let login = login.trim();
     let user = if login.is_empty() || login.len() > 320 {
         None
@@ -58,9 +91,10 @@ pub async fn authenticate(
                 Kind::LoginFailed,
                 &subject,
                 ip,
-                details,
+                details.clone(),
             )
             .await?;
+            audit_attempt(state, &subject, origin, "login.failed", details).await?;
             return Ok(outcome);
         }
     };
@@ -112,12 +146,26 @@ pub async fn authenticate(
             // Same password, stronger hash: its age and history stay as they are.
             passwords::upgrade_hash(&state.db, &user.id, &old, new.as_str(), state.now()).await?;
         }
+        if let Err(refused) = login_policy::check_ip(state, &user.id, ip, origin.user_agent).await?
+        {
+            return Ok(LoginOutcome::IpRefused(refused));
+        }
+        audit_attempt(state, &subject, origin, "login.succeeded", json!({})).await?;
         return Ok(LoginOutcome::Success(Box::new(user)));
     }
     let locked_for = lockout::failed(state, &subject, &attempt).await?;
     let now = state.now();
     let details = json!({ "reason": reason, "attempt": attempt.number });
-    record(&state.db, now, Kind::LoginFailed, &subject, ip, details).await?;
+    record(
+        &state.db,
+        now,
+        Kind::LoginFailed,
+        &subject,
+        ip,
+        details.clone(),
+    )
+    .await?;
+    audit_attempt(state, &subject, origin, "login.failed", details).await?;
     match locked_for {
         Some(duration) => {
             let details = json!({

@@ -3,6 +3,7 @@
 
 pub mod access_token;
 pub mod api_tokens;
+pub mod audit;
 pub mod auth_events;
 pub mod authorize;
 pub mod client_auth;
@@ -14,6 +15,7 @@ pub mod lockout;
 pub mod login;
 pub mod logout;
 pub mod mfa;
+pub mod orgs;
 pub mod password_reset;
 pub mod passwords;
 pub mod retention;

@@ -195,11 +195,15 @@ async fn issue_user_tokens(
         },
     )?;
     let id_token = if scopes.contains("openid") {
+        let mut all = user_claims(user);
+        all.organizations =
+            super::orgs::claims::organizations_claim(&state.db, &user.id, scopes).await?;
+        let profile = user_claims_for_scopes(scopes, &all);
         Some(id_token(
             state,
             client,
             user,
-            scopes,
+            profile,
             session,
             nonce,
             &access.token,
@@ -266,7 +270,7 @@ fn id_token(
     state: &AppState,
     client: &Client,
     user: &User,
-    scopes: &Scopes,
+    profile: UserClaims,
     session: &SessionFacts,
     nonce: Option<String>,
     access_token: &str,
@@ -293,7 +297,7 @@ fn id_token(
         sid: Some(session.sid.clone()),
         amr: session.amr.clone(),
         acr: super::mfa::acr::acr_for(&session.amr),
-        profile: user_claims_for_scopes(scopes, &user_claims(user)),
+        profile,
     };
     sign_jwt(key, "JWT", &claims).map_err(|e| FlowError::Signing(e.to_string()))
 }
@@ -405,7 +409,14 @@ fn client_credentials(state: &AppState, client: &Client, scope: Option<Scopes>) 
     }
     let scopes = scope.unwrap_or_default();
     // User-facing scopes make no sense without a user.
-    for user_scope in ["openid", "profile", "email", "offline_access"] {
+    for user_scope in [
+        "openid",
+        "profile",
+        "email",
+        "offline_access",
+        "organizations",
+        "roles",
+    ] {
         if scopes.contains(user_scope) {
             return Ok(Err(OAuthError::invalid_scope(
                 "client_credentials cannot request user scopes",

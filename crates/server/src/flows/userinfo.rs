@@ -33,8 +33,10 @@ pub async fn userinfo(state: &AppState, token: &str) -> Result<UserinfoOutcome, 
             TokenRejected::Revoked.to_string(),
         ));
     }
-    let mut body =
-        serde_json::to_value(user_claims_for_scopes(&claims.scope, &user_claims(&user)))?;
+    let mut all = user_claims(&user);
+    all.organizations =
+        super::orgs::claims::organizations_claim(&state.db, &user.id, &claims.scope).await?;
+    let mut body = serde_json::to_value(user_claims_for_scopes(&claims.scope, &all))?;
     if let Value::Object(map) = &mut body {
         map.insert("sub".into(), Value::String(user.id.clone()));
     }

@@ -2,7 +2,7 @@
 //! warning, or back into the authorization request).
 
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use poort_policy::AgeStatus;
 use poort_store::entities::users::Model as User;
@@ -16,6 +16,7 @@ use super::session::{BrowserSession, set_cookie};
 use super::{render, see_other};
 use crate::flows::authorize;
 use crate::flows::login::{self, LoginOutcome};
+use crate::flows::orgs::login_policy::IpRefused;
 use crate::flows::passwords::{self, PendingRenewal};
 use crate::flows::session::{self, LiveSession, SessionUser, csrf_matches};
 use crate::flows::signup;
@@ -114,6 +115,7 @@ pub async fn submit(
     session: BrowserSession,
     lang: RequestLang,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     PageForm(form): PageForm<LoginForm>,
 ) -> Result<Response, PageError> {
     let Some(live) = session.0 else {
@@ -122,24 +124,35 @@ pub async fn submit(
     if !csrf_matches(&live.data, form.csrf.as_deref()) {
         return Err(PageError::forbidden_csrf());
     }
-    let outcome = login::authenticate(&state, &form.login, &form.password, ip).await?;
+    let origin = login::Origin {
+        ip,
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
+    };
+    let outcome = login::authenticate(&state, &form.login, &form.password, origin).await?;
     state
         .metrics
         .login(matches!(outcome, LoginOutcome::Success(_)));
-    let (status, message) = match outcome {
+    let (status, message, organisations) = match outcome {
         // A self-service account signs in once its address is confirmed.
         LoginOutcome::Success(user)
             if !user.email_verified && signup::awaiting_verification(&state, &user.id).await? =>
         {
-            (StatusCode::FORBIDDEN, "login.unverified")
+            (StatusCode::FORBIDDEN, "login.unverified", None)
         }
         LoginOutcome::Success(user) => {
             remember_language(&state, &user, &lang).await?;
             return after_password(&state, &live, *user, &form.tx).await;
         }
-        LoginOutcome::Failed => (StatusCode::UNAUTHORIZED, "login.failed"),
-        LoginOutcome::Locked => (StatusCode::TOO_MANY_REQUESTS, "login.locked"),
-        LoginOutcome::Throttled => (StatusCode::TOO_MANY_REQUESTS, "login.throttled"),
+        LoginOutcome::Failed => (StatusCode::UNAUTHORIZED, "login.failed", None),
+        LoginOutcome::Locked => (StatusCode::TOO_MANY_REQUESTS, "login.locked", None),
+        LoginOutcome::Throttled => (StatusCode::TOO_MANY_REQUESTS, "login.throttled", None),
+        LoginOutcome::IpRefused(refused) => (
+            StatusCode::FORBIDDEN,
+            "login.ip_refused",
+            Some(refused.organisations.join(", ")),
+        ),
     };
     let pending = match form.tx.is_empty() {
         true => None,
@@ -152,7 +165,10 @@ pub async fn submit(
             .and_then(|p| p.request.ui_locales.as_deref()),
     );
     let client_name = pending.map(|p| p.client_name);
-    let message = t.get(message);
+    let message = match organisations {
+        Some(names) => t.fmt1(message, "organisations", &names),
+        None => t.get(message).to_owned(),
+    };
     let page = LoginPage {
         t,
         languages: languages(&form.tx),
@@ -160,10 +176,20 @@ pub async fn submit(
         csrf: live.data.csrf.clone(),
         tx: form.tx,
         login: form.login,
-        error: Some(message.into()),
+        error: Some(message),
         client_name,
     };
     Ok(render(status, &page))
+}
+
+/// What a passkey login refused by an organisation's IP allowlist is told (error pages are
+/// English for now; the login form uses the catalog's `login.ip_refused`).
+pub(super) fn ip_refused_message(refused: &IpRefused) -> String {
+    format!(
+        "Signing in from your network address is not allowed by {}. Connect from an allowed \
+         network, or ask the organisation's administrator.",
+        refused.organisations.join(", ")
+    )
 }
 
 /// The password was right. A second factor (or 2FA enrollment) comes first; then the

@@ -2,6 +2,7 @@
 //! flow, and render; the decisions live in `flows`.
 
 mod account_tokens;
+pub mod api;
 mod api_tokens;
 mod authorize;
 mod client_ip;
@@ -10,11 +11,13 @@ pub mod error;
 mod forms;
 mod health;
 mod home;
+mod invite;
 mod locale;
 mod login;
 mod logout;
 mod mfa;
 mod observe;
+mod org_admin;
 mod password;
 mod password_reset;
 mod security;
@@ -78,6 +81,9 @@ pub fn router(state: SharedState) -> Router {
         .merge(password_reset::routes())
         .merge(signup::routes())
         .merge(api_tokens::routes())
+        .merge(api::routes())
+        .merge(invite::routes())
+        .merge(org_admin::routes())
         .route("/static/{file}", get(static_files::serve))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

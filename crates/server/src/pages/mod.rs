@@ -5,6 +5,7 @@ use askama::Template;
 
 pub mod api_tokens;
 pub mod mfa;
+pub mod orgs;
 pub mod password;
 pub mod reset;
 
@@ -80,6 +81,11 @@ pub fn describe_scope(t: crate::i18n::Tr, scope: &str) -> &'static str {
         "profile" => "scope.profile",
         "email" => "scope.email",
         "offline_access" => "scope.offline_access",
+        "organizations" => "scope.organizations",
+        "roles" => "scope.roles",
+        "admin:read" => "scope.admin_read",
+        "admin:write" => "scope.admin_write",
+        "audit:read" => "scope.audit_read",
         _ => "scope.other",
     })
 }

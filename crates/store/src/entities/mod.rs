@@ -3,12 +3,18 @@
 //! These are storage rows, never API types: handlers and pages map them to their own structs.
 
 pub mod api_tokens;
+pub mod audit_log;
 pub mod auth_events;
 pub mod clients;
 pub mod consents;
 pub mod mfa_factors;
 pub mod mfa_grace;
+pub mod org_invitations;
+pub mod org_members;
+pub mod org_roles;
+pub mod organisations;
 pub mod password_history;
+pub mod platform_admins;
 pub mod recovery_codes;
 pub mod refresh_tokens;
 pub mod signing_keys;

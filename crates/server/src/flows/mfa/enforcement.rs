@@ -1,6 +1,7 @@
 //! "Every user needs a second factor": who must enroll, the optional grace period with a
-//! limited number of postponements, and the per-session pass a postponement grants. The
-//! requirement is global now; the organisations issue makes `requirement_for` per member.
+//! limited number of postponements, and the per-session pass a postponement grants. A user
+//! must enroll when the configuration requires it for everyone (`require_2fa`) or when one of
+//! their organisations does (its `require_2fa` setting).
 
 use std::time::Duration;
 
@@ -17,17 +18,19 @@ pub struct Requirement {
     pub max_postponements: u32,
 }
 
-pub fn requirement_for(state: &AppState, _user_id: &str) -> Requirement {
-    Requirement {
-        required: state.config.require_2fa,
+pub async fn requirement_for(state: &AppState, user_id: &str) -> Result<Requirement, FlowError> {
+    let required = state.config.require_2fa
+        || crate::flows::orgs::login_policy::requires_2fa(&state.db, user_id).await?;
+    Ok(Requirement {
+        required,
         grace_days: state.config.require_2fa_grace_days,
         max_postponements: state.config.require_2fa_max_postponements,
-    }
+    })
 }
 
 /// True when the user must set up a second factor before reaching any client.
 pub async fn must_enroll(state: &AppState, user_id: &str) -> Result<bool, FlowError> {
-    if !requirement_for(state, user_id).required {
+    if !requirement_for(state, user_id).await?.required {
         return Ok(false);
     }
     Ok(mfa_factors::count_for_user(&state.db, user_id).await? == 0)
@@ -46,7 +49,7 @@ pub enum Grace {
 
 /// The user's grace, starting the period the first time they are asked.
 pub async fn grace(state: &AppState, user_id: &str) -> Result<Grace, FlowError> {
-    let requirement = requirement_for(state, user_id);
+    let requirement = requirement_for(state, user_id).await?;
     if requirement.grace_days == 0 || requirement.max_postponements == 0 {
         return Ok(Grace::Closed);
     }
@@ -67,7 +70,7 @@ fn pass_key(sid: &str) -> String {
 /// Uses one postponement: this session may reach clients without a second factor. False when
 /// the grace is over (or the last postponement was just taken by another request).
 pub async fn postpone(state: &AppState, user_id: &str, sid: &str) -> Result<bool, FlowError> {
-    let requirement = requirement_for(state, user_id);
+    let requirement = requirement_for(state, user_id).await?;
     if !matches!(grace(state, user_id).await?, Grace::Open { .. }) {
         return Ok(false);
     }

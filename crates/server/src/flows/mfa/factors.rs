@@ -100,7 +100,7 @@ pub async fn remove(
     let Some(factor) = mfa_factors::find_for_user(&state.db, user_id, factor_id).await? else {
         return Ok(Err(ChangeError::NotFound));
     };
-    if enforcement::requirement_for(state, user_id).required
+    if enforcement::requirement_for(state, user_id).await?.required
         && mfa_factors::count_for_user(&state.db, user_id).await? <= 1
     {
         return Ok(Err(ChangeError::LastRequired));

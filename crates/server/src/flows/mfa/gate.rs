@@ -36,7 +36,9 @@ pub async fn check(
 ) -> Result<Option<Gate>, FlowError> {
     let factors = mfa_factors::count_for_user(&state.db, &user.user_id).await?;
     if factors == 0 {
-        let required = enforcement::requirement_for(state, &user.user_id).required;
+        let required = enforcement::requirement_for(state, &user.user_id)
+            .await?
+            .required;
         if required && !enforcement::postponed(state, &user.sid).await? {
             return Ok(Some(Gate::Enroll));
         }

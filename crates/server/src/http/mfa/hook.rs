@@ -34,7 +34,10 @@ pub async fn after_password(
         pending::begin(state, &live.cookie, &step).await?;
         return Ok(Some(see_other(&format!("/login/mfa{}", tx_query(tx)))));
     }
-    if !enforcement::requirement_for(state, &user.id).required {
+    if !enforcement::requirement_for(state, &user.id)
+        .await?
+        .required
+    {
         return Ok(None);
     }
     // Signed in with the password, but every client stays out of reach until enrollment.

@@ -2,16 +2,18 @@
 //! (JSON), `/login/passkey` takes the answer and logs in whoever the passkey belongs to.
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::super::client_ip::ClientIp;
 use super::super::error::{ApiError, PageError};
 use super::super::see_other;
 use super::super::session::{BrowserSession, set_cookie};
 use super::{after_login, checked_session};
 use crate::flows::mfa::acr::with_second_factor;
 use crate::flows::mfa::webauthn::authenticate;
+use crate::flows::orgs::login_policy;
 use crate::flows::session::{self, SessionUser, csrf_matches};
 use crate::state::SharedState;
 
@@ -64,6 +66,8 @@ pub struct FinishForm {
 pub async fn finish(
     State(state): State<SharedState>,
     session: BrowserSession,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     axum::Form(form): axum::Form<FinishForm>,
 ) -> Result<Response, PageError> {
     let live = checked_session(session, form.csrf.as_deref())?;
@@ -79,6 +83,16 @@ pub async fn finish(
             ));
         }
     };
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    if let Err(refused) = login_policy::check_ip(&state, &login.user_id, ip, user_agent).await? {
+        return Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            "Sign-in not allowed from this network",
+            super::super::login::ip_refused_message(&refused),
+        ));
+    }
     // A passkey with user verification is two factors in one: the device and its PIN or
     // biometric.
     let amr = with_second_factor(&[], &[login.amr]);

@@ -1,0 +1,71 @@
+//! What the user's organisations require of a login: the source address must be in the IP
+//! allowlist of every organisation that has one, and a second factor is required when any of
+//! them requires it.
+
+use std::net::IpAddr;
+
+use poort_store::{Db, orgs};
+use serde_json::json;
+
+use super::settings::OrgSettings;
+use crate::flows::FlowError;
+use crate::flows::audit::{self, AuditEntry};
+use crate::state::AppState;
+
+/// The login came from outside an organisation's IP allowlist.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IpRefused {
+    /// Names of the organisations whose allowlist refused the address.
+    pub organisations: Vec<String>,
+}
+
+/// Checks `ip` against the allowlists of the user's organisations; a refusal is audited in
+/// each refusing organisation's chain. An unknown address (no connection info) is refused by
+/// any allowlist.
+pub async fn check_ip(
+    state: &AppState,
+    user_id: &str,
+    ip: Option<IpAddr>,
+    user_agent: Option<&str>,
+) -> Result<Result<(), IpRefused>, FlowError> {
+    let mut refused = Vec::new();
+    for (org, _) in orgs::memberships_of(&state.db, user_id).await? {
+        let settings = OrgSettings::from_stored(&org.settings)?;
+        let allowed = match ip {
+            Some(ip) => settings.ip_allowlist.allows(ip),
+            None => settings.ip_allowlist.is_unrestricted(),
+        };
+        if !allowed {
+            audit::record(
+                state,
+                AuditEntry {
+                    org_id: Some(org.id.clone()),
+                    actor: Some(user_id.to_owned()),
+                    subject: Some(user_id.to_owned()),
+                    ip,
+                    user_agent: user_agent.map(str::to_owned),
+                    details: json!({ "reason": "ip_not_allowed" }),
+                    ..AuditEntry::new("login.refused")
+                },
+            )
+            .await?;
+            refused.push(org.name);
+        }
+    }
+    Ok(match refused.is_empty() {
+        true => Ok(()),
+        false => Err(IpRefused {
+            organisations: refused,
+        }),
+    })
+}
+
+/// Whether one of the user's organisations requires a second factor.
+pub async fn requires_2fa(db: &Db, user_id: &str) -> Result<bool, FlowError> {
+    for (org, _) in orgs::memberships_of(db, user_id).await? {
+        if OrgSettings::from_stored(&org.settings)?.require_2fa {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}

@@ -1,0 +1,110 @@
+//! `/invite/{token}`: the invitation link. GET shows the organisation and a Join button to a
+//! signed-in user; POST (CSRF-checked) joins.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use axum::routing::get;
+use serde::Deserialize;
+
+use super::client_ip::ClientIp;
+use super::error::PageError;
+use super::forms::PageForm;
+use super::session::{BrowserSession, set_cookie};
+use super::{render, see_other};
+use crate::flows::FlowError;
+use crate::flows::orgs::Actor;
+use crate::flows::orgs::invitations::{self, JoinError};
+use crate::flows::session::csrf_matches;
+use crate::pages::orgs::InvitePage;
+use crate::state::SharedState;
+
+pub fn routes() -> Router<SharedState> {
+    Router::new().route("/invite/{token}", get(show).post(join))
+}
+
+fn not_open() -> PageError {
+    PageError::new(
+        StatusCode::NOT_FOUND,
+        "Invitation not valid",
+        JoinError::NotOpen.to_string(),
+    )
+}
+
+pub async fn show(
+    State(state): State<SharedState>,
+    session: BrowserSession,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let Some((invitation, org)) = invitations::open(&state.db, &token, state.now()).await? else {
+        return Err(not_open());
+    };
+    let (live, created) = session.or_create(&state).await?;
+    let user_email = match &live.data.user {
+        Some(u) => poort_store::users::find_by_id(&state.db, &u.user_id)
+            .await
+            .map_err(FlowError::from)?
+            .map(|u| u.email),
+        None => None,
+    };
+    let page = InvitePage {
+        csrf: live.data.csrf.clone(),
+        token,
+        org_name: org.name,
+        invited_email: invitation.email,
+        user_email,
+    };
+    let mut response = render(StatusCode::OK, &page);
+    if created {
+        set_cookie(&state, &mut response, &live);
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct JoinForm {
+    csrf: Option<String>,
+}
+
+pub async fn join(
+    State(state): State<SharedState>,
+    session: BrowserSession,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    PageForm(form): PageForm<JoinForm>,
+) -> Result<Response, PageError> {
+    let Some(live) = session.0 else {
+        return Err(PageError::forbidden_csrf());
+    };
+    if !csrf_matches(&live.data, form.csrf.as_deref()) {
+        return Err(PageError::forbidden_csrf());
+    }
+    let Some(signed_in) = &live.data.user else {
+        return Ok(see_other("/login"));
+    };
+    let Some(user) = poort_store::users::find_by_id(&state.db, &signed_in.user_id)
+        .await
+        .map_err(FlowError::from)?
+    else {
+        return Ok(see_other("/login"));
+    };
+    let actor = Actor {
+        user_id: Some(user.id.clone()),
+        ip,
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    };
+    match invitations::join(&state.db, state.now(), &actor, &token, &user).await? {
+        Ok(_) => Ok(see_other("/")),
+        Err(JoinError::NotOpen) => Err(not_open()),
+        Err(e) => Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            "Cannot join",
+            e.to_string(),
+        )),
+    }
+}

@@ -1,0 +1,120 @@
+//! The organisation admin pages under `/admin/orgs` (askama, CSRF on every form): the list
+//! of the user's organisations, one organisation's members, roles and settings, and its audit
+//! log. Every page and form authorises through `flows::orgs::access` like the API.
+
+mod audit;
+mod changes;
+mod overview;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use poort_store::entities::users::Model as User;
+
+use super::error::PageError;
+use super::see_other;
+use super::session::BrowserSession;
+use crate::flows::FlowError;
+use crate::flows::orgs::Permission;
+use crate::flows::orgs::access::{self, Denied, Membership};
+use crate::flows::orgs::manage::OrgError;
+use crate::flows::session::LiveSession;
+use crate::state::SharedState;
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/admin/orgs", get(overview::list))
+        .route("/admin/orgs/{org}", get(overview::show))
+        .route("/admin/orgs/{org}/members", post(changes::add_member))
+        .route(
+            "/admin/orgs/{org}/members/{user}/roles",
+            post(changes::set_roles),
+        )
+        .route(
+            "/admin/orgs/{org}/members/{user}/remove",
+            post(changes::remove_member),
+        )
+        .route("/admin/orgs/{org}/invitations", post(changes::invite))
+        .route("/admin/orgs/{org}/roles", post(changes::create_role))
+        .route(
+            "/admin/orgs/{org}/roles/{name}/delete",
+            post(changes::delete_role),
+        )
+        .route("/admin/orgs/{org}/settings", post(changes::settings))
+        .route("/admin/orgs/{org}/audit", get(audit::show))
+        .route("/admin/orgs/{org}/audit/export", get(audit::export))
+}
+
+/// The signed-in user, or the redirect to the login page.
+async fn signed_in(
+    state: &SharedState,
+    session: BrowserSession,
+) -> Result<Result<(LiveSession, User), Response>, PageError> {
+    let Some(live) = session.0 else {
+        return Ok(Err(see_other("/login")));
+    };
+    let Some(user_id) = live.data.user.as_ref().map(|u| u.user_id.clone()) else {
+        return Ok(Err(see_other("/login")));
+    };
+    match poort_store::users::find_by_id(&state.db, &user_id)
+        .await
+        .map_err(FlowError::from)?
+    {
+        Some(user) if !user.disabled => Ok(Ok((live, user))),
+        _ => Ok(Err(see_other("/login"))),
+    }
+}
+
+fn denied_page(denied: Denied) -> PageError {
+    match denied {
+        Denied::NotFound => PageError::new(
+            StatusCode::NOT_FOUND,
+            "Page not found",
+            "There is nothing at this address.",
+        ),
+        Denied::Forbidden(permission) => PageError::new(
+            StatusCode::FORBIDDEN,
+            "Not allowed",
+            format!("This needs the {permission} permission in the organisation."),
+        ),
+    }
+}
+
+/// The caller's membership if it grants `permission` (`None`: any membership).
+async fn authorise(
+    state: &SharedState,
+    user: &User,
+    org_id: &str,
+    permission: Option<Permission>,
+) -> Result<Membership, PageError> {
+    let outcome = match permission {
+        Some(p) => access::require(state, &user.id, org_id, p).await?,
+        None => access::require_member(state, &user.id, org_id).await?,
+    };
+    outcome.map_err(denied_page)
+}
+
+fn org_error_page(e: OrgError) -> PageError {
+    let status = match e {
+        OrgError::NoSuchUser | OrgError::NotMember | OrgError::NoSuchRole => StatusCode::NOT_FOUND,
+        OrgError::AlreadyMember
+        | OrgError::RoleExists
+        | OrgError::NameTaken
+        | OrgError::LastOwner => StatusCode::CONFLICT,
+        OrgError::CannotGrant(_) | OrgError::EmailDomainNotAllowed => StatusCode::FORBIDDEN,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    PageError::new(status, "This change was not made", e.to_string())
+}
+
+/// A comma-separated form field as a list.
+fn list_field(value: Option<&str>) -> Vec<String> {
+    value
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+        .collect()
+}

@@ -1,0 +1,625 @@
+//! The admin REST API: authentication and scopes, the owner's happy path with audit entries,
+//! filters, pages and exports; the IDOR suite (a member of org A, whatever the role, gets 404
+//! for everything of org B and changes nothing) and the permission suite (each permission
+//! missing: 403 and nothing changed).
+
+use poort_server::flows::orgs::manage::{self, Authority};
+use poort_server::flows::orgs::{Actor, Permission};
+use poort_store::entities::organisations::Model as Org;
+use poort_store::{audit, orgs};
+use poort_tests::orgs::ALL_SCOPES;
+use poort_tests::{TestServer, start_server};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "a long and unguessable passphrase";
+
+async fn user(server: &TestServer, email: &str) -> anyhow::Result<String> {
+    server.create_user(email, PASSWORD).await
+}
+
+async fn custom_role(
+    server: &TestServer,
+    org: &Org,
+    name: &str,
+    perms: &[Permission],
+) -> anyhow::Result<()> {
+    let perms = perms.iter().map(|p| p.as_str().to_owned()).collect();
+    manage::create_role(
+        &server.state.db,
+        server.now(),
+        &Actor::operator(),
+        &Authority::Operator,
+        org,
+        name,
+        perms,
+    )
+    .await??;
+    Ok(())
+}
+
+/// Everything of an organisation an API call could change.
+async fn snapshot(server: &TestServer, org_id: &str) -> anyhow::Result<Value> {
+    let db = &server.state.db;
+    let members: Vec<Value> = orgs::members(db, org_id)
+        .await?
+        .into_iter()
+        .map(|(m, u)| json!([u.email, m.roles]))
+        .collect();
+    let roles: Vec<Value> = orgs::roles(db, org_id)
+        .await?
+        .into_iter()
+        .map(|r| json!([r.name, r.permissions]))
+        .collect();
+    let settings = orgs::find(db, org_id).await?.map(|o| o.settings);
+    let entries = audit::verify_chain(db, org_id).await?.entries;
+    Ok(json!({"members": members, "roles": roles, "settings": settings, "audit": entries}))
+}
+
+/// One call of every endpoint against `org_id`, with bodies that would change something.
+fn every_endpoint(
+    org_id: &str,
+    member_id: &str,
+    role: &str,
+    new_email: &str,
+) -> Vec<(Method, String, Option<Value>, Permission)> {
+    let base = format!("/api/v1/orgs/{org_id}");
+    vec![
+        (
+            Method::GET,
+            format!("{base}/members"),
+            None,
+            Permission::MembersRead,
+        ),
+        (
+            Method::POST,
+            format!("{base}/members"),
+            Some(json!({"email": new_email, "roles": ["member"]})),
+            Permission::MembersWrite,
+        ),
+        (
+            Method::PUT,
+            format!("{base}/members/{member_id}"),
+            Some(json!({"roles": ["auditor"]})),
+            Permission::MembersWrite,
+        ),
+        (
+            Method::DELETE,
+            format!("{base}/members/{member_id}"),
+            None,
+            Permission::MembersWrite,
+        ),
+        (
+            Method::GET,
+            format!("{base}/roles"),
+            None,
+            Permission::MembersRead,
+        ),
+        (
+            Method::POST,
+            format!("{base}/roles"),
+            Some(json!({"name": "sneaky", "permissions": ["members.read"]})),
+            Permission::RolesWrite,
+        ),
+        (
+            Method::DELETE,
+            format!("{base}/roles/{role}"),
+            None,
+            Permission::RolesWrite,
+        ),
+        (
+            Method::GET,
+            format!("{base}/settings"),
+            None,
+            Permission::MembersRead,
+        ),
+        (
+            Method::PUT,
+            format!("{base}/settings"),
+            Some(json!({"require_2fa": true, "ip_allowlist": ["192.0.2.0/24"]})),
+            Permission::SecurityWrite,
+        ),
+        (
+            Method::POST,
+            format!("{base}/invitations"),
+            Some(json!({"email": new_email})),
+            Permission::MembersWrite,
+        ),
+        (
+            Method::GET,
+            format!("{base}/audit"),
+            None,
+            Permission::AuditRead,
+        ),
+        (
+            Method::GET,
+            format!("{base}/audit?format=csv"),
+            None,
+            Permission::AuditRead,
+        ),
+        (
+            Method::GET,
+            format!("{base}/audit?format=jsonl"),
+            None,
+            Permission::AuditRead,
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn tokens_and_scopes_are_checked_first() -> anyhow::Result<()> {
+    let server = start_server(|_| {}).await?;
+    let owner = user(&server, "owner@a.example").await?;
+    let org = server.create_org("A", Some("owner@a.example")).await?;
+    let path = format!("/api/v1/orgs/{}/members", org.id);
+
+    let none = server.api(Method::GET, &path, None, None).await?;
+    assert_eq!(none.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        none.challenge
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("Bearer")
+    );
+
+    let forged = server
+        .api(Method::GET, &path, Some("not.a.jwt"), None)
+        .await?;
+    assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(forged.json["error"], "invalid_token");
+    assert!(
+        forged
+            .challenge
+            .unwrap_or_default()
+            .contains("invalid_token")
+    );
+
+    let read_only = server.access_token_for(&owner, "admin:read")?;
+    let ok = server
+        .api(Method::GET, &path, Some(&read_only), None)
+        .await?;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    let write = server
+        .api(
+            Method::POST,
+            &path,
+            Some(&read_only),
+            Some(json!({"email": "owner@a.example"})),
+        )
+        .await?;
+    assert_eq!(write.status, StatusCode::FORBIDDEN);
+    assert_eq!(write.json["error"], "insufficient_scope");
+    assert!(write.challenge.unwrap_or_default().contains("admin:write"));
+    let audit = server
+        .api(
+            Method::GET,
+            &format!("/api/v1/orgs/{}/audit", org.id),
+            Some(&read_only),
+            None,
+        )
+        .await?;
+    assert_eq!(audit.json["error"], "insufficient_scope");
+
+    let bad_body = server
+        .api(
+            Method::POST,
+            &path,
+            Some(&server.access_token_for(&owner, ALL_SCOPES)?),
+            Some(json!({"mail": "x"})),
+        )
+        .await?;
+    assert_eq!(bad_body.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad_body.json["error"], "invalid_request");
+
+    let openapi = server
+        .api(Method::GET, "/api/openapi.json", None, None)
+        .await?;
+    assert_eq!(openapi.status, StatusCode::OK);
+    assert_eq!(openapi.json["openapi"], "3.1.0");
+    assert!(openapi.json["paths"]["/api/v1/orgs/{org}/members/{user}"]["put"].is_object());
+    Ok(())
+}
+
+#[tokio::test]
+async fn owners_manage_members_roles_and_settings_and_it_is_all_audited() -> anyhow::Result<()> {
+    let server = start_server(|_| {}).await?;
+    let owner = user(&server, "owner@a.example").await?;
+    let bob = user(&server, "bob@a.example").await?;
+    user(&server, "eve@elsewhere.example").await?;
+    let org = server.create_org("A", Some("owner@a.example")).await?;
+    let token = server.access_token_for(&owner, ALL_SCOPES)?;
+    let base = format!("/api/v1/orgs/{}", org.id);
+    let call = |method: Method, path: String, body: Option<Value>| {
+        let token = token.clone();
+        let server = &server;
+        async move { server.api(method, &path, Some(&token), body).await }
+    };
+
+    let shown = call(Method::GET, base.clone(), None).await?;
+    assert_eq!(shown.json["name"], "A");
+    assert_eq!(shown.json["your_roles"], json!(["owner"]));
+
+    let added = call(
+        Method::POST,
+        format!("{base}/members"),
+        Some(json!({"email": "Bob@A.example", "roles": ["auditor"]})),
+    )
+    .await?;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text);
+    assert_eq!(added.json["user_id"], bob.as_str());
+    let again = call(
+        Method::POST,
+        format!("{base}/members"),
+        Some(json!({"email": "bob@a.example"})),
+    )
+    .await?;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+
+    let role = call(
+        Method::POST,
+        format!("{base}/roles"),
+        Some(json!({"name": "token-keeper", "permissions": ["tokens.read", "tokens.revoke"]})),
+    )
+    .await?;
+    assert_eq!(role.status, StatusCode::CREATED, "{}", role.text);
+    let unknown = call(
+        Method::POST,
+        format!("{base}/roles"),
+        Some(json!({"name": "x", "permissions": ["tokens.mint"]})),
+    )
+    .await?;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    let changed = call(
+        Method::PUT,
+        format!("{base}/members/{bob}"),
+        Some(json!({"roles": ["token-keeper", "admin"]})),
+    )
+    .await?;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+    let listed = call(Method::GET, format!("{base}/roles"), None).await?;
+    let names: Vec<&str> = listed.json["roles"]
+        .as_array()
+        .map(|r| r.iter().filter_map(|r| r["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        names,
+        ["owner", "admin", "member", "auditor", "token-keeper"]
+    );
+
+    // The last owner stays.
+    let demote = call(
+        Method::PUT,
+        format!("{base}/members/{owner}"),
+        Some(json!({"roles": ["admin"]})),
+    )
+    .await?;
+    assert_eq!(
+        (demote.status, demote.json["error"].as_str()),
+        (StatusCode::CONFLICT, Some("last_owner"))
+    );
+    let leave = call(Method::DELETE, format!("{base}/members/{owner}"), None).await?;
+    assert_eq!(leave.status, StatusCode::CONFLICT);
+
+    // Settings: validated, and the email-domain allowlist applies to new members.
+    let bad = call(
+        Method::PUT,
+        format!("{base}/settings"),
+        Some(json!({"ip_allowlist": ["10.0.0.0/33"]})),
+    )
+    .await?;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let put = call(
+        Method::PUT,
+        format!("{base}/settings"),
+        Some(json!({"email_domains": ["*.A.example", "a.example"], "max_token_lifetime_days": 30})),
+    )
+    .await?;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+    assert_eq!(
+        put.json["email_domains"],
+        json!(["*.a.example", "a.example"])
+    );
+    let outsider = call(
+        Method::POST,
+        format!("{base}/members"),
+        Some(json!({"email": "eve@elsewhere.example"})),
+    )
+    .await?;
+    assert_eq!(
+        (outsider.status, outsider.json["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("email_domain_not_allowed"))
+    );
+
+    let deleted = call(Method::DELETE, format!("{base}/roles/token-keeper"), None).await?;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    let removed = call(Method::DELETE, format!("{base}/members/{bob}"), None).await?;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT);
+
+    // The audit log has every change, by the owner, newest first, with filters and pages.
+    let log = call(Method::GET, format!("{base}/audit"), None).await?;
+    let actions: Vec<&str> = log.json["entries"]
+        .as_array()
+        .map(|e| e.iter().filter_map(|e| e["action"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        actions,
+        [
+            "member.removed",
+            "role.deleted",
+            "settings.changed",
+            "member.roles_changed",
+            "role.created",
+            "member.added",
+            "member.added",
+            "org.created"
+        ]
+    );
+    assert_eq!(log.json["entries"][0]["actor"], owner.as_str());
+    assert_eq!(log.json["entries"][0]["ip"], "127.0.0.1");
+    let filtered = call(
+        Method::GET,
+        format!("{base}/audit?action=member.added&actor={owner}"),
+        None,
+    )
+    .await?;
+    assert_eq!(filtered.json["entries"].as_array().map(Vec::len), Some(1));
+    let page = call(Method::GET, format!("{base}/audit?limit=3"), None).await?;
+    let next = page.json["next"].as_i64().unwrap_or_default();
+    let rest = call(
+        Method::GET,
+        format!("{base}/audit?limit=3&before={next}"),
+        None,
+    )
+    .await?;
+    assert_eq!(rest.json["entries"][0]["action"], "member.roles_changed");
+    let future = call(
+        Method::GET,
+        format!("{base}/audit?from={}", server.now() + 10),
+        None,
+    )
+    .await?;
+    assert_eq!(future.json["entries"], json!([]));
+
+    let csv = call(Method::GET, format!("{base}/audit?format=csv"), None).await?;
+    assert_eq!(csv.status, StatusCode::OK);
+    let lines: Vec<&str> = csv.text.lines().collect();
+    assert_eq!(lines.len(), 9, "{}", csv.text);
+    assert!(lines[0].starts_with("id,seq,at,org_id,actor"));
+    let jsonl = call(
+        Method::GET,
+        format!("{base}/audit?format=jsonl&action=role.created"),
+        None,
+    )
+    .await?;
+    let rows: Vec<Value> = jsonl
+        .text
+        .lines()
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        rows[0]["details"]["permissions"],
+        json!(["tokens.read", "tokens.revoke"])
+    );
+    assert_eq!(
+        audit::verify_chain(&server.state.db, &org.id).await?.broken,
+        None
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn admins_cannot_hand_out_more_than_they_hold() -> anyhow::Result<()> {
+    let server = start_server(|_| {}).await?;
+    user(&server, "owner@a.example").await?;
+    let admin = user(&server, "admin@a.example").await?;
+    let bob = user(&server, "bob@a.example").await?;
+    let org = server.create_org("A", Some("owner@a.example")).await?;
+    server
+        .add_member(&org, "admin@a.example", &["admin"])
+        .await?;
+    server
+        .add_member(&org, "bob@a.example", &["member"])
+        .await?;
+    let token = server.access_token_for(&admin, ALL_SCOPES)?;
+    let base = format!("/api/v1/orgs/{}", org.id);
+    let before = snapshot(&server, &org.id).await?;
+
+    for (method, path, body) in [
+        (
+            Method::PUT,
+            format!("{base}/members/{bob}"),
+            json!({"roles": ["owner"]}),
+        ),
+        (
+            Method::POST,
+            format!("{base}/roles"),
+            json!({"name": "escalate", "permissions": ["security.write"]}),
+        ),
+        (
+            Method::PUT,
+            format!("{base}/settings"),
+            json!({"require_2fa": true}),
+        ),
+    ] {
+        let reply = server.api(method, &path, Some(&token), Some(body)).await?;
+        assert_eq!(
+            reply.status,
+            StatusCode::FORBIDDEN,
+            "{path}: {}",
+            reply.text
+        );
+    }
+    assert_eq!(snapshot(&server, &org.id).await?, before);
+    let ok = server
+        .api(
+            Method::PUT,
+            &format!("{base}/members/{bob}"),
+            Some(&token),
+            Some(json!({"roles": ["auditor"]})),
+        )
+        .await?;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    Ok(())
+}
+
+#[tokio::test]
+async fn members_of_one_organisation_reach_nothing_of_another() -> anyhow::Result<()> {
+    let server = start_server(|_| {}).await?;
+    user(&server, "owner@a.example").await?;
+    let org_a = server.create_org("A", Some("owner@a.example")).await?;
+    custom_role(&server, &org_a, "everything", &Permission::ALL).await?;
+    let mut attackers = vec![];
+    for role in ["owner", "admin", "member", "auditor", "everything"] {
+        let email = format!("{role}-member@a.example");
+        let id = user(&server, &email).await?;
+        server.add_member(&org_a, &email, &[role]).await?;
+        attackers.push((role, id));
+    }
+    user(&server, "owner@b.example").await?;
+    let b_member = user(&server, "member@b.example").await?;
+    user(&server, "newbie@b.example").await?;
+    let org_b = server.create_org("B", Some("owner@b.example")).await?;
+    server
+        .add_member(&org_b, "member@b.example", &["member"])
+        .await?;
+    custom_role(&server, &org_b, "b-role", &[Permission::MembersRead]).await?;
+    server
+        .set_org(&org_b.id, &["ip_allowlist=10.0.0.0/8"])
+        .await?;
+    let before = snapshot(&server, &org_b.id).await?;
+
+    for (role, attacker) in &attackers {
+        let token = server.access_token_for(attacker, ALL_SCOPES)?;
+        let show = server
+            .api(
+                Method::GET,
+                &format!("/api/v1/orgs/{}", org_b.id),
+                Some(&token),
+                None,
+            )
+            .await?;
+        assert_eq!(show.status, StatusCode::NOT_FOUND, "{role}");
+        for (method, path, body, _) in
+            every_endpoint(&org_b.id, &b_member, "b-role", "newbie@b.example")
+        {
+            let reply = server
+                .api(method.clone(), &path, Some(&token), body)
+                .await?;
+            assert_eq!(
+                reply.status,
+                StatusCode::NOT_FOUND,
+                "{role} {method} {path}: {}",
+                reply.text
+            );
+            assert_eq!(reply.json["error"], "not_found");
+        }
+        // B's objects through A's URLs are not found either.
+        let a = format!("/api/v1/orgs/{}", org_a.id);
+        for (method, path, body) in [
+            (
+                Method::PUT,
+                format!("{a}/members/{b_member}"),
+                Some(json!({"roles": ["member"]})),
+            ),
+            (Method::DELETE, format!("{a}/members/{b_member}"), None),
+            (Method::DELETE, format!("{a}/roles/b-role"), None),
+        ] {
+            let reply = server
+                .api(method.clone(), &path, Some(&token), body)
+                .await?;
+            let status = reply.status;
+            assert!(
+                status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN,
+                "{role} {method} {path}: {status}"
+            );
+        }
+    }
+    // Unknown organisations look the same as other people's.
+    let (_, owner) = &attackers[0];
+    let token = server.access_token_for(owner, ALL_SCOPES)?;
+    let missing = server
+        .api(
+            Method::GET,
+            "/api/v1/orgs/no-such-org/members",
+            Some(&token),
+            None,
+        )
+        .await?;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        snapshot(&server, &org_b.id).await?,
+        before,
+        "org B is unchanged"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_missing_permission_is_a_403_that_changes_nothing() -> anyhow::Result<()> {
+    let server = start_server(|_| {}).await?;
+    user(&server, "owner@a.example").await?;
+    let target = user(&server, "target@a.example").await?;
+    user(&server, "newbie@a.example").await?;
+    let org = server.create_org("A", Some("owner@a.example")).await?;
+    server
+        .add_member(&org, "target@a.example", &["member"])
+        .await?;
+    custom_role(&server, &org, "spare", &[Permission::MembersRead]).await?;
+
+    for missing in Permission::ALL {
+        let role = format!("all-but-{}", missing.as_str().replace('.', "-"));
+        let perms: Vec<Permission> = Permission::ALL
+            .into_iter()
+            .filter(|p| *p != missing)
+            .collect();
+        custom_role(&server, &org, &role, &perms).await?;
+        let email = format!("{role}@a.example");
+        let caller = user(&server, &email).await?;
+        server.add_member(&org, &email, &[&role]).await?;
+        let token = server.access_token_for(&caller, ALL_SCOPES)?;
+        let before = snapshot(&server, &org.id).await?;
+        for (method, path, body, needs) in
+            every_endpoint(&org.id, &target, "spare", "newbie@a.example")
+        {
+            if needs != missing {
+                continue;
+            }
+            let reply = server
+                .api(method.clone(), &path, Some(&token), body)
+                .await?;
+            assert_eq!(
+                reply.status,
+                StatusCode::FORBIDDEN,
+                "{missing} {method} {path}: {}",
+                reply.text
+            );
+            assert_eq!(reply.json["error"], "forbidden");
+        }
+        assert_eq!(snapshot(&server, &org.id).await?, before, "{missing}");
+    }
+
+    // The built-in roles, as the permission matrix says.
+    for (role, path, expected) in [
+        ("member", "members", StatusCode::FORBIDDEN),
+        ("member", "audit", StatusCode::FORBIDDEN),
+        ("auditor", "members", StatusCode::OK),
+        ("auditor", "audit", StatusCode::OK),
+        ("admin", "audit", StatusCode::OK),
+    ] {
+        let email = format!("builtin-{role}-{path}@a.example");
+        let caller = user(&server, &email).await?;
+        server.add_member(&org, &email, &[role]).await?;
+        let token = server.access_token_for(&caller, ALL_SCOPES)?;
+        let reply = server
+            .api(
+                Method::GET,
+                &format!("/api/v1/orgs/{}/{path}", org.id),
+                Some(&token),
+                None,
+            )
+            .await?;
+        assert_eq!(reply.status, expected, "{role} {path}");
+    }
+    Ok(())
+}

@@ -1,0 +1,102 @@
+//! Personal API tokens on the admin API: limited to their scopes AND to their owner's current
+//! permissions (a lost role is refused at once), bound to their organisation when minted for
+//! one, and held to the organisations' IP allowlists.
+
+use poort_server::flows::api_tokens::{self as flow, MintRequest};
+use poort_server::flows::orgs::Actor;
+use poort_server::flows::orgs::manage::{self, Authority};
+use poort_tests::api_tokens::{ApiReply, call};
+use poort_tests::{TestServer, start_server};
+use reqwest::{Method, StatusCode};
+
+const PASSWORD: &str = "a long and unguessable passphrase";
+
+async fn mint(
+    server: &TestServer,
+    user_id: &str,
+    org_id: Option<&str>,
+    scopes: &[&str],
+) -> anyhow::Result<String> {
+    let minted = flow::mint(
+        &server.state,
+        MintRequest {
+            user_id: user_id.to_owned(),
+            org_id: org_id.map(str::to_owned),
+            name: "automation".into(),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            expires_in_secs: 86_400,
+        },
+    )
+    .await?
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(minted.secret)
+}
+
+async fn members(server: &TestServer, org: &str, token: &str) -> anyhow::Result<ApiReply> {
+    let path = format!("/api/v1/orgs/{org}/members");
+    call(server, Method::GET, &path, Some(token), None).await
+}
+
+#[tokio::test]
+async fn api_tokens_act_within_scope_role_organisation_and_allowlist() -> anyhow::Result<()> {
+    let server = start_server(|_| {}).await?;
+    let owner = server.create_user("owner@a.example", PASSWORD).await?;
+    let admin = server.create_user("admin@a.example", PASSWORD).await?;
+    server.create_user("owner@b.example", PASSWORD).await?;
+    let a = server.create_org("Org A", Some("owner@a.example")).await?;
+    let b = server.create_org("Org B", Some("owner@b.example")).await?;
+    server.add_member(&a, "admin@a.example", &["admin"]).await?;
+
+    // Within its scopes and the owner's permissions.
+    let reader = mint(&server, &admin, None, &["admin:read"]).await?;
+    assert_eq!(
+        members(&server, &a.id, &reader).await?.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        members(&server, &b.id, &reader).await?.status,
+        StatusCode::NOT_FOUND,
+        "another organisation does not exist for it"
+    );
+    let profile_only = mint(&server, &admin, None, &["profile:read"]).await?;
+    assert_eq!(
+        members(&server, &a.id, &profile_only).await?.status,
+        StatusCode::FORBIDDEN,
+        "scope missing"
+    );
+
+    // Bound to an organisation: nothing of any other, even one its owner manages.
+    let bound_to_b = mint(&server, &owner, Some(&b.id), &["admin:read"]).await?;
+    assert_eq!(
+        members(&server, &a.id, &bound_to_b).await?.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The owner demotes the admin: the token does not outlive the role.
+    manage::set_roles(
+        &server.state.db,
+        server.now(),
+        &Actor::operator(),
+        &Authority::Operator,
+        &a,
+        &admin,
+        vec!["member".into()],
+    )
+    .await??;
+    assert_eq!(
+        members(&server, &a.id, &reader).await?.status,
+        StatusCode::FORBIDDEN,
+        "lost role"
+    );
+
+    // The organisation's IP allowlist applies to its members' tokens.
+    let owner_reader = mint(&server, &owner, None, &["admin:read"]).await?;
+    assert_eq!(
+        members(&server, &a.id, &owner_reader).await?.status,
+        StatusCode::OK
+    );
+    server.set_org(&a.id, &["ip_allowlist=10.0.0.0/8"]).await?;
+    let refused = members(&server, &a.id, &owner_reader).await?;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{:?}", refused.body);
+    Ok(())
+}

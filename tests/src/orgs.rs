@@ -1,0 +1,139 @@
+//! Helpers for the organisation tests: organisations and members set up through the flows
+//! (as the operator), access tokens minted for a user with chosen scopes, and JSON calls to
+//! the admin API.
+
+use poort_oidc::scope::Scopes;
+use poort_server::flows::access_token::{self, AccessTokenSubject};
+use poort_server::flows::orgs::manage::{self, Authority};
+use poort_server::flows::orgs::{Actor, OrgSettings};
+use poort_store::entities::organisations::Model as Org;
+use reqwest::{Method, StatusCode};
+
+use crate::TestServer;
+
+/// Every scope of the admin API.
+pub const ALL_SCOPES: &str = "admin:read admin:write audit:read";
+
+impl TestServer {
+    /// Creates an organisation owned by the user with `owner_email` (who must exist).
+    pub async fn create_org(&self, name: &str, owner_email: Option<&str>) -> anyhow::Result<Org> {
+        let owner = match owner_email {
+            Some(email) => Some(
+                poort_store::users::find_by_login(&self.state.db, email)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("no user {email}"))?,
+            ),
+            None => None,
+        };
+        let org = manage::create_org(
+            &self.state.db,
+            self.now(),
+            &Actor::operator(),
+            name,
+            owner.as_ref(),
+        )
+        .await??;
+        Ok(org)
+    }
+
+    /// Adds an existing user to `org` with `roles`, as the operator.
+    pub async fn add_member(&self, org: &Org, email: &str, roles: &[&str]) -> anyhow::Result<()> {
+        let roles = roles.iter().map(|r| (*r).to_owned()).collect();
+        manage::add_member(
+            &self.state.db,
+            self.now(),
+            &Actor::operator(),
+            &Authority::Operator,
+            org,
+            email,
+            roles,
+        )
+        .await??;
+        Ok(())
+    }
+
+    /// Applies `key=value` settings to `org`, as the operator.
+    pub async fn set_org(&self, org_id: &str, assignments: &[&str]) -> anyhow::Result<()> {
+        let org = poort_store::orgs::find(&self.state.db, org_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no org {org_id}"))?;
+        let assignments: Vec<String> = assignments.iter().map(|a| (*a).to_owned()).collect();
+        let settings = OrgSettings::from_stored(&org.settings)?.with_assignments(&assignments)?;
+        manage::update_settings(
+            &self.state.db,
+            self.now(),
+            &Actor::operator(),
+            &org,
+            settings,
+        )
+        .await??;
+        Ok(())
+    }
+
+    /// An access token for `user_id` with `scope` (space-separated), as the token endpoint
+    /// would issue it.
+    pub fn access_token_for(&self, user_id: &str, scope: &str) -> anyhow::Result<String> {
+        let scopes = Scopes::parse(scope).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let minted = access_token::mint(
+            &self.state,
+            AccessTokenSubject {
+                sub: user_id,
+                client_id: "admin-console",
+                scopes: &scopes,
+                auth_time: None,
+                sid: None,
+            },
+        )?;
+        Ok(minted.token)
+    }
+
+    /// Calls the admin API; returns the status, the JSON body (Null if none) and the
+    /// `WWW-Authenticate` header.
+    pub async fn api(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> anyhow::Result<ApiReply> {
+        let mut request = reqwest::Client::new().request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await?;
+        let status = response.status();
+        let challenge = response
+            .headers()
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let text = response.text().await?;
+        let json = match content_type.starts_with("application/json") && !text.is_empty() {
+            true => serde_json::from_str(&text)?,
+            false => serde_json::Value::Null,
+        };
+        Ok(ApiReply {
+            status,
+            json,
+            text,
+            challenge,
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct ApiReply {
+    pub status: StatusCode,
+    pub json: serde_json::Value,
+    pub text: String,
+    pub challenge: Option<String>,
+}
