@@ -89,6 +89,44 @@ async fn api_tokens_act_within_scope_role_organisation_and_allowlist() -> anyhow
         "lost role"
     );
 
+    // A member who leaves takes their tokens for the organisation along (revoked, audited).
+    server.create_user("leaver@a.example", PASSWORD).await?;
+    server
+        .add_member(&a, "leaver@a.example", &["admin"])
+        .await?;
+    let leaver = poort_store::users::find_by_login(&server.state.db, "leaver@a.example")
+        .await?
+        .map(|u| u.id)
+        .ok_or_else(|| anyhow::anyhow!("no leaver"))?;
+    let leavers_token = mint(&server, &leaver, Some(&a.id), &["admin:read"]).await?;
+    assert_eq!(
+        members(&server, &a.id, &leavers_token).await?.status,
+        StatusCode::OK
+    );
+    let owner_access = server.access_token_for(&owner, poort_tests::orgs::ALL_SCOPES)?;
+    let path = format!("/api/v1/orgs/{}/members/{leaver}", a.id);
+    let removed = call(&server, Method::DELETE, &path, Some(&owner_access), None).await?;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT, "{:?}", removed.body);
+    let after = call(
+        &server,
+        Method::GET,
+        "/api/v1/me",
+        Some(&leavers_token),
+        None,
+    )
+    .await?;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED, "revoked on leaving");
+    let query = poort_store::audit::AuditQuery {
+        action: Some("api_token.revoked".into()),
+        ..Default::default()
+    };
+    let revoked = poort_store::audit::list(&server.state.db, &a.id, &query, 10).await?;
+    assert_eq!(
+        revoked.len(),
+        1,
+        "the revocation is in the organisation's audit chain"
+    );
+
     // The organisation's IP allowlist applies to its members' tokens.
     let owner_reader = mint(&server, &owner, None, &["admin:read"]).await?;
     assert_eq!(

@@ -47,6 +47,17 @@ impl AuditEntry {
         }
     }
 
+    /// An entry about one user's account, done by that user (the common case outside
+    /// organisations), with `details`.
+    pub fn about(action: &'static str, user_id: &str, details: serde_json::Value) -> Self {
+        Self {
+            actor: Some(user_id.to_owned()),
+            subject: Some(user_id.to_owned()),
+            details,
+            ..Self::new(action)
+        }
+    }
+
     /// The store's form, stamped with `now`.
     pub fn into_new(self, now: i64) -> NewAuditEntry {
         NewAuditEntry {

@@ -172,8 +172,19 @@ pub async fn authenticate(
                 "duration_secs": duration.as_secs(),
                 "failures": attempt.number,
             });
-            record(&state.db, now, Kind::AccountLocked, &subject, ip, details).await?;
+            record(
+                &state.db,
+                now,
+                Kind::AccountLocked,
+                &subject,
+                ip,
+                details.clone(),
+            )
+            .await?;
             if let Some(user_id) = &subject.user_id {
+                let mut entry = super::audit::AuditEntry::about("account.locked", user_id, details);
+                entry.ip = ip;
+                super::audit::record(state, entry).await?;
                 let minutes = duration.as_secs().div_ceil(60);
                 let notice = crate::mail::MailTemplate::AccountLocked { minutes };
                 crate::mail::notify_user_id(state, user_id, notice).await;

@@ -190,7 +190,6 @@ pub async fn reset(
     email_links::mark_used(&state.db, &valid.link_id, now).await?;
     email_links::use_up_all(&state.db, &valid.user.id, purpose::PASSWORD_RESET, now).await?;
     after_reset(state, &valid.user, locale, ip).await?;
-    // audit: password reset through an emailed link (flows::audit::record, issue 5)
     Ok(Ok(valid.user))
 }
 

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::FlowError;
+use super::audit::AuditEntry;
 use super::auth_events::record;
 use super::lockout::{self, Gate, Subject};
 use crate::state::AppState;
@@ -150,6 +151,9 @@ pub async fn change(
         json!({ "via": how }),
     )
     .await?;
+    let mut entry = AuditEntry::about("password.changed", &user.id, json!({ "via": how }));
+    entry.ip = ip;
+    super::audit::record(state, entry).await?;
     // A reset mails its own notice, in the language of the page it was made on.
     if !matches!(proof, Proof::ResetLink { .. }) {
         let template = crate::mail::MailTemplate::PasswordChanged;
@@ -238,7 +242,18 @@ async fn verify_current(
     record(&state.db, now, Kind::LoginFailed, &subject, ip, details).await?;
     if let Some(duration) = locked_for {
         let details = json!({ "duration_secs": duration.as_secs(), "failures": attempt.number });
-        record(&state.db, now, Kind::AccountLocked, &subject, ip, details).await?;
+        record(
+            &state.db,
+            now,
+            Kind::AccountLocked,
+            &subject,
+            ip,
+            details.clone(),
+        )
+        .await?;
+        let mut entry = AuditEntry::about("account.locked", &user.id, details);
+        entry.ip = ip;
+        super::audit::record(state, entry).await?;
         let minutes = duration.as_secs().div_ceil(60);
         let notice = crate::mail::MailTemplate::AccountLocked { minutes };
         crate::mail::notify(state, user, crate::i18n::Locale::En, notice).await;

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use poort_store::retention::{self, Purged};
 use poort_store::users;
+use serde_json::json;
 
 use super::FlowError;
 use crate::state::{AppState, SharedState};
@@ -37,6 +38,9 @@ pub async fn delete_account(state: &AppState, login: &str) -> Result<Change, Flo
     super::token::revoke_all_for_user(state, &user.id).await?;
     super::session::end_all_for_user(state, &user.id, None).await?;
     state.caches.users.remove(&user.id);
+    let mut entry = super::audit::AuditEntry::about("account.deleted", &user.id, json!({}));
+    entry.actor = None;
+    super::audit::record(state, entry).await?;
     tracing::info!(user_id = %user.id, "account deleted; purged after the retention period");
     Ok(Change::Done)
 }
@@ -51,6 +55,11 @@ pub async fn restore_account(state: &AppState, login: &str) -> Result<Change, Fl
     let restored =
         retention::restore(&state.db, &user.id, retention_cutoff(state, now), now).await?;
     state.caches.users.remove(&user.id);
+    if restored {
+        let mut entry = super::audit::AuditEntry::about("account.restored", &user.id, json!({}));
+        entry.actor = None;
+        super::audit::record(state, entry).await?;
+    }
     Ok(match restored {
         true => Change::Done,
         false => Change::NotApplicable,

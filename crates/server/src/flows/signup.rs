@@ -226,7 +226,8 @@ pub async fn verify(
         return Ok(Err(VerifyRefusal::Used));
     }
     users::set_email_verified(&state.db, &user.id, true, now).await?;
-    // audit: email address verified (flows::audit::record, issue 5)
+    let entry = super::audit::AuditEntry::about("email.verified", &user.id, serde_json::json!({}));
+    super::audit::record(state, entry).await?;
     Ok(Ok(User {
         email_verified: true,
         ..user

@@ -25,7 +25,14 @@ pub async fn delete_expired(state: &AppState) -> Result<usize, FlowError> {
     let keep = i64::from(state.config.api_tokens.keep_expired_days) * 86_400;
     let deleted = store::delete_expired(&state.db, state.now() - keep).await?;
     for row in &deleted {
-        // audit: api_token.expired (row.id, row.user_id, row.org_id) — wired with flows::audit.
+        let mut entry = crate::flows::audit::AuditEntry::about(
+            "api_token.expired",
+            &row.user_id,
+            serde_json::json!({ "token_id": row.id }),
+        );
+        entry.actor = None;
+        entry.org_id = row.org_id.clone();
+        crate::flows::audit::record(state, entry).await?;
         tracing::info!(token_id = %row.id, user_id = %row.user_id, "expired API token deleted");
     }
     Ok(deleted.len())

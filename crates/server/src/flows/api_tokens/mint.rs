@@ -87,7 +87,13 @@ pub async fn mint(
         now,
     )
     .await?;
-    // audit: api_token.minted (row.id, row.user_id, row.org_id, scopes) — wired with flows::audit.
+    let mut entry = crate::flows::audit::AuditEntry::about(
+        "api_token.minted",
+        &row.user_id,
+        serde_json::json!({ "token_id": row.id, "scopes": row.scopes }),
+    );
+    entry.org_id = row.org_id.clone();
+    crate::flows::audit::record(state, entry).await?;
     tracing::info!(token_id = %row.id, user_id = %row.user_id, "API token minted");
     Ok(Ok(MintedToken {
         secret: token.as_str().to_owned(),

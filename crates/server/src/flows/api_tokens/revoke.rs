@@ -23,8 +23,13 @@ pub async fn revoke(
     };
     announce_revocation(state, &row.id, &row.digest).await?;
     if row.revoked_at == Some(now) {
-        // audit: api_token.revoked (row.id, row.user_id, row.org_id, by whom) — wired with
-        // flows::audit.
+        let mut entry = crate::flows::audit::AuditEntry::about(
+            "api_token.revoked",
+            &row.user_id,
+            serde_json::json!({ "token_id": row.id }),
+        );
+        entry.org_id = row.org_id.clone();
+        crate::flows::audit::record(state, entry).await?;
         tracing::info!(token_id = %row.id, user_id = %row.user_id, "API token revoked");
     }
     Ok(Some(TokenView::from_row(row, now)?))
@@ -42,7 +47,13 @@ pub async fn revoke_for_member_of_org(
     let mut views = Vec::with_capacity(rows.len());
     for row in rows {
         announce_revocation(state, &row.id, &row.digest).await?;
-        // audit: api_token.revoked (row.id, reason: member left the organisation).
+        let mut entry = crate::flows::audit::AuditEntry::about(
+            "api_token.revoked",
+            &row.user_id,
+            serde_json::json!({ "token_id": row.id, "reason": "left_organisation" }),
+        );
+        entry.org_id = row.org_id.clone();
+        crate::flows::audit::record(state, entry).await?;
         views.push(TokenView::from_row(row, now)?);
     }
     Ok(views)

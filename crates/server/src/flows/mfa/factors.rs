@@ -115,6 +115,12 @@ pub async fn remove(
         last = removed.was_last,
         "second factor removed"
     );
+    let details = serde_json::json!({ "factor_id": factor_id, "kind": factor.kind });
+    crate::flows::audit::record(
+        state,
+        crate::flows::audit::AuditEntry::about("mfa.factor_removed", user_id, details),
+    )
+    .await?;
     let notice = crate::mail::MailTemplate::FactorRemoved { name: factor.name };
     crate::mail::notify_user_id(state, user_id, notice).await;
     Ok(Ok(()))

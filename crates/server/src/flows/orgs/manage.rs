@@ -65,7 +65,7 @@ pub enum OrgError {
     InvalidSettings(String),
 }
 
-type Outcome<T> = Result<Result<T, OrgError>, FlowError>;
+pub type Outcome<T> = Result<Result<T, OrgError>, FlowError>;
 
 fn entry(action: &'static str, org_id: &str, actor: &Actor) -> AuditEntry {
     AuditEntry {
@@ -227,6 +227,23 @@ pub async fn add_member(
         Err(StoreError::Conflict) => Ok(Err(OrgError::AlreadyMember)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// [`remove_member`], then the tokens the member minted for the organisation are revoked (on
+/// every node at once): what a member leaving takes along. Adapters with an `AppState` call
+/// this one.
+pub async fn remove_member_and_tokens(
+    state: &crate::state::AppState,
+    actor: &Actor,
+    authority: &Authority,
+    org: &Org,
+    user_id: &str,
+) -> Outcome<Member> {
+    let removed = remove_member(&state.db, state.now(), actor, authority, org, user_id).await?;
+    if removed.is_ok() {
+        crate::flows::api_tokens::revoke_for_member_of_org(state, &org.id, user_id).await?;
+    }
+    Ok(removed)
 }
 
 /// Replaces a member's roles.

@@ -131,9 +131,8 @@ pub async fn remove(
     )
     .await?;
     let org = membership.org.clone();
-    manage::remove_member(
-        &state.db,
-        state.now(),
+    manage::remove_member_and_tokens(
+        &state,
         &actor(&caller),
         &Authority::Member(Box::new(membership)),
         &org,

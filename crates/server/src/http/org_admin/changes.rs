@@ -211,9 +211,8 @@ pub async fn remove_member(
     };
     let actor = actor(&membership, ip, &headers);
     let org = membership.org.clone();
-    manage::remove_member(
-        &state.db,
-        state.now(),
+    manage::remove_member_and_tokens(
+        &state,
         &actor,
         &Authority::Member(Box::new(membership)),
         &org,

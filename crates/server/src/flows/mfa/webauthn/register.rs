@@ -229,6 +229,12 @@ pub async fn finish(
         name: factor.name.clone(),
     };
     crate::mail::notify_user_id(state, user_id, added).await;
+    let details = serde_json::json!({ "factor_id": factor.id, "kind": factor.kind });
+    crate::flows::audit::record(
+        state,
+        crate::flows::audit::AuditEntry::about("mfa.factor_added", user_id, details),
+    )
+    .await?;
     let recovery_codes = recovery::issue_if_none(state, user_id).await?;
     Ok(Ok(Enrolled {
         factor,
