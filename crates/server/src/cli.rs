@@ -395,6 +395,7 @@ async fn create_user(config: Config, args: UserCreate, json_mode: bool) -> anyho
         &checked,
         &args.email,
         args.name.as_deref(),
+        &[],
     );
     if !violations.is_empty() {
         let reasons: Vec<String> = violations.iter().map(describe).collect();

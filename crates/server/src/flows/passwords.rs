@@ -113,8 +113,20 @@ pub async fn change(
         }
     };
     let common = &state.passwords.common;
-    let mut violations =
-        rule_violations(policy, common, &password, &user.email, user.name.as_deref());
+    // The names of the user's organisations are as guessable as their own name.
+    let memberships = poort_store::orgs::memberships_of(&state.db, &user.id).await?;
+    let orgs: Vec<&str> = memberships
+        .iter()
+        .map(|(org, _)| org.name.as_str())
+        .collect();
+    let mut violations = rule_violations(
+        policy,
+        common,
+        &password,
+        &user.email,
+        user.name.as_deref(),
+        &orgs,
+    );
     if reused(state, policy, &user, &password, depth).await? {
         violations.push(Violation::Reused);
     }
@@ -169,12 +181,13 @@ pub fn rule_violations(
     password: &Password,
     email: &str,
     name: Option<&str>,
+    organisations: &[&str],
 ) -> Vec<Violation> {
     let context = PolicyContext {
         email: Some(email),
         name,
-        org_name: None,
-        extra: &[],
+        org_name: organisations.first().copied(),
+        extra: organisations.get(1..).unwrap_or_default(),
     };
     poort_policy::check(policy, common, password.normalized(), &context)
         .err()
@@ -307,4 +320,37 @@ pub async fn load_renewal(
 pub async fn end_renewal(state: &AppState, cookie: &str) -> Result<(), FlowError> {
     state.ephemeral.delete(&renewal_key(cookie)).await?;
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use poort_credentials::Password;
+    use poort_policy::{CommonList, PasswordPolicy, PersonalField, Violation};
+
+    use super::rule_violations;
+
+    #[test]
+    fn the_names_of_the_users_organisations_are_refused_like_their_own() {
+        let policy = PasswordPolicy::default();
+        let common = CommonList::empty();
+        let password = Password::new("Zanzibar Logistics 2026!").unwrap();
+        let orgs = ["Acme", "Zanzibar Logistics"];
+        let refused = rule_violations(&policy, &common, &password, "a@b.example", None, &orgs);
+        assert!(
+            refused.iter().any(|v| matches!(
+                v,
+                Violation::ContainsPersonalInfo { field } if *field != PersonalField::Email
+                    && *field != PersonalField::Name
+            )),
+            "{refused:?}"
+        );
+        let free = rule_violations(&policy, &common, &password, "a@b.example", None, &[]);
+        assert!(
+            !free
+                .iter()
+                .any(|v| matches!(v, Violation::ContainsPersonalInfo { .. })),
+            "{free:?}"
+        );
+    }
 }

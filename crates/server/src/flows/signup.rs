@@ -86,6 +86,7 @@ pub async fn sign_up(
         &password,
         &email,
         name.as_deref(),
+        &[],
     );
     if !violations.is_empty() {
         return Ok(Err(SignupRefusal::Rules(violations)));
