@@ -38,6 +38,23 @@ async fn custom_role(
     Ok(())
 }
 
+/// The id of an API token `user_id` minted for `org_id`.
+async fn org_token(server: &TestServer, user_id: &str, org_id: &str) -> anyhow::Result<String> {
+    let minted = poort_server::flows::api_tokens::mint(
+        &server.state,
+        poort_server::flows::api_tokens::MintRequest {
+            user_id: user_id.to_owned(),
+            org_id: Some(org_id.to_owned()),
+            name: "ci".into(),
+            scopes: vec!["admin:read".into()],
+            expires_in_secs: 86_400,
+        },
+    )
+    .await?
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(minted.token.id)
+}
+
 /// Everything of an organisation an API call could change.
 async fn snapshot(server: &TestServer, org_id: &str) -> anyhow::Result<Value> {
     let db = &server.state.db;
@@ -53,7 +70,15 @@ async fn snapshot(server: &TestServer, org_id: &str) -> anyhow::Result<Value> {
         .collect();
     let settings = orgs::find(db, org_id).await?.map(|o| o.settings);
     let entries = audit::verify_chain(db, org_id).await?.entries;
-    Ok(json!({"members": members, "roles": roles, "settings": settings, "audit": entries}))
+    let tokens: Vec<Value> = poort_store::api_tokens::list_for_org(db, org_id)
+        .await?
+        .into_iter()
+        .map(|t| json!([t.id, t.revoked_at]))
+        .collect();
+    Ok(
+        json!({"members": members, "roles": roles, "settings": settings, "audit": entries,
+              "tokens": tokens}),
+    )
 }
 
 /// One call of every endpoint against `org_id`, with bodies that would change something.
@@ -62,6 +87,7 @@ fn every_endpoint(
     member_id: &str,
     role: &str,
     new_email: &str,
+    token_id: &str,
 ) -> Vec<(Method, String, Option<Value>, Permission)> {
     let base = format!("/api/v1/orgs/{org_id}");
     vec![
@@ -142,6 +168,18 @@ fn every_endpoint(
             format!("{base}/audit?format=jsonl"),
             None,
             Permission::AuditRead,
+        ),
+        (
+            Method::GET,
+            format!("{base}/tokens"),
+            None,
+            Permission::TokensRead,
+        ),
+        (
+            Method::DELETE,
+            format!("{base}/tokens/{token_id}"),
+            None,
+            Permission::TokensRevoke,
         ),
     ]
 }
@@ -484,6 +522,7 @@ async fn members_of_one_organisation_reach_nothing_of_another() -> anyhow::Resul
         .add_member(&org_b, "member@b.example", &["member"])
         .await?;
     custom_role(&server, &org_b, "b-role", &[Permission::MembersRead]).await?;
+    let b_token = org_token(&server, &b_member, &org_b.id).await?;
     server
         .set_org(&org_b.id, &["ip_allowlist=10.0.0.0/8"])
         .await?;
@@ -501,7 +540,7 @@ async fn members_of_one_organisation_reach_nothing_of_another() -> anyhow::Resul
             .await?;
         assert_eq!(show.status, StatusCode::NOT_FOUND, "{role}");
         for (method, path, body, _) in
-            every_endpoint(&org_b.id, &b_member, "b-role", "newbie@b.example")
+            every_endpoint(&org_b.id, &b_member, "b-role", "newbie@b.example", &b_token)
         {
             let reply = server
                 .api(method.clone(), &path, Some(&token), body)
@@ -524,6 +563,7 @@ async fn members_of_one_organisation_reach_nothing_of_another() -> anyhow::Resul
             ),
             (Method::DELETE, format!("{a}/members/{b_member}"), None),
             (Method::DELETE, format!("{a}/roles/b-role"), None),
+            (Method::DELETE, format!("{a}/tokens/{b_token}"), None),
         ] {
             let reply = server
                 .api(method.clone(), &path, Some(&token), body)
@@ -566,6 +606,7 @@ async fn every_missing_permission_is_a_403_that_changes_nothing() -> anyhow::Res
         .add_member(&org, "target@a.example", &["member"])
         .await?;
     custom_role(&server, &org, "spare", &[Permission::MembersRead]).await?;
+    let target_token = org_token(&server, &target, &org.id).await?;
 
     for missing in Permission::ALL {
         let role = format!("all-but-{}", missing.as_str().replace('.', "-"));
@@ -580,7 +621,7 @@ async fn every_missing_permission_is_a_403_that_changes_nothing() -> anyhow::Res
         let token = server.access_token_for(&caller, ALL_SCOPES)?;
         let before = snapshot(&server, &org.id).await?;
         for (method, path, body, needs) in
-            every_endpoint(&org.id, &target, "spare", "newbie@a.example")
+            every_endpoint(&org.id, &target, "spare", "newbie@a.example", &target_token)
         {
             if needs != missing {
                 continue;

@@ -138,3 +138,38 @@ async fn api_tokens_act_within_scope_role_organisation_and_allowlist() -> anyhow
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{:?}", refused.body);
     Ok(())
 }
+
+#[tokio::test]
+async fn an_organisation_caps_the_lifetime_of_its_tokens() -> anyhow::Result<()> {
+    let server = start_server(|_| {}).await?;
+    let owner = server.create_user("owner@a.example", PASSWORD).await?;
+    let a = server.create_org("Org A", Some("owner@a.example")).await?;
+    server
+        .set_org(&a.id, &["max_token_lifetime_days=30"])
+        .await?;
+    let request = |org: Option<&str>, days: i64| MintRequest {
+        user_id: owner.clone(),
+        org_id: org.map(str::to_owned),
+        name: "ci".into(),
+        scopes: vec!["admin:read".into()],
+        expires_in_secs: days * 86_400,
+    };
+    let too_long = flow::mint(&server.state, request(Some(&a.id), 31)).await?;
+    assert!(
+        matches!(
+            too_long,
+            Err(flow::MintError::LifetimeTooLong { max_days: 30 })
+        ),
+        "capped by the organisation"
+    );
+    assert!(
+        flow::mint(&server.state, request(Some(&a.id), 30))
+            .await?
+            .is_ok()
+    );
+    assert!(
+        flow::mint(&server.state, request(None, 31)).await?.is_ok(),
+        "a token for no organisation has only the server's cap"
+    );
+    Ok(())
+}

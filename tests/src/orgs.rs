@@ -12,7 +12,7 @@ use reqwest::{Method, StatusCode};
 use crate::TestServer;
 
 /// Every scope of the admin API.
-pub const ALL_SCOPES: &str = "admin:read admin:write audit:read";
+pub const ALL_SCOPES: &str = "admin:read admin:write audit:read tokens:read tokens:write";
 
 impl TestServer {
     /// Creates an organisation owned by the user with `owner_email` (who must exist).

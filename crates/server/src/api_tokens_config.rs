@@ -48,7 +48,8 @@ impl ApiTokensConfig {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+// figment's Jail closures must return figment's own (large) error type.
+#[allow(clippy::unwrap_used, clippy::result_large_err)]
 mod tests {
     use super::ApiTokensConfig;
     use crate::config::Config;
@@ -69,6 +70,14 @@ mod tests {
 
     #[test]
     fn loads_from_the_file() {
+        // In a Jail: the config tests that set POORT_* variables must not leak into this load.
+        figment::Jail::expect_with(|_| {
+            load_and_refuse();
+            Ok(())
+        });
+    }
+
+    fn load_and_refuse() {
         let file = std::env::temp_dir().join(format!("poort-{}.toml", uuid::Uuid::new_v4()));
         std::fs::write(&file, "[api_tokens]\nmax_lifetime_days = 90\n").unwrap();
         let loaded = Config::load(Some(&file));

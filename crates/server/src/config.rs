@@ -290,6 +290,15 @@ mod tests {
 
     #[test]
     fn password_settings_load_from_the_file() {
+        // In a Jail like the tests that set POORT_* variables: Jail serialises them, so none
+        // of their variables leaks into this load.
+        figment::Jail::expect_with(|_| {
+            load_from_a_file_and_refuse_a_bad_policy();
+            Ok(())
+        });
+    }
+
+    fn load_from_a_file_and_refuse_a_bad_policy() {
         let file = std::env::temp_dir().join(format!("poort-{}.toml", uuid::Uuid::new_v4()));
         let toml = r#"
             password_hash_algorithm = "pbkdf2-sha512"

@@ -20,7 +20,7 @@ use super::session::SessionUser;
 use crate::state::AppState;
 
 /// Scopes this provider understands; others are ignored (OIDC Core §5.4).
-pub const SUPPORTED_SCOPES: [&str; 9] = [
+pub const SUPPORTED_SCOPES: [&str; 11] = [
     "openid",
     "profile",
     "email",
@@ -32,6 +32,8 @@ pub const SUPPORTED_SCOPES: [&str; 9] = [
     "admin:read",
     "admin:write",
     "audit:read",
+    "tokens:read",
+    "tokens:write",
 ];
 
 /// A validated request waiting for the user to log in or consent.

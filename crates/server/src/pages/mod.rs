@@ -86,6 +86,8 @@ pub fn describe_scope(t: crate::i18n::Tr, scope: &str) -> &'static str {
         "admin:read" => "scope.admin_read",
         "admin:write" => "scope.admin_write",
         "audit:read" => "scope.audit_read",
+        "tokens:read" => "scope.tokens_read",
+        "tokens:write" => "scope.tokens_write",
         _ => "scope.other",
     })
 }

@@ -71,6 +71,19 @@ pub async fn mint(
             max_days: limits.max_lifetime_days,
         }));
     }
+    // An organisation's own cap applies to the tokens minted for it.
+    if let Some(org_id) = &request.org_id {
+        let org = poort_store::orgs::find(&state.db, org_id).await?;
+        let settings = match &org {
+            Some(org) => Some(crate::flows::orgs::OrgSettings::from_stored(&org.settings)?),
+            None => None,
+        };
+        if let Some(max_days) = settings.and_then(|s| s.max_token_lifetime_days)
+            && request.expires_in_secs > i64::from(max_days) * 86_400
+        {
+            return Ok(Err(MintError::LifetimeTooLong { max_days }));
+        }
+    }
     let now = state.now();
     let token = ApiToken::generate();
     let row = store::insert(

@@ -20,6 +20,8 @@ use crate::state::SharedState;
 pub const ADMIN_READ: &str = "admin:read";
 pub const ADMIN_WRITE: &str = "admin:write";
 pub const AUDIT_READ: &str = "audit:read";
+pub const TOKENS_READ: &str = "tokens:read";
+pub const TOKENS_WRITE: &str = "tokens:write";
 
 pub struct ApiCaller {
     pub user_id: String,

@@ -8,6 +8,7 @@ pub mod caller;
 pub mod invitations;
 pub mod members;
 pub mod openapi;
+pub mod org_tokens;
 pub mod orgs;
 pub mod problem;
 pub mod roles;
@@ -49,6 +50,8 @@ pub fn routes() -> Router<SharedState> {
             get(settings::show).put(settings::replace),
         )
         .route("/api/v1/orgs/{org}/audit", get(audit::list))
+        .route("/api/v1/orgs/{org}/tokens", get(org_tokens::list))
+        .route("/api/v1/orgs/{org}/tokens/{id}", delete(org_tokens::revoke))
         .route(
             "/api/v1/orgs/{org}/invitations",
             axum::routing::post(invitations::create),

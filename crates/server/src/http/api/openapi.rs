@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::json as json_response;
 
 /// Every operation: (method, path, scope, permission, summary, has JSON body, success status).
-pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 12] = [
+pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 14] = [
     (
         "get",
         "/api/v1/orgs/{org}",
@@ -115,6 +115,24 @@ pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 12] = [
         "audit:read",
         "audit.read",
         "The audit log (filters, pages, jsonl/csv export)",
+        false,
+        200,
+    ),
+    (
+        "get",
+        "/api/v1/orgs/{org}/tokens",
+        "tokens:read",
+        "tokens.read",
+        "The API tokens minted for the organisation",
+        false,
+        200,
+    ),
+    (
+        "delete",
+        "/api/v1/orgs/{org}/tokens/{id}",
+        "tokens:write",
+        "tokens.revoke",
+        "Revoke one of the organisation's API tokens",
         false,
         200,
     ),
