@@ -115,5 +115,17 @@ async fn a_deleted_account_stops_at_once_is_restorable_then_purged() -> anyhow::
         retention::restore_account(&server.state, EMAIL).await?,
         Change::NoSuchUser
     );
+    // The audit log stays, naming the account only by pseudonyms: its id, or a digest of a
+    // typed login name; never the address (there were wrong-password logins above).
+    let db = &server.state.db;
+    let mut entries = 0;
+    for chain in poort_store::audit::chains(db).await? {
+        for entry in poort_store::audit::list(db, &chain, &Default::default(), 1_000).await? {
+            entries += 1;
+            let text = serde_json::to_string(&entry)?;
+            assert!(!text.contains(EMAIL), "{text}");
+        }
+    }
+    assert!(entries > 0, "the login attempts were audited");
     Ok(())
 }

@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 
-use poort_credentials::Password;
+use poort_credentials::{Password, digest_secret};
 use poort_store::auth_events::Kind;
 use poort_store::entities::users::Model as User;
 use poort_store::{passwords, users};
@@ -47,9 +47,18 @@ async fn audit_attempt(
     action: &'static str,
     details: serde_json::Value,
 ) -> Result<(), FlowError> {
+    // The audit log outlives purged accounts, so it names people only by pseudonyms: the
+    // account id, or for a name no account has, a digest of what was typed.
+    let named = match &subject.user_id {
+        Some(id) => id.clone(),
+        None => format!(
+            "login:{}",
+            &digest_secret(&subject.name.to_lowercase())[..16]
+        ),
+    };
     let entry = AuditEntry {
         actor: subject.user_id.clone(),
-        subject: Some(subject.name.clone()),
+        subject: Some(named),
         ip: origin.ip,
         user_agent: origin.user_agent.map(str::to_owned),
         details,
