@@ -67,8 +67,12 @@ pub async fn setup(config: &Config, users_count: usize, now: i64) -> anyhow::Res
             first_party: true,
             grant_types: vec![GrantType::ClientCredentials],
             id_token_alg: SigningAlg::ES256,
+            allowed_scopes: Vec::new(),
+            audiences: Vec::new(),
+            org_id: None,
         },
         now,
+        &poort_server::flows::orgs::Actor::operator(),
     )
     .await?;
     let web = client_flow::create(
@@ -81,8 +85,12 @@ pub async fn setup(config: &Config, users_count: usize, now: i64) -> anyhow::Res
             first_party: true,
             grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
             id_token_alg: SigningAlg::ES256,
+            allowed_scopes: Vec::new(),
+            audiences: Vec::new(),
+            org_id: None,
         },
         now,
+        &poort_server::flows::orgs::Actor::operator(),
     )
     .await?;
     db.close().await?;
@@ -212,6 +220,9 @@ pub async fn scale(config: &Config, counts: &ScaleCounts, now: i64) -> anyhow::R
                 post_logout_redirect_uris: Vec::new(),
                 grant_types: vec!["authorization_code".into(), "refresh_token".into()],
                 id_token_alg: "RS256".into(),
+                allowed_scopes: Vec::new(),
+                audiences: Vec::new(),
+                org_id: None,
             })
             .collect();
         poort_store::clients::create_many(&db, batch, now).await?;

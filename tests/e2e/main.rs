@@ -30,6 +30,7 @@ mod pages;
 mod password_reset;
 mod passwords;
 mod retention;
+mod service_clients;
 mod signup;
 mod startup;
 mod token_errors;

@@ -1,5 +1,5 @@
 //! Notices by mail, in the user's language: password changed, second factor added, account
-//! locked; and a reset never skips the second factor at the next login.
+//! locked, API token created; and a reset never skips the second factor at the next login.
 
 use poort_tests::forms::{login, submit_password};
 use poort_tests::mfa::page;
@@ -79,6 +79,44 @@ async fn a_reset_does_not_skip_the_second_factor() -> anyhow::Result<()> {
     assert!(
         url.contains("/login/mfa"),
         "the second factor is still asked: {url}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_new_api_token_is_notified_with_its_name_and_hint() -> anyhow::Result<()> {
+    use poort_server::flows::api_tokens::{self as tokens, MintRequest};
+    let sink = SmtpSink::start()?;
+    let (server, _client, _browser) = setup(ClientSpec::default(), smtp_to(sink.port)).await?;
+    let user = poort_store::users::find_by_login(&server.state.db, EMAIL)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no user"))?;
+    let minted = tokens::mint(
+        &server.state,
+        MintRequest {
+            user_id: user.id,
+            org_id: None,
+            name: "deploy bot".into(),
+            scopes: vec!["profile:read".into()],
+            expires_in_secs: 30 * 86_400,
+        },
+    )
+    .await?
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let notice = sink.wait_for(EMAIL, 1).await?;
+    let text = notice.text()?;
+    assert!(
+        subject(&notice).contains("API token"),
+        "{}",
+        subject(&notice)
+    );
+    assert!(text.contains("deploy bot"), "{text}");
+    assert!(text.contains("30 days"), "{text}");
+    let last4 = &minted.secret[minted.secret.len() - 4..];
+    assert!(text.contains(last4), "the hint names the token: {text}");
+    assert!(
+        !text.contains(&minted.secret),
+        "the secret itself is never mailed"
     );
     Ok(())
 }

@@ -173,3 +173,39 @@ async fn an_organisation_caps_the_lifetime_of_its_tokens() -> anyhow::Result<()>
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn the_cli_removing_a_member_revokes_their_organisation_tokens() -> anyhow::Result<()> {
+    let server = start_server(|_| {}).await?;
+    server.create_user("owner@a.example", PASSWORD).await?;
+    let leaver = server.create_user("leaver@a.example", PASSWORD).await?;
+    let a = server.create_org("Org A", Some("owner@a.example")).await?;
+    server
+        .add_member(&a, "leaver@a.example", &["admin"])
+        .await?;
+    let org_token = mint(&server, &leaver, Some(&a.id), &["admin:read"]).await?;
+    let personal = mint(&server, &leaver, None, &["profile:read"]).await?;
+    assert_eq!(
+        members(&server, &a.id, &org_token).await?.status,
+        StatusCode::OK
+    );
+
+    let (printed, _) =
+        poort_server::org_cli::remove_member(&server.state, "Org A", "leaver@a.example").await?;
+    assert_eq!(printed["removed"], true);
+    let me = |token: String| {
+        let server = &server;
+        async move { call(server, Method::GET, "/api/v1/me", Some(&token), None).await }
+    };
+    assert_eq!(
+        me(org_token).await?.status,
+        StatusCode::UNAUTHORIZED,
+        "the organisation's token is revoked"
+    );
+    assert_eq!(
+        me(personal).await?.status,
+        StatusCode::OK,
+        "a token not minted for the organisation stays"
+    );
+    Ok(())
+}

@@ -232,6 +232,7 @@ async fn without_a_grace_window_a_concurrent_pair_gets_one_token() -> anyhow::Re
 async fn client_credentials_issues_a_jwt_access_token() -> anyhow::Result<()> {
     let spec = ClientSpec {
         grants: vec![GrantType::ClientCredentials],
+        allowed_scopes: vec!["reports.read".into()],
         ..ClientSpec::default()
     };
     let (server, client, _) = setup(spec, |_| {}).await?;

@@ -179,6 +179,9 @@ pub struct ClientSpec {
     pub id_token_alg: SigningAlg,
     pub redirect_uri: String,
     pub post_logout_redirect_uri: String,
+    /// For `client_credentials`: the scopes and resource URIs its tokens may carry.
+    pub allowed_scopes: Vec<String>,
+    pub audiences: Vec<String>,
 }
 
 impl Default for ClientSpec {
@@ -190,6 +193,8 @@ impl Default for ClientSpec {
             id_token_alg: SigningAlg::RS256,
             redirect_uri: "http://127.0.0.1:9999/callback".into(),
             post_logout_redirect_uri: "http://127.0.0.1:9999/".into(),
+            allowed_scopes: Vec::new(),
+            audiences: Vec::new(),
         }
     }
 }
@@ -237,8 +242,12 @@ impl TestServer {
                 first_party: spec.first_party,
                 grant_types: spec.grants,
                 id_token_alg: spec.id_token_alg,
+                allowed_scopes: spec.allowed_scopes,
+                audiences: spec.audiences,
+                org_id: None,
             },
             self.now(),
+            &poort_server::flows::orgs::Actor::operator(),
         )
         .await?;
         Ok(TestClient {

@@ -82,6 +82,7 @@ impl TestServer {
                 scopes: &scopes,
                 auth_time: None,
                 sid: None,
+                audiences: None,
             },
         )?;
         Ok(minted.token)

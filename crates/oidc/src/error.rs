@@ -28,6 +28,8 @@ pub enum ErrorCode {
     RequestNotSupported,
     RequestUriNotSupported,
     RegistrationNotSupported,
+    /// RFC 8707 §2: a `resource` that is malformed or not allowed for the client.
+    InvalidTarget,
 }
 
 impl ErrorCode {
@@ -54,6 +56,7 @@ impl ErrorCode {
             Self::RequestNotSupported => "request_not_supported",
             Self::RequestUriNotSupported => "request_uri_not_supported",
             Self::RegistrationNotSupported => "registration_not_supported",
+            Self::InvalidTarget => "invalid_target",
         }
     }
 
@@ -79,7 +82,8 @@ impl ErrorCode {
             | Self::UnsupportedTokenType
             | Self::RequestNotSupported
             | Self::RequestUriNotSupported
-            | Self::RegistrationNotSupported => 400,
+            | Self::RegistrationNotSupported
+            | Self::InvalidTarget => 400,
         }
     }
 }
@@ -155,6 +159,7 @@ constructors! {
     request_not_supported => RequestNotSupported,
     request_uri_not_supported => RequestUriNotSupported,
     registration_not_supported => RegistrationNotSupported,
+    invalid_target => InvalidTarget,
 }
 
 #[cfg(test)]

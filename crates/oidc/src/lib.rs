@@ -12,6 +12,7 @@ pub mod form;
 pub mod jose;
 pub mod logout;
 pub mod pkce;
+pub mod resource;
 pub mod scope;
 pub mod secret;
 pub mod token_request;

@@ -17,6 +17,10 @@ pub const ORGANIZATIONS: &str = "organizations";
 /// The same claim with the user's roles in each organisation.
 pub const ROLES: &str = "roles";
 
+/// Scopes that only mean something for a signed-in user: never granted to a client acting
+/// for itself (`client_credentials`).
+pub const USER_SCOPES: &[&str] = &[OPENID, PROFILE, EMAIL, OFFLINE_ACCESS, ORGANIZATIONS, ROLES];
+
 /// Longest scope string accepted; real requests are a few dozen bytes.
 const MAX_SCOPE_LEN: usize = 2048;
 
@@ -72,6 +76,13 @@ impl Scopes {
 
 fn is_scope_char(byte: u8) -> bool {
     matches!(byte, 0x21 | 0x23..=0x5B | 0x5D..=0x7E)
+}
+
+/// Collects tokens that are already known to be valid (e.g. a client's stored allowed scopes).
+impl FromIterator<String> for Scopes {
+    fn from_iter<I: IntoIterator<Item = String>>(tokens: I) -> Self {
+        Self(tokens.into_iter().collect())
+    }
 }
 
 impl fmt::Display for Scopes {

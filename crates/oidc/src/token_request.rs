@@ -129,7 +129,7 @@ pub fn parse_token_request(
         },
         GrantType::ClientCredentials => TokenRequest::ClientCredentials {
             scope,
-            resource: fields.all("resource"),
+            resource: crate::resource::parse_resources(fields.all("resource"))?,
         },
     };
     let body_client = BodyClientCredentials {
@@ -248,6 +248,18 @@ mod tests {
                     "https://other.example.com".into()
                 ],
             }
+        );
+    }
+
+    #[test]
+    fn a_malformed_resource_is_invalid_target() {
+        assert_eq!(
+            error_code(&[
+                ("grant_type", "client_credentials"),
+                ("resource", "https://api.example.com"),
+                ("resource", "not a uri"),
+            ]),
+            ErrorCode::InvalidTarget
         );
     }
 

@@ -179,6 +179,12 @@ struct ClientCreate {
     grants: Vec<GrantArg>,
     #[arg(long, value_enum, default_value = "RS256")]
     id_token_alg: AlgArg,
+    /// A scope its client_credentials tokens may carry (repeatable; with --grant client-credentials).
+    #[arg(long = "scope")]
+    allowed_scopes: Vec<String>,
+    /// A resource URI (RFC 8707) its client_credentials tokens may be issued for (repeatable).
+    #[arg(long = "audience")]
+    audiences: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -492,8 +498,12 @@ async fn create_client(config: Config, args: ClientCreate, json_mode: bool) -> a
             first_party: args.first_party,
             grant_types,
             id_token_alg,
+            allowed_scopes: args.allowed_scopes,
+            audiences: args.audiences,
+            org_id: None,
         },
         SystemClock.now(),
+        &crate::flows::orgs::Actor::operator(),
     )
     .await?;
     let client = created.client;
@@ -527,6 +537,7 @@ async fn list_clients(config: Config, json_mode: bool) -> anyhow::Result<()> {
                     "first_party": c.first_party, "redirect_uris": c.redirect_uris,
                     "post_logout_redirect_uris": c.post_logout_redirect_uris,
                     "grant_types": c.grant_types, "id_token_alg": c.id_token_alg,
+                    "allowed_scopes": c.allowed_scopes, "audiences": c.audiences,
                 })
             })
             .collect();
@@ -570,6 +581,31 @@ mod tests {
         }
         assert!(Cli::try_parse_from(["poort", "user", "import"]).is_err());
         assert!(Cli::try_parse_from(["poort", "user", "unlock"]).is_err());
+    }
+
+    #[test]
+    fn a_service_client_takes_scopes_and_audiences() {
+        let cli = Cli::try_parse_from([
+            "poort",
+            "client",
+            "create",
+            "--name",
+            "exporter",
+            "--grant",
+            "client_credentials",
+            "--scope",
+            "reports.read",
+            "--scope",
+            "reports.write",
+            "--audience",
+            "https://reports.example/api",
+        ])
+        .unwrap();
+        let Some(Command::Client(super::ClientCommand::Create(args))) = cli.command else {
+            panic!("not a client create command");
+        };
+        assert_eq!(args.allowed_scopes, ["reports.read", "reports.write"]);
+        assert_eq!(args.audiences, ["https://reports.example/api"]);
     }
 
     #[test]

@@ -112,6 +112,23 @@ fn print(json_mode: bool, value: serde_json::Value, text: &str) {
     }
 }
 
+/// `poort org remove-member`: removes the member and revokes their tokens of the organisation;
+/// returns what to print (JSON, text).
+pub async fn remove_member(
+    state: &crate::state::AppState,
+    org: &str,
+    email: &str,
+) -> anyhow::Result<(serde_json::Value, String)> {
+    let org = find_org(&state.db, org).await?;
+    let user = find_user(&state.db, email).await?;
+    let actor = Actor::operator();
+    manage::remove_member_and_tokens(state, &actor, &Authority::Operator, &org, &user.id).await??;
+    Ok((
+        json!({"org": org.id, "user_id": user.id, "removed": true}),
+        format!("Removed {} from {}", user.email, org.name),
+    ))
+}
+
 async fn find_org(db: &Db, reference: &str) -> anyhow::Result<Org> {
     if let Some(org) = orgs::find(db, reference).await? {
         return Ok(org);
@@ -242,14 +259,11 @@ pub async fn org(config: &Config, command: OrgCommand, json_mode: bool) -> anyho
             );
         }
         OrgCommand::RemoveMember(args) => {
-            let org = find_org(&db, &args.org.org).await?;
-            let user = find_user(&db, &args.email).await?;
-            manage::remove_member(&db, now, &actor, &authority, &org, &user.id).await??;
-            print(
-                json_mode,
-                json!({"org": org.id, "user_id": user.id, "removed": true}),
-                &format!("Removed {} from {}", user.email, org.name),
-            );
+            // The server's state, so the tokens the member minted for the organisation are
+            // revoked (and the revocation announced) exactly as when an admin removes them.
+            let app = crate::app::App::build(config.clone()).await?;
+            let (value, text) = remove_member(&app.state, &args.org.org, &args.email).await?;
+            print(json_mode, value, &text);
         }
         OrgCommand::Set { org, assignments } => {
             let org = find_org(&db, &org.org).await?;

@@ -57,6 +57,20 @@ pub async fn append(db: &Db, entry: NewAuditEntry) -> Result<audit_log::Model, S
     Ok(row)
 }
 
+/// Appends a change's audit entries inside its write transaction, then commits: a change is
+/// never stored without its record, nor the record without the change.
+pub(crate) async fn commit_with(
+    txn: DatabaseTransaction,
+    backend: Backend,
+    audit: Vec<NewAuditEntry>,
+) -> Result<(), StoreError> {
+    for entry in audit {
+        append_in(&txn, backend, entry).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Appends inside a caller's write transaction, so a change and its entry commit together.
 pub(crate) async fn append_in(
     txn: &DatabaseTransaction,

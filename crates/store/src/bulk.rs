@@ -65,6 +65,9 @@ mod tests {
             post_logout_redirect_uris: vec![],
             grant_types: vec!["client_credentials".to_owned()],
             id_token_alg: "ES256".to_owned(),
+            allowed_scopes: Vec::new(),
+            audiences: Vec::new(),
+            org_id: None,
         }
     }
 

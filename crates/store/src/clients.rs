@@ -1,6 +1,11 @@
 //! Repository for `clients`, with the JSON list columns decoded into [`Client`].
 
-use sea_orm::{EntityTrait, IntoActiveModel, QueryOrder};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+};
+
+use crate::audit::{NewAuditEntry, commit_with};
+use crate::tx::begin_write;
 
 use crate::db::Db;
 use crate::entities::clients::{self, Column, Entity};
@@ -20,6 +25,12 @@ pub struct NewClient {
     pub post_logout_redirect_uris: Vec<String>,
     pub grant_types: Vec<String>,
     pub id_token_alg: String,
+    /// Scopes its `client_credentials` tokens may carry.
+    pub allowed_scopes: Vec<String>,
+    /// Resource URIs (RFC 8707) its `client_credentials` tokens may be issued for.
+    pub audiences: Vec<String>,
+    /// The organisation that manages it; `None` for the platform's own.
+    pub org_id: Option<String>,
 }
 
 /// A registered client with its list columns decoded.
@@ -35,6 +46,9 @@ pub struct Client {
     pub grant_types: Vec<String>,
     pub id_token_alg: String,
     pub created_at: i64,
+    pub allowed_scopes: Vec<String>,
+    pub audiences: Vec<String>,
+    pub org_id: Option<String>,
 }
 
 impl TryFrom<clients::Model> for Client {
@@ -49,6 +63,8 @@ impl TryFrom<clients::Model> for Client {
                 "clients.post_logout_redirect_uris",
             )?,
             grant_types: json_list::decode(&row.grant_types, "clients.grant_types")?,
+            allowed_scopes: json_list::decode(&row.allowed_scopes, "clients.allowed_scopes")?,
+            audiences: json_list::decode(&row.audiences, "clients.audiences")?,
             id: row.id,
             name: row.name,
             secret_digest: row.secret_digest,
@@ -56,39 +72,119 @@ impl TryFrom<clients::Model> for Client {
             first_party: row.first_party,
             id_token_alg: row.id_token_alg,
             created_at: row.created_at,
+            org_id: row.org_id,
         })
     }
 }
 
-/// Registers a client; [`StoreError::Conflict`] if the id is taken.
-pub async fn create(db: &Db, client: NewClient, now: i64) -> Result<Client, StoreError> {
-    let row = clients::Model {
-        id: client.id.clone(),
-        name: client.name.clone(),
-        secret_digest: client.secret_digest.clone(),
-        public: client.public,
-        first_party: client.first_party,
+/// Registers a client with the audit entries that record it, in one transaction;
+/// [`StoreError::Conflict`] if the id is taken.
+pub async fn create(
+    db: &Db,
+    client: NewClient,
+    now: i64,
+    audit: Vec<NewAuditEntry>,
+) -> Result<Client, StoreError> {
+    let row = row_of(client, now);
+    let txn = begin_write(db).await?;
+    Entity::insert(row.clone().into_active_model())
+        .exec_without_returning(&txn)
+        .await?;
+    commit_with(txn, db.backend(), audit).await?;
+    Client::try_from(row)
+}
+
+/// Which clients a change may touch: any (the operator) or one organisation's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientScope<'a> {
+    Any,
+    Org(&'a str),
+}
+
+impl ClientScope<'_> {
+    fn condition(self, id: &str) -> Condition {
+        let by_id = Condition::all().add(Column::Id.eq(id));
+        match self {
+            Self::Any => by_id,
+            Self::Org(org_id) => by_id.add(Column::OrgId.eq(org_id)),
+        }
+    }
+}
+
+/// Deletes the client (its refresh tokens and consents go with it, by foreign key) with its
+/// audit entries; `false`, and nothing written, when no such client is within `scope`.
+pub async fn delete(
+    db: &Db,
+    id: &str,
+    scope: ClientScope<'_>,
+    audit: Vec<NewAuditEntry>,
+) -> Result<bool, StoreError> {
+    let txn = begin_write(db).await?;
+    let deleted = Entity::delete_many()
+        .filter(scope.condition(id))
+        .exec(&txn)
+        .await?;
+    if deleted.rows_affected == 0 {
+        return Ok(false);
+    }
+    commit_with(txn, db.backend(), audit).await?;
+    Ok(true)
+}
+
+/// Replaces the secret's digest (rotation) with its audit entries; `false`, and nothing
+/// written, when no such confidential client is within `scope`.
+pub async fn set_secret_digest(
+    db: &Db,
+    id: &str,
+    scope: ClientScope<'_>,
+    digest: &str,
+    audit: Vec<NewAuditEntry>,
+) -> Result<bool, StoreError> {
+    let txn = begin_write(db).await?;
+    let changed = Entity::update_many()
+        .set(clients::ActiveModel {
+            secret_digest: Set(Some(digest.to_owned())),
+            ..Default::default()
+        })
+        .filter(scope.condition(id).add(Column::Public.eq(false)))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected == 0 {
+        return Ok(false);
+    }
+    commit_with(txn, db.backend(), audit).await?;
+    Ok(true)
+}
+
+/// The clients an organisation manages, oldest first.
+pub async fn list_for_org(db: &Db, org_id: &str) -> Result<Vec<Client>, StoreError> {
+    Entity::find()
+        .filter(Column::OrgId.eq(org_id))
+        .order_by_asc(Column::CreatedAt)
+        .order_by_asc(Column::Id)
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(Client::try_from)
+        .collect()
+}
+
+fn row_of(client: NewClient, now: i64) -> clients::Model {
+    clients::Model {
         redirect_uris: json_list::encode(&client.redirect_uris),
         post_logout_redirect_uris: json_list::encode(&client.post_logout_redirect_uris),
         grant_types: json_list::encode(&client.grant_types),
-        id_token_alg: client.id_token_alg.clone(),
-        created_at: now,
-    };
-    Entity::insert(row.into_active_model())
-        .exec_without_returning(db.writer())
-        .await?;
-    Ok(Client {
+        allowed_scopes: json_list::encode(&client.allowed_scopes),
+        audiences: json_list::encode(&client.audiences),
         id: client.id,
         name: client.name,
         secret_digest: client.secret_digest,
         public: client.public,
         first_party: client.first_party,
-        redirect_uris: client.redirect_uris,
-        post_logout_redirect_uris: client.post_logout_redirect_uris,
-        grant_types: client.grant_types,
         id_token_alg: client.id_token_alg,
         created_at: now,
-    })
+        org_id: client.org_id,
+    }
 }
 
 /// Registers many clients in one transaction (load-test seeding, imports). All or nothing:
@@ -96,18 +192,7 @@ pub async fn create(db: &Db, client: NewClient, now: i64) -> Result<Client, Stor
 pub async fn create_many(db: &Db, new_clients: Vec<NewClient>, now: i64) -> Result<(), StoreError> {
     let rows = new_clients
         .into_iter()
-        .map(|client| clients::Model {
-            redirect_uris: json_list::encode(&client.redirect_uris),
-            post_logout_redirect_uris: json_list::encode(&client.post_logout_redirect_uris),
-            grant_types: json_list::encode(&client.grant_types),
-            id: client.id,
-            name: client.name,
-            secret_digest: client.secret_digest,
-            public: client.public,
-            first_party: client.first_party,
-            id_token_alg: client.id_token_alg,
-            created_at: now,
-        })
+        .map(|client| row_of(client, now))
         .collect();
     crate::bulk::insert_rows::<Entity, _>(db, rows).await
 }
@@ -138,7 +223,10 @@ mod tests {
     use sea_orm::sea_query::Expr;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-    use super::{NewClient, create, find, list};
+    use super::{
+        ClientScope, NewClient, create, delete, find, list, list_for_org, set_secret_digest,
+    };
+    use crate::audit::{NewAuditEntry, verify_chain};
     use crate::entities::clients::{Column, Entity};
     use crate::error::StoreError;
     use crate::testing::fresh_dbs;
@@ -157,32 +245,124 @@ mod tests {
             post_logout_redirect_uris: vec![],
             grant_types: vec!["authorization_code".to_owned(), "refresh_token".to_owned()],
             id_token_alg: "ES256".to_owned(),
+            allowed_scopes: vec!["reports.read".to_owned()],
+            audiences: vec!["https://api.example/".to_owned()],
+            org_id: None,
         }
     }
 
     #[tokio::test]
     async fn json_columns_round_trip() {
         for (db, _guard) in fresh_dbs().await.unwrap() {
-            let created = create(&db, web_app("app"), 7).await.unwrap();
+            let created = create(&db, web_app("app"), 7, Vec::new()).await.unwrap();
             let found = find(&db, "app").await.unwrap();
             assert_eq!(found.as_ref(), Some(&created), "{:?}", db.backend());
             let found = found.unwrap();
             assert_eq!(found.redirect_uris, web_app("app").redirect_uris);
             assert!(found.post_logout_redirect_uris.is_empty());
+            assert_eq!(found.allowed_scopes, ["reports.read"]);
+            assert_eq!(found.audiences, ["https://api.example/"]);
             assert_eq!(found.created_at, 7);
             assert_eq!(find(&db, "nope").await.unwrap(), None);
 
-            create(&db, web_app("second"), 8).await.unwrap();
+            create(&db, web_app("second"), 8, Vec::new()).await.unwrap();
             let ids: Vec<String> = list(&db).await.unwrap().into_iter().map(|c| c.id).collect();
             assert_eq!(ids, ["app", "second"]);
+        }
+    }
+
+    fn entry(action: &str) -> NewAuditEntry {
+        NewAuditEntry {
+            at: 1,
+            org_id: Some("org-a".to_owned()),
+            actor: None,
+            staff: None,
+            subject: None,
+            action: action.to_owned(),
+            target: None,
+            ip: None,
+            user_agent: None,
+            details: serde_json::json!({}),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_organisation_reaches_only_its_own_clients_and_each_change_is_audited() {
+        for (db, _guard) in fresh_dbs().await.unwrap() {
+            let owned = NewClient {
+                org_id: Some("org-a".to_owned()),
+                ..web_app("a-app")
+            };
+            create(&db, owned, 1, vec![entry("client.created")])
+                .await
+                .unwrap();
+            create(&db, web_app("platform-app"), 2, Vec::new())
+                .await
+                .unwrap();
+            let ids: Vec<String> = list_for_org(&db, "org-a")
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|c| c.id)
+                .collect();
+            assert_eq!(ids, ["a-app"]);
+
+            let other = ClientScope::Org("org-b");
+            let a = ClientScope::Org("org-a");
+            let digest = "cd".repeat(32);
+            // Out of scope: nothing changes, nothing is recorded.
+            assert!(
+                !set_secret_digest(&db, "a-app", other, &digest, vec![entry("x")])
+                    .await
+                    .unwrap()
+            );
+            assert!(
+                !set_secret_digest(&db, "platform-app", a, &digest, vec![entry("x")])
+                    .await
+                    .unwrap()
+            );
+            assert!(
+                !delete(&db, "platform-app", a, vec![entry("x")])
+                    .await
+                    .unwrap()
+            );
+            assert_eq!(verify_chain(&db, "org-a").await.unwrap().entries, 1);
+
+            assert!(
+                set_secret_digest(
+                    &db,
+                    "a-app",
+                    a,
+                    &digest,
+                    vec![entry("client.secret_rotated")]
+                )
+                .await
+                .unwrap()
+            );
+            let found = find(&db, "a-app").await.unwrap().unwrap();
+            assert_eq!(found.secret_digest.as_deref(), Some(digest.as_str()));
+            assert!(
+                delete(&db, "a-app", a, vec![entry("client.deleted")])
+                    .await
+                    .unwrap()
+            );
+            assert_eq!(find(&db, "a-app").await.unwrap(), None);
+            assert!(
+                delete(&db, "platform-app", ClientScope::Any, Vec::new())
+                    .await
+                    .unwrap()
+            );
+            assert_eq!(verify_chain(&db, "org-a").await.unwrap().entries, 3);
         }
     }
 
     #[tokio::test]
     async fn duplicate_id_is_a_conflict() {
         for (db, _guard) in fresh_dbs().await.unwrap() {
-            create(&db, web_app("app"), 1).await.unwrap();
-            let err = create(&db, web_app("app"), 2).await.unwrap_err();
+            create(&db, web_app("app"), 1, Vec::new()).await.unwrap();
+            let err = create(&db, web_app("app"), 2, Vec::new())
+                .await
+                .unwrap_err();
             assert!(matches!(err, StoreError::Conflict), "{err:?}");
         }
     }
@@ -190,7 +370,7 @@ mod tests {
     #[tokio::test]
     async fn corrupt_json_column_is_an_error() {
         for (db, _guard) in fresh_dbs().await.unwrap() {
-            create(&db, web_app("app"), 1).await.unwrap();
+            create(&db, web_app("app"), 1, Vec::new()).await.unwrap();
             Entity::update_many()
                 .col_expr(Column::GrantTypes, Expr::value("authorization_code"))
                 .filter(Column::Id.eq("app"))

@@ -29,6 +29,9 @@ pub(crate) async fn client(db: &Db, id: &str) -> String {
         post_logout_redirect_uris: vec![],
         grant_types: vec!["authorization_code".to_owned(), "refresh_token".to_owned()],
         id_token_alg: "RS256".to_owned(),
+        allowed_scopes: Vec::new(),
+        audiences: Vec::new(),
+        org_id: None,
     };
-    clients::create(db, client, 1).await.unwrap().id
+    clients::create(db, client, 1, Vec::new()).await.unwrap().id
 }

@@ -11,7 +11,7 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
-use crate::audit::{NewAuditEntry, append_in};
+use crate::audit::{NewAuditEntry, commit_with};
 use crate::db::{Backend, Db};
 use crate::entities::{org_members, org_roles, organisations, users};
 use crate::error::StoreError;
@@ -111,7 +111,7 @@ pub async fn create(
     if let Some(user_id) = owner {
         insert_member(&txn, &row.id, user_id, &[OWNER_ROLE.to_owned()], now).await?;
     }
-    finish(txn, db.backend(), audit).await?;
+    commit_with(txn, db.backend(), audit).await?;
     Ok(row)
 }
 
@@ -183,7 +183,7 @@ pub async fn update_settings(
     if changed.rows_affected == 0 {
         return Ok(false);
     }
-    finish(txn, db.backend(), audit).await?;
+    commit_with(txn, db.backend(), audit).await?;
     Ok(true)
 }
 
@@ -235,7 +235,7 @@ pub async fn add_member(
 ) -> Result<Member, StoreError> {
     let txn = begin_write(db).await?;
     let member = insert_member(&txn, org_id, user_id, roles, now).await?;
-    finish(txn, db.backend(), audit).await?;
+    commit_with(txn, db.backend(), audit).await?;
     Ok(member)
 }
 
@@ -286,7 +286,7 @@ pub async fn set_member_roles(
         .filter(org_members::Column::UserId.eq(user_id))
         .exec(&txn)
         .await?;
-    finish(txn, db.backend(), audit).await?;
+    commit_with(txn, db.backend(), audit).await?;
     Ok(MemberChange::Done(Member {
         roles: roles.to_vec(),
         updated_at: now,
@@ -311,7 +311,7 @@ pub async fn remove_member(
     org_members::Entity::delete_by_id((org_id.to_owned(), user_id.to_owned()))
         .exec(&txn)
         .await?;
-    finish(txn, db.backend(), audit).await?;
+    commit_with(txn, db.backend(), audit).await?;
     Ok(MemberChange::Done(current))
 }
 
@@ -381,7 +381,7 @@ pub async fn create_role(
     org_roles::Entity::insert(row.clone().into_active_model())
         .exec_without_returning(&txn)
         .await?;
-    finish(txn, db.backend(), audit).await?;
+    commit_with(txn, db.backend(), audit).await?;
     Role::from_row(row)
 }
 
@@ -423,21 +423,8 @@ pub async fn delete_role(
                 .await?;
         }
     }
-    finish(txn, db.backend(), audit).await?;
+    commit_with(txn, db.backend(), audit).await?;
     Ok(true)
-}
-
-/// Appends the change's audit entries and commits.
-async fn finish(
-    txn: DatabaseTransaction,
-    backend: Backend,
-    audit: Vec<NewAuditEntry>,
-) -> Result<(), StoreError> {
-    for entry in audit {
-        append_in(&txn, backend, entry).await?;
-    }
-    txn.commit().await?;
-    Ok(())
 }
 
 #[cfg(test)]

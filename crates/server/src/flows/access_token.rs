@@ -26,6 +26,8 @@ pub struct AccessTokenSubject<'a> {
     pub scopes: &'a Scopes,
     pub auth_time: Option<i64>,
     pub sid: Option<&'a str>,
+    /// The resource servers (RFC 8707) the token is for; `None`: the client itself.
+    pub audiences: Option<&'a [String]>,
 }
 
 pub fn mint(
@@ -38,7 +40,10 @@ pub fn mint(
     let claims = AccessTokenClaims {
         iss: state.issuer().to_string(),
         sub: subject.sub.to_string(),
-        aud: Audience::one(subject.client_id),
+        aud: match subject.audiences {
+            Some(audiences) if !audiences.is_empty() => Audience(audiences.to_vec()),
+            _ => Audience::one(subject.client_id),
+        },
         exp: expires_at,
         iat: now,
         jti: jti.clone(),

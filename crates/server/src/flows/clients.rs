@@ -1,10 +1,20 @@
-//! Registering clients: validated redirect URIs, and a secret shown once and stored as a digest.
+//! Registering, rotating and deleting clients: validated redirect URIs, a secret shown once and
+//! stored as a digest, and an audit entry committed with each change (in the managing
+//! organisation's chain, or the platform's).
 
 use poort_credentials::{digest_secret, generate_secret};
 use poort_oidc::jose::SigningAlg;
+use poort_oidc::resource::check_resource;
+use poort_oidc::scope::{Scopes, USER_SCOPES};
 use poort_oidc::token_request::GrantType;
-use poort_store::clients::{self, Client, NewClient};
+use poort_store::clients::{self, Client, ClientScope, NewClient};
 use poort_store::{Db, StoreError, new_id};
+use serde_json::json;
+
+use super::FlowError;
+use super::audit::AuditEntry;
+use super::orgs::Actor;
+use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateClientError {
@@ -14,6 +24,12 @@ pub enum CreateClientError {
     NoRedirectUri,
     #[error("a public client cannot use client_credentials")]
     PublicClientCredentials,
+    #[error("allowed scopes and audiences are for clients with the client_credentials grant")]
+    ServiceFieldsWithoutClientCredentials,
+    #[error("scope `{0}` cannot be allowed: {1}")]
+    BadScope(String, &'static str),
+    #[error("audience `{0}` is not acceptable: it {1}")]
+    BadAudience(String, &'static str),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -26,6 +42,12 @@ pub struct ClientInput {
     pub first_party: bool,
     pub grant_types: Vec<GrantType>,
     pub id_token_alg: SigningAlg,
+    /// Scopes a `client_credentials` token may carry (and gets when it asks for none).
+    pub allowed_scopes: Vec<String>,
+    /// Resource URIs (RFC 8707) its `client_credentials` tokens may be issued for.
+    pub audiences: Vec<String>,
+    /// The organisation that manages it; `None` for the platform's own.
+    pub org_id: Option<String>,
 }
 
 pub struct CreatedClient {
@@ -38,6 +60,7 @@ pub async fn create(
     db: &Db,
     input: ClientInput,
     now: i64,
+    actor: &Actor,
 ) -> Result<CreatedClient, CreateClientError> {
     for uri in input
         .redirect_uris
@@ -57,24 +80,127 @@ pub async fn create(
         return Err(CreateClientError::PublicClientCredentials);
     }
     grants.dedup();
+    let has_service_fields = !input.allowed_scopes.is_empty() || !input.audiences.is_empty();
+    if has_service_fields && !grants.contains(&GrantType::ClientCredentials) {
+        return Err(CreateClientError::ServiceFieldsWithoutClientCredentials);
+    }
+    let allowed_scopes = check_service_scopes(&input.allowed_scopes)?;
+    for audience in &input.audiences {
+        check_resource(audience)
+            .map_err(|why| CreateClientError::BadAudience(audience.clone(), why))?;
+    }
     let secret = (!input.public).then(|| generate_secret(32));
+    let id = new_id();
+    let grant_types: Vec<String> = grants.iter().map(|g| g.as_str().to_string()).collect();
+    let audit = vec![
+        AuditEntry {
+            target: Some(id.clone()),
+            details: json!({
+                "name": input.name, "public": input.public, "first_party": input.first_party,
+                "grant_types": grant_types, "redirect_uris": input.redirect_uris,
+                "allowed_scopes": allowed_scopes, "audiences": input.audiences,
+            }),
+            ..actor.entry("client.created", input.org_id.as_deref())
+        }
+        .into_new(now),
+    ];
     let client = clients::create(
         db,
         NewClient {
-            id: new_id(),
+            id,
             name: input.name,
             secret_digest: secret.as_deref().map(digest_secret),
             public: input.public,
             first_party: input.first_party,
             redirect_uris: input.redirect_uris,
             post_logout_redirect_uris: input.post_logout_redirect_uris,
-            grant_types: grants.iter().map(|g| g.as_str().to_string()).collect(),
+            grant_types,
             id_token_alg: input.id_token_alg.to_string(),
+            allowed_scopes,
+            audiences: dedup(input.audiences),
+            org_id: input.org_id,
         },
         now,
+        audit,
     )
     .await?;
     Ok(CreatedClient { client, secret })
+}
+
+/// Gives the client a new secret (shown once; the old one stops working at once on this node
+/// and within `cache_ttl_secs` on the others). `None` when no confidential client `id` is
+/// within `scope`.
+pub async fn rotate_secret(
+    state: &AppState,
+    id: &str,
+    scope: ClientScope<'_>,
+    actor: &Actor,
+) -> Result<Option<String>, FlowError> {
+    let secret = generate_secret(32);
+    let audit = vec![
+        AuditEntry {
+            target: Some(id.to_owned()),
+            ..actor.entry("client.secret_rotated", org_of(scope))
+        }
+        .into_new(state.now()),
+    ];
+    let rotated =
+        clients::set_secret_digest(&state.db, id, scope, &digest_secret(&secret), audit).await?;
+    state.caches.clients.remove(&id.to_owned());
+    Ok(rotated.then_some(secret))
+}
+
+/// Deletes the client; its refresh tokens and consents go with it. `false` when no client `id`
+/// is within `scope`.
+pub async fn delete(
+    state: &AppState,
+    id: &str,
+    scope: ClientScope<'_>,
+    actor: &Actor,
+) -> Result<bool, FlowError> {
+    let audit = vec![
+        AuditEntry {
+            target: Some(id.to_owned()),
+            ..actor.entry("client.deleted", org_of(scope))
+        }
+        .into_new(state.now()),
+    ];
+    let deleted = clients::delete(&state.db, id, scope, audit).await?;
+    state.caches.clients.remove(&id.to_owned());
+    Ok(deleted)
+}
+
+fn org_of(scope: ClientScope<'_>) -> Option<&str> {
+    match scope {
+        ClientScope::Any => None,
+        ClientScope::Org(org_id) => Some(org_id),
+    }
+}
+
+/// Each scope is one RFC 6749 §3.3 token and not one that only means something with a user.
+fn check_service_scopes(scopes: &[String]) -> Result<Vec<String>, CreateClientError> {
+    for scope in scopes {
+        let bad = |why| CreateClientError::BadScope(scope.clone(), why);
+        match Scopes::parse(scope) {
+            Ok(parsed) if parsed.len() == 1 => {}
+            _ => return Err(bad("not a single RFC 6749 scope token")),
+        }
+        if USER_SCOPES.contains(&scope.as_str()) {
+            return Err(bad("it needs a signed-in user"));
+        }
+    }
+    Ok(dedup(scopes.to_vec()))
+}
+
+/// Keeps the first of each value, in order.
+fn dedup(values: Vec<String>) -> Vec<String> {
+    let mut kept: Vec<String> = Vec::with_capacity(values.len());
+    for value in values {
+        if !kept.contains(&value) {
+            kept.push(value);
+        }
+    }
+    kept
 }
 
 /// Absolute, no fragment (RFC 6749 §3.1.2); https, or http only for loopback (RFC 8252 §7.3), or a
@@ -101,7 +227,26 @@ pub fn check_redirect_uri(uri: &str) -> Result<(), CreateClientError> {
 
 #[cfg(test)]
 mod tests {
-    use super::check_redirect_uri;
+    use super::{CreateClientError, check_redirect_uri, check_service_scopes};
+
+    #[test]
+    fn service_scopes_are_single_tokens_without_user_meaning() {
+        let scopes = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            check_service_scopes(&scopes(&["reports.read", "reports.write", "reports.read"]))
+                .unwrap_or_default(),
+            scopes(&["reports.read", "reports.write"])
+        );
+        for bad in ["openid", "offline_access", "two words", "", "quote\"d"] {
+            assert!(
+                matches!(
+                    check_service_scopes(&scopes(&[bad])),
+                    Err(CreateClientError::BadScope(..))
+                ),
+                "{bad:?} was allowed"
+            );
+        }
+    }
 
     #[test]
     fn redirect_uri_rules() {

@@ -26,6 +26,8 @@ pub struct TokenResponse {
     pub access_token: String,
     pub token_type: &'static str,
     pub expires_in: i64,
+    /// Left out when empty (a token granting no scope): RFC 6749 §5.1 has no empty form.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub scope: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
@@ -59,7 +61,9 @@ pub async fn grant(state: &AppState, client: &Client, request: TokenRequest) -> 
             refresh_token,
             scope,
         } => refresh(state, client, refresh_token.expose(), scope).await,
-        TokenRequest::ClientCredentials { scope, .. } => client_credentials(state, client, scope),
+        TokenRequest::ClientCredentials { scope, resource } => {
+            client_credentials(state, client, scope, resource)
+        }
     };
     if let Ok(Ok(_)) = &result {
         state.metrics.token_issued(grant_type);
@@ -192,6 +196,7 @@ async fn issue_user_tokens(
             scopes,
             auth_time: Some(session.auth_time),
             sid: Some(&session.sid),
+            audiences: None,
         },
     )?;
     let id_token = if scopes.contains("openid") {
@@ -401,28 +406,39 @@ fn within_grace(used_at: i64, now: i64, grace_secs: i64) -> bool {
     grace_secs > 0 && now - used_at <= grace_secs
 }
 
-fn client_credentials(state: &AppState, client: &Client, scope: Option<Scopes>) -> GrantResult {
+/// A client acting for itself (a service account): only its allowed scopes (all of them
+/// when it asks for none, RFC 6749 §3.3), and only its audiences (RFC 8707: those it names, or
+/// all of them when it names none).
+fn client_credentials(
+    state: &AppState,
+    client: &Client,
+    scope: Option<Scopes>,
+    resources: Vec<String>,
+) -> GrantResult {
     if client.public {
         return Ok(Err(OAuthError::unauthorized_client(
             "public clients cannot use client_credentials",
         )));
     }
-    let scopes = scope.unwrap_or_default();
-    // User-facing scopes make no sense without a user.
-    for user_scope in [
-        "openid",
-        "profile",
-        "email",
-        "offline_access",
-        "organizations",
-        "roles",
-    ] {
-        if scopes.contains(user_scope) {
+    let allowed = Scopes::from_iter(client.allowed_scopes.iter().cloned());
+    let scopes = match scope {
+        None => allowed,
+        Some(requested) if requested.is_subset(&allowed) => requested,
+        Some(_) => {
             return Ok(Err(OAuthError::invalid_scope(
-                "client_credentials cannot request user scopes",
+                "a requested scope is not allowed for this client",
             )));
         }
+    };
+    if let Some(unknown) = resources.iter().find(|r| !client.audiences.contains(r)) {
+        return Ok(Err(OAuthError::invalid_target(format!(
+            "resource {unknown} is not an audience of this client"
+        ))));
     }
+    let audiences = match resources.is_empty() {
+        true => &client.audiences,
+        false => &resources,
+    };
     let access = access_token::mint(
         state,
         AccessTokenSubject {
@@ -431,6 +447,7 @@ fn client_credentials(state: &AppState, client: &Client, scope: Option<Scopes>) 
             scopes: &scopes,
             auth_time: None,
             sid: None,
+            audiences: Some(audiences),
         },
     )?;
     Ok(Ok(TokenResponse {

@@ -48,6 +48,12 @@ pub enum MailTemplate {
     FactorRemoved { name: String },
     /// Too many failed sign-ins locked the account.
     AccountLocked { minutes: u64 },
+    /// A personal API token was created for the account.
+    TokenCreated {
+        name: String,
+        hint: String,
+        days: i64,
+    },
 }
 
 /// A rendered mail as it waits in the queue (sealed).

@@ -94,6 +94,20 @@ fn content(mail: &Mail, service: &str) -> MailContent {
             None,
             t.get("mail.not_you"),
         ),
+        MailTemplate::TokenCreated { name, hint, days } => (
+            t.fmt("mail.token_created.subject", &svc),
+            vec![t.fmt(
+                "mail.token_created.body",
+                &[
+                    ("service", service),
+                    ("name", name),
+                    ("hint", hint),
+                    ("days", &days.to_string()),
+                ],
+            )],
+            None,
+            t.get("mail.token_created.not_you"),
+        ),
         MailTemplate::AccountLocked { minutes } => (
             t.fmt("mail.account_locked.subject", &svc),
             vec![t.fmt(

@@ -28,6 +28,22 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub id_token_alg: String,
     pub created_at: i64,
+    /// JSON array of the scopes a `client_credentials` token may carry.
+    #[sea_orm(column_type = "Text")]
+    #[serde(default = "empty_list")]
+    pub allowed_scopes: String,
+    /// JSON array of the resource URIs (RFC 8707) its `client_credentials` tokens may name.
+    #[sea_orm(column_type = "Text")]
+    #[serde(default = "empty_list")]
+    pub audiences: String,
+    /// The organisation that manages the client; `None` for the platform's own.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub org_id: Option<String>,
+}
+
+/// What rows from backups taken before these columns existed hold.
+fn empty_list() -> String {
+    "[]".to_owned()
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -108,6 +108,12 @@ pub async fn mint(
     entry.org_id = row.org_id.clone();
     crate::flows::audit::record(state, entry).await?;
     tracing::info!(token_id = %row.id, user_id = %row.user_id, "API token minted");
+    let notice = crate::mail::MailTemplate::TokenCreated {
+        name: row.name.clone(),
+        hint: row.hint.clone(),
+        days: (request.expires_in_secs + 86_399) / 86_400,
+    };
+    crate::mail::notify_user_id(state, &row.user_id, notice).await;
     Ok(Ok(MintedToken {
         secret: token.as_str().to_owned(),
         token: TokenView::from_row(row, now)?,

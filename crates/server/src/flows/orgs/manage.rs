@@ -68,13 +68,7 @@ pub enum OrgError {
 pub type Outcome<T> = Result<Result<T, OrgError>, FlowError>;
 
 fn entry(action: &'static str, org_id: &str, actor: &Actor) -> AuditEntry {
-    AuditEntry {
-        org_id: Some(org_id.to_owned()),
-        actor: actor.user_id.clone(),
-        ip: actor.ip,
-        user_agent: actor.user_agent.clone(),
-        ..AuditEntry::new(action)
-    }
+    actor.entry(action, Some(org_id))
 }
 
 fn valid_org_name(name: &str) -> bool {

@@ -13,6 +13,8 @@ pub mod settings;
 
 use std::net::IpAddr;
 
+use crate::flows::audit::AuditEntry;
+
 pub use permission::{BuiltinRole, Permission};
 pub use settings::OrgSettings;
 
@@ -29,5 +31,16 @@ impl Actor {
     /// The operator at the command line.
     pub fn operator() -> Self {
         Self::default()
+    }
+
+    /// An audit entry of this actor's, in `org_id`'s chain (the platform's for `None`).
+    pub fn entry(&self, action: &'static str, org_id: Option<&str>) -> AuditEntry {
+        AuditEntry {
+            org_id: org_id.map(str::to_owned),
+            actor: self.user_id.clone(),
+            ip: self.ip,
+            user_agent: self.user_agent.clone(),
+            ..AuditEntry::new(action)
+        }
     }
 }
