@@ -24,6 +24,7 @@ mod org_admin_pages;
 mod org_api;
 mod org_api_tokens;
 mod org_claims;
+mod org_clients;
 mod org_invite;
 mod org_login;
 mod pages;

@@ -75,9 +75,14 @@ async fn snapshot(server: &TestServer, org_id: &str) -> anyhow::Result<Value> {
         .into_iter()
         .map(|t| json!([t.id, t.revoked_at]))
         .collect();
+    let clients: Vec<Value> = poort_store::clients::list_for_org(db, org_id)
+        .await?
+        .into_iter()
+        .map(|c| json!([c.id, c.secret_digest]))
+        .collect();
     Ok(
         json!({"members": members, "roles": roles, "settings": settings, "audit": entries,
-              "tokens": tokens}),
+              "tokens": tokens, "clients": clients}),
     )
 }
 
@@ -88,6 +93,7 @@ fn every_endpoint(
     role: &str,
     new_email: &str,
     token_id: &str,
+    client_id: &str,
 ) -> Vec<(Method, String, Option<Value>, Permission)> {
     let base = format!("/api/v1/orgs/{org_id}");
     vec![
@@ -180,6 +186,30 @@ fn every_endpoint(
             format!("{base}/tokens/{token_id}"),
             None,
             Permission::TokensRevoke,
+        ),
+        (
+            Method::GET,
+            format!("{base}/clients"),
+            None,
+            Permission::ClientsWrite,
+        ),
+        (
+            Method::POST,
+            format!("{base}/clients"),
+            Some(json!({"name": "sneaky", "grant_types": ["client_credentials"]})),
+            Permission::ClientsWrite,
+        ),
+        (
+            Method::POST,
+            format!("{base}/clients/{client_id}/secret"),
+            None,
+            Permission::ClientsWrite,
+        ),
+        (
+            Method::DELETE,
+            format!("{base}/clients/{client_id}"),
+            None,
+            Permission::ClientsWrite,
         ),
     ]
 }
@@ -523,6 +553,7 @@ async fn members_of_one_organisation_reach_nothing_of_another() -> anyhow::Resul
         .await?;
     custom_role(&server, &org_b, "b-role", &[Permission::MembersRead]).await?;
     let b_token = org_token(&server, &b_member, &org_b.id).await?;
+    let (b_client, _) = server.create_org_client(&org_b.id).await?;
     server
         .set_org(&org_b.id, &["ip_allowlist=10.0.0.0/8"])
         .await?;
@@ -539,9 +570,14 @@ async fn members_of_one_organisation_reach_nothing_of_another() -> anyhow::Resul
             )
             .await?;
         assert_eq!(show.status, StatusCode::NOT_FOUND, "{role}");
-        for (method, path, body, _) in
-            every_endpoint(&org_b.id, &b_member, "b-role", "newbie@b.example", &b_token)
-        {
+        for (method, path, body, _) in every_endpoint(
+            &org_b.id,
+            &b_member,
+            "b-role",
+            "newbie@b.example",
+            &b_token,
+            &b_client,
+        ) {
             let reply = server
                 .api(method.clone(), &path, Some(&token), body)
                 .await?;
@@ -564,6 +600,8 @@ async fn members_of_one_organisation_reach_nothing_of_another() -> anyhow::Resul
             (Method::DELETE, format!("{a}/members/{b_member}"), None),
             (Method::DELETE, format!("{a}/roles/b-role"), None),
             (Method::DELETE, format!("{a}/tokens/{b_token}"), None),
+            (Method::DELETE, format!("{a}/clients/{b_client}"), None),
+            (Method::POST, format!("{a}/clients/{b_client}/secret"), None),
         ] {
             let reply = server
                 .api(method.clone(), &path, Some(&token), body)
@@ -607,6 +645,7 @@ async fn every_missing_permission_is_a_403_that_changes_nothing() -> anyhow::Res
         .await?;
     custom_role(&server, &org, "spare", &[Permission::MembersRead]).await?;
     let target_token = org_token(&server, &target, &org.id).await?;
+    let (client, _) = server.create_org_client(&org.id).await?;
 
     for missing in Permission::ALL {
         let role = format!("all-but-{}", missing.as_str().replace('.', "-"));
@@ -620,9 +659,14 @@ async fn every_missing_permission_is_a_403_that_changes_nothing() -> anyhow::Res
         server.add_member(&org, &email, &[&role]).await?;
         let token = server.access_token_for(&caller, ALL_SCOPES)?;
         let before = snapshot(&server, &org.id).await?;
-        for (method, path, body, needs) in
-            every_endpoint(&org.id, &target, "spare", "newbie@a.example", &target_token)
-        {
+        for (method, path, body, needs) in every_endpoint(
+            &org.id,
+            &target,
+            "spare",
+            "newbie@a.example",
+            &target_token,
+            &client,
+        ) {
             if needs != missing {
                 continue;
             }

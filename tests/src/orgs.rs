@@ -36,6 +36,36 @@ impl TestServer {
         Ok(org)
     }
 
+    /// Registers a confidential `client_credentials` client managed by `org_id` (allowed scope
+    /// `reports.read`), as the operator; returns its id and secret.
+    pub async fn create_org_client(&self, org_id: &str) -> anyhow::Result<(String, String)> {
+        use poort_oidc::jose::SigningAlg;
+        use poort_oidc::token_request::GrantType;
+        use poort_server::flows::clients::{self, ClientInput};
+        let created = clients::create(
+            &self.state.db,
+            ClientInput {
+                name: "Org service".into(),
+                redirect_uris: Vec::new(),
+                post_logout_redirect_uris: Vec::new(),
+                public: false,
+                first_party: false,
+                grant_types: vec![GrantType::ClientCredentials],
+                id_token_alg: SigningAlg::ES256,
+                allowed_scopes: vec!["reports.read".into()],
+                audiences: Vec::new(),
+                org_id: Some(org_id.to_owned()),
+            },
+            self.now(),
+            &Actor::operator(),
+        )
+        .await?;
+        let secret = created
+            .secret
+            .ok_or_else(|| anyhow::anyhow!("a confidential client has a secret"))?;
+        Ok((created.client.id, secret))
+    }
+
     /// Adds an existing user to `org` with `roles`, as the operator.
     pub async fn add_member(&self, org: &Org, email: &str, roles: &[&str]) -> anyhow::Result<()> {
         let roles = roles.iter().map(|r| (*r).to_owned()).collect();

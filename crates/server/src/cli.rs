@@ -529,18 +529,7 @@ async fn list_clients(config: Config, json_mode: bool) -> anyhow::Result<()> {
     let db = open_database(&config).await?;
     let clients = poort_store::clients::list(&db).await?;
     if json_mode {
-        let list: Vec<_> = clients
-            .iter()
-            .map(|c| {
-                json!({
-                    "client_id": c.id, "name": c.name, "public": c.public,
-                    "first_party": c.first_party, "redirect_uris": c.redirect_uris,
-                    "post_logout_redirect_uris": c.post_logout_redirect_uris,
-                    "grant_types": c.grant_types, "id_token_alg": c.id_token_alg,
-                    "allowed_scopes": c.allowed_scopes, "audiences": c.audiences,
-                })
-            })
-            .collect();
+        let list: Vec<_> = clients.iter().map(client_flow::view).collect();
         println!("{}", serde_json::Value::Array(list));
     } else {
         for c in clients {

@@ -16,8 +16,17 @@ use super::audit::AuditEntry;
 use super::orgs::Actor;
 use crate::state::AppState;
 
+/// Longest client name, and most entries of each list a client may have.
+const MAX_NAME_CHARS: usize = 100;
+const MAX_LIST_ENTRIES: usize = 20;
+const MAX_URI_LEN: usize = 2000;
+
 #[derive(Debug, thiserror::Error)]
 pub enum CreateClientError {
+    #[error("the name must be 1 to 100 characters, without control characters")]
+    BadName,
+    #[error("a client has at most 20 entries in each list")]
+    TooMany,
     #[error("redirect URI `{0}` is not acceptable: {1}")]
     BadRedirectUri(String, &'static str),
     #[error("the client needs at least one redirect URI for the authorization_code grant")]
@@ -62,6 +71,22 @@ pub async fn create(
     now: i64,
     actor: &Actor,
 ) -> Result<CreatedClient, CreateClientError> {
+    let name = input.name.trim();
+    if name.is_empty()
+        || name.chars().count() > MAX_NAME_CHARS
+        || name.chars().any(char::is_control)
+    {
+        return Err(CreateClientError::BadName);
+    }
+    let lists = [
+        input.redirect_uris.len(),
+        input.post_logout_redirect_uris.len(),
+        input.allowed_scopes.len(),
+        input.audiences.len(),
+    ];
+    if lists.iter().any(|n| *n > MAX_LIST_ENTRIES) {
+        return Err(CreateClientError::TooMany);
+    }
     for uri in input
         .redirect_uris
         .iter()
@@ -96,7 +121,7 @@ pub async fn create(
         AuditEntry {
             target: Some(id.clone()),
             details: json!({
-                "name": input.name, "public": input.public, "first_party": input.first_party,
+                "name": name, "public": input.public, "first_party": input.first_party,
                 "grant_types": grant_types, "redirect_uris": input.redirect_uris,
                 "allowed_scopes": allowed_scopes, "audiences": input.audiences,
             }),
@@ -108,7 +133,7 @@ pub async fn create(
         db,
         NewClient {
             id,
-            name: input.name,
+            name: name.to_owned(),
             secret_digest: secret.as_deref().map(digest_secret),
             public: input.public,
             first_party: input.first_party,
@@ -125,6 +150,18 @@ pub async fn create(
     )
     .await?;
     Ok(CreatedClient { client, secret })
+}
+
+/// A client as the API and the CLI show it (never its secret or digest).
+pub fn view(client: &Client) -> serde_json::Value {
+    json!({
+        "client_id": client.id, "name": client.name, "public": client.public,
+        "first_party": client.first_party, "redirect_uris": client.redirect_uris,
+        "post_logout_redirect_uris": client.post_logout_redirect_uris,
+        "grant_types": client.grant_types, "id_token_alg": client.id_token_alg,
+        "allowed_scopes": client.allowed_scopes, "audiences": client.audiences,
+        "org_id": client.org_id, "created_at": client.created_at,
+    })
 }
 
 /// Gives the client a new secret (shown once; the old one stops working at once on this node
@@ -207,6 +244,9 @@ fn dedup(values: Vec<String>) -> Vec<String> {
 /// private-use scheme for native apps.
 pub fn check_redirect_uri(uri: &str) -> Result<(), CreateClientError> {
     let bad = |why| Err(CreateClientError::BadRedirectUri(uri.to_string(), why));
+    if uri.len() > MAX_URI_LEN {
+        return bad("too long");
+    }
     let Ok(url) = url::Url::parse(uri) else {
         return bad("not an absolute URI");
     };

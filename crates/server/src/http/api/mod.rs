@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod caller;
+pub mod clients;
 pub mod invitations;
 pub mod members;
 pub mod openapi;
@@ -31,6 +32,7 @@ use crate::state::SharedState;
 pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/api/openapi.json", get(openapi::document))
+        .route("/api/v1/orgs", get(orgs::list).post(orgs::create))
         .route("/api/v1/orgs/{org}", get(orgs::show))
         .route(
             "/api/v1/orgs/{org}/members",
@@ -55,6 +57,18 @@ pub fn routes() -> Router<SharedState> {
         .route(
             "/api/v1/orgs/{org}/invitations",
             axum::routing::post(invitations::create),
+        )
+        .route(
+            "/api/v1/orgs/{org}/clients",
+            get(clients::list).post(clients::create),
+        )
+        .route(
+            "/api/v1/orgs/{org}/clients/{client}",
+            delete(clients::delete),
+        )
+        .route(
+            "/api/v1/orgs/{org}/clients/{client}/secret",
+            axum::routing::post(clients::rotate_secret),
         )
 }
 

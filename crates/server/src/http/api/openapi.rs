@@ -9,7 +9,25 @@ use serde_json::{Value, json};
 use super::json as json_response;
 
 /// Every operation: (method, path, scope, permission, summary, has JSON body, success status).
-pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 14] = [
+pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 20] = [
+    (
+        "get",
+        "/api/v1/orgs",
+        "admin:read",
+        "(member; all for platform administrators)",
+        "The organisations the caller can see",
+        false,
+        200,
+    ),
+    (
+        "post",
+        "/api/v1/orgs",
+        "admin:write",
+        "(platform administrator)",
+        "Create an organisation: {name, owner (email, optional)}",
+        true,
+        201,
+    ),
     (
         "get",
         "/api/v1/orgs/{org}",
@@ -136,6 +154,43 @@ pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 14] = [
         false,
         200,
     ),
+    (
+        "get",
+        "/api/v1/orgs/{org}/clients",
+        "admin:read",
+        "clients.write",
+        "The clients (relying parties, service accounts) the organisation manages",
+        false,
+        200,
+    ),
+    (
+        "post",
+        "/api/v1/orgs/{org}/clients",
+        "admin:write",
+        "clients.write",
+        "Register a client: {name, redirect_uris, post_logout_redirect_uris, public, grant_types, \
+         id_token_alg, allowed_scopes, audiences}; the secret is in the answer, once",
+        true,
+        201,
+    ),
+    (
+        "delete",
+        "/api/v1/orgs/{org}/clients/{client}",
+        "admin:write",
+        "clients.write",
+        "Delete a client with its refresh tokens and consents",
+        false,
+        204,
+    ),
+    (
+        "post",
+        "/api/v1/orgs/{org}/clients/{client}/secret",
+        "admin:write",
+        "clients.write",
+        "Rotate a confidential client's secret; the new one is in the answer, once",
+        false,
+        200,
+    ),
 ];
 
 fn error_response(description: &str) -> Value {
@@ -149,7 +204,7 @@ fn build() -> Value {
     let mut paths = serde_json::Map::new();
     for (method, path, scope, permission, summary, has_body, status) in OPERATIONS {
         let mut parameters = vec![];
-        for name in ["org", "user", "name"] {
+        for name in ["org", "user", "name", "id", "client"] {
             if path.contains(&format!("{{{name}}}")) {
                 parameters.push(json!({"name": name, "in": "path", "required": true,
                                        "schema": {"type": "string"}}));

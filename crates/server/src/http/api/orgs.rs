@@ -1,13 +1,21 @@
-//! `GET /api/v1/orgs/{org}`: the organisation and what the caller may do in it.
+//! `/api/v1/orgs`: the organisations the caller can see (all of them for a platform
+//! administrator), creating one (platform administrators only), and `GET /api/v1/orgs/{org}`:
+//! one organisation and what the caller may do in it.
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use poort_store::{orgs, platform_admins};
+use serde::Deserialize;
 use serde_json::json;
 
-use super::caller::{ADMIN_READ, ApiCaller};
-use super::json;
+use super::caller::{ADMIN_READ, ADMIN_WRITE, ApiCaller};
 use super::problem::ApiProblem;
+use super::{actor, json, parse_body};
+use crate::flows::FlowError;
 use crate::flows::orgs::access;
+use crate::flows::orgs::manage::{self, OrgError};
 use crate::state::SharedState;
 
 pub async fn show(
@@ -16,6 +24,9 @@ pub async fn show(
     Path(org_id): Path<String>,
 ) -> Result<Response, ApiProblem> {
     caller.require_scope(ADMIN_READ)?;
+    if !caller.may_reach(&org_id) {
+        return Err(ApiProblem::not_found());
+    }
     let membership = access::require_member(&state, &caller.user_id, &org_id).await??;
     let permissions: Vec<&str> = match membership.platform_admin {
         true => crate::flows::orgs::Permission::ALL
@@ -31,4 +42,80 @@ pub async fn show(
         "your_roles": membership.roles,
         "your_permissions": permissions,
     })))
+}
+
+pub async fn list(
+    State(state): State<SharedState>,
+    caller: ApiCaller,
+) -> Result<Response, ApiProblem> {
+    caller.require_scope(ADMIN_READ)?;
+    let visible = match platform_admins::is_admin(&state.db, &caller.user_id)
+        .await
+        .map_err(FlowError::from)?
+    {
+        true => orgs::list(&state.db).await.map_err(FlowError::from)?,
+        false => orgs::memberships_of(&state.db, &caller.user_id)
+            .await
+            .map_err(FlowError::from)?
+            .into_iter()
+            .map(|(org, _)| org)
+            .collect(),
+    };
+    let list: Vec<_> = visible
+        .iter()
+        .filter(|org| caller.may_reach(&org.id))
+        .map(|org| json!({ "id": org.id, "name": org.name, "created_at": org.created_at }))
+        .collect();
+    Ok(json(json!({ "organisations": list })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrgBody {
+    name: String,
+    /// Email of an existing user who becomes its first owner.
+    #[serde(default)]
+    owner: Option<String>,
+}
+
+pub async fn create(
+    State(state): State<SharedState>,
+    caller: ApiCaller,
+    body: Bytes,
+) -> Result<Response, ApiProblem> {
+    caller.require_scope(ADMIN_WRITE)?;
+    let admin = platform_admins::is_admin(&state.db, &caller.user_id)
+        .await
+        .map_err(FlowError::from)?;
+    // A token bound to one organisation acts in that one only.
+    if !admin || caller.token_org.is_some() {
+        return Err(ApiProblem::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "only platform administrators create organisations",
+        ));
+    }
+    let body: NewOrgBody = parse_body(&body)?;
+    let owner = match &body.owner {
+        Some(email) => Some(
+            poort_store::users::find_by_login(&state.db, email)
+                .await
+                .map_err(FlowError::from)?
+                .ok_or(OrgError::NoSuchUser)?,
+        ),
+        None => None,
+    };
+    let org = manage::create_org(
+        &state.db,
+        state.now(),
+        &actor(&caller),
+        &body.name,
+        owner.as_ref(),
+    )
+    .await??;
+    let answer = json!({
+        "id": org.id, "name": org.name, "created_at": org.created_at,
+        "owner": owner.map(|o| o.id),
+    });
+    Ok((StatusCode::CREATED, json(answer)).into_response())
 }
