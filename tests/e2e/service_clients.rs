@@ -167,7 +167,7 @@ async fn a_client_given_no_scopes_gets_a_bare_token_for_itself() -> anyhow::Resu
     let rp = relying_party(&server, &client).await?;
     let (token, granted) = request(&rp, &[], &[]).await?.map_err(anyhow::Error::msg)?;
     assert!(granted.is_empty(), "{granted:?}");
-    assert_eq!(audience_of(&token)?, [client.id.clone()]);
+    assert_eq!(audience_of(&token)?, vec![client.id.clone()]);
     assert_eq!(
         request(&rp, &["reports.read"], &[]).await?,
         Err("invalid_scope".to_owned())
