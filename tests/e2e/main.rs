@@ -26,6 +26,7 @@ mod org_api_tokens;
 mod org_claims;
 mod org_invite;
 mod org_login;
+mod org_settings_enforced;
 mod pages;
 mod password_reset;
 mod passwords;
