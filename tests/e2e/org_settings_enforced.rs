@@ -52,15 +52,29 @@ async fn members_are_locked_after_the_organisations_failures_and_for_its_duratio
 
     // Two failures lock the member (the global policy allows five).
     let second = fail(&member, EMAIL, 2).await?;
-    assert_eq!(second.status, StatusCode::TOO_MANY_REQUESTS, "{}", second.body);
+    assert_eq!(
+        second.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        second.body
+    );
     let locked = login(&member, EMAIL, PASSWORD).await?;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(locked.body.contains("temporarily locked"), "{}", locked.body);
+    assert!(
+        locked.body.contains("temporarily locked"),
+        "{}",
+        locked.body
+    );
 
     let outsider_failed = fail(&outsider, OUTSIDER, 2).await?;
     assert_eq!(outsider_failed.status, StatusCode::UNAUTHORIZED);
     let outsider_in = login(&outsider, OUTSIDER, PASSWORD).await?;
-    assert_eq!(outsider_in.status, StatusCode::SEE_OTHER, "{}", outsider_in.body);
+    assert_eq!(
+        outsider_in.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        outsider_in.body
+    );
 
     // The global first lock is one minute; the organisation's is ten.
     server.clock.advance(61);
@@ -73,13 +87,16 @@ async fn members_are_locked_after_the_organisations_failures_and_for_its_duratio
 }
 
 #[tokio::test]
-async fn a_strict_organisation_refuses_a_password_the_global_policy_accepts()
--> anyhow::Result<()> {
+async fn a_strict_organisation_refuses_a_password_the_global_policy_accepts() -> anyhow::Result<()>
+{
     let (server, member, outsider) = with_outsider().await?;
     let org = server.create_org("Acme", Some(EMAIL)).await?;
     server.set_org(&org.id, &["password_preset=strict"]).await?;
 
-    assert_eq!(login(&member, EMAIL, PASSWORD).await?.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        login(&member, EMAIL, PASSWORD).await?.status,
+        StatusCode::SEE_OTHER
+    );
     // The account page lists the strict rules to the member.
     let page = member.get("/account/password").await?.text().await?;
     assert!(page.contains("an upper-case letter"), "{page}");
@@ -93,13 +110,27 @@ async fn a_strict_organisation_refuses_a_password_the_global_policy_accepts()
     .await?;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
     // Every failed rule, in words from the catalog.
-    assert!(refused.body.contains("Include an upper-case letter."), "{}", refused.body);
-    assert!(refused.body.contains("Include a digit."), "{}", refused.body);
+    assert!(
+        refused.body.contains("Include an upper-case letter."),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("Include a digit."),
+        "{}",
+        refused.body
+    );
     // Still the old password.
     let again = server.browser();
-    assert_eq!(login(&again, EMAIL, PASSWORD).await?.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        login(&again, EMAIL, PASSWORD).await?.status,
+        StatusCode::SEE_OTHER
+    );
 
-    assert_eq!(login(&outsider, OUTSIDER, PASSWORD).await?.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        login(&outsider, OUTSIDER, PASSWORD).await?.status,
+        StatusCode::SEE_OTHER
+    );
     let accepted = submit_password(
         &outsider,
         "/account/password",
@@ -116,7 +147,9 @@ async fn a_strict_organisation_refuses_a_password_the_global_policy_accepts()
 async fn members_past_the_organisations_renewal_period_must_renew() -> anyhow::Result<()> {
     let (server, member, outsider) = with_outsider().await?;
     let org = server.create_org("Acme", Some(EMAIL)).await?;
-    server.set_org(&org.id, &["password_renewal_days=30"]).await?;
+    server
+        .set_org(&org.id, &["password_renewal_days=30"])
+        .await?;
 
     server.clock.advance(20 * DAY);
     // Within the last 14 days: the warning page, not yet the renewal.
@@ -149,18 +182,35 @@ async fn sessions_older_than_the_organisations_lifetime_are_refused() -> anyhow:
     let (server, member, outsider) = with_outsider().await?;
     let org = server.create_org("Acme", Some(EMAIL)).await?;
     // Signed in before the organisation limits sessions: the limit still applies.
-    assert_eq!(login(&member, EMAIL, PASSWORD).await?.status, StatusCode::SEE_OTHER);
-    assert_eq!(login(&outsider, OUTSIDER, PASSWORD).await?.status, StatusCode::SEE_OTHER);
-    server.set_org(&org.id, &["session_lifetime_secs=600"]).await?;
+    assert_eq!(
+        login(&member, EMAIL, PASSWORD).await?.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        login(&outsider, OUTSIDER, PASSWORD).await?.status,
+        StatusCode::SEE_OTHER
+    );
+    server
+        .set_org(&org.id, &["session_lifetime_secs=600"])
+        .await?;
 
     server.clock.advance(590);
     assert!(signed_in(&member).await?, "within the lifetime");
     server.clock.advance(11);
-    assert!(!signed_in(&member).await?, "past the organisation's lifetime");
-    assert!(signed_in(&outsider).await?, "the global session TTL is longer");
+    assert!(
+        !signed_in(&member).await?,
+        "past the organisation's lifetime"
+    );
+    assert!(
+        signed_in(&outsider).await?,
+        "the global session TTL is longer"
+    );
 
     // A new login gets a new session, again for at most ten minutes.
-    assert_eq!(login(&member, EMAIL, PASSWORD).await?.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        login(&member, EMAIL, PASSWORD).await?.status,
+        StatusCode::SEE_OTHER
+    );
     assert!(signed_in(&member).await?);
     server.clock.advance(601);
     assert!(!signed_in(&member).await?);
@@ -195,13 +245,21 @@ async fn a_member_of_two_organisations_gets_the_stricter_of_each() -> anyhow::Re
         .await?;
 
     // Sessions: Tight's 15 minutes, not Lenient's two hours.
-    assert_eq!(login(&member, EMAIL, PASSWORD).await?.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        login(&member, EMAIL, PASSWORD).await?.status,
+        StatusCode::SEE_OTHER
+    );
     server.clock.advance(901);
     assert!(!signed_in(&member).await?);
 
     // Lockout: two failures, not four.
     let second = fail(&member, EMAIL, 2).await?;
-    assert_eq!(second.status, StatusCode::TOO_MANY_REQUESTS, "{}", second.body);
+    assert_eq!(
+        second.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        second.body
+    );
     server.clock.advance(3600);
 
     // Renewal: after 30 days, not 90.

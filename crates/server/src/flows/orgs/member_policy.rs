@@ -101,7 +101,9 @@ fn stricter_classes(a: &ClassRule, b: &ClassRule) -> ClassRule {
     match (a, b) {
         (ClassRule::None, other) | (other, ClassRule::None) => other.clone(),
         (ClassRule::AtLeast(x), ClassRule::AtLeast(y)) => ClassRule::AtLeast(*x.max(y)),
-        (ClassRule::AllOf(x), ClassRule::AllOf(y)) => ClassRule::AllOf(x.union(y).copied().collect()),
+        (ClassRule::AllOf(x), ClassRule::AllOf(y)) => {
+            ClassRule::AllOf(x.union(y).copied().collect())
+        }
         (ClassRule::AllOf(set), ClassRule::AtLeast(n))
         | (ClassRule::AtLeast(n), ClassRule::AllOf(set)) => {
             // The listed classes, plus more (in the fixed order) until there are `n`.
@@ -366,10 +368,7 @@ mod tests {
             ClassRule::AtLeast(3)
         );
         assert_eq!(
-            stricter_classes(
-                &all_of(&[CharClass::Digit]),
-                &all_of(&[CharClass::Upper])
-            ),
+            stricter_classes(&all_of(&[CharClass::Digit]), &all_of(&[CharClass::Upper])),
             all_of(&[CharClass::Digit, CharClass::Upper])
         );
         assert_eq!(
