@@ -27,6 +27,7 @@ mod org_claims;
 mod org_clients;
 mod org_invite;
 mod org_login;
+mod org_settings_enforced;
 mod pages;
 mod password_reset;
 mod passwords;

@@ -113,6 +113,9 @@ pub struct Caches {
     pub clients: TtlCache<String, Arc<Client>>,
     /// User id → row, for `cache_ttl_secs` (userinfo).
     pub users: TtlCache<String, Arc<User>>,
+    /// User id → the session lifetime their organisations impose, for `cache_ttl_secs`
+    /// (checked on every signed-in request; see `flows::orgs::member_policy`).
+    pub session_lifetimes: TtlCache<String, Option<i64>>,
     pub ttl_secs: i64,
 }
 
@@ -129,6 +132,7 @@ impl Caches {
             tokens: TtlCache::new(TOKEN_CACHE_ENTRIES),
             clients: TtlCache::new(records),
             users: TtlCache::new(records),
+            session_lifetimes: TtlCache::new(records),
             ttl_secs,
         }
     }

@@ -16,7 +16,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use poort_credentials::digest_secret;
-use poort_policy::{attempt_allowed, ip_throttled, lock_duration, should_lock};
+use poort_policy::{LockoutPolicy, attempt_allowed, ip_throttled, lock_duration, should_lock};
 use poort_store::entities::users::Model as User;
 
 use super::FlowError;
@@ -64,11 +64,13 @@ pub enum Gate {
     Throttled,
 }
 
-/// An admitted attempt: its number within the account's window, and its IP window.
+/// An admitted attempt: its number within the account's window, its IP window, and the
+/// account's lockout thresholds it was counted under.
 #[derive(Debug)]
 pub struct Attempt {
     pub number: u64,
     ip_window: Option<String>,
+    policy: LockoutPolicy,
 }
 
 fn secs(n: u64) -> Duration {
@@ -87,10 +89,15 @@ fn ip_bucket(ip: IpAddr) -> String {
 }
 
 /// Counts the attempt, then decides. Call after the hashing pool admitted the request.
+///
+/// `account` holds the account's thresholds (failures, lock durations): the effective policy
+/// of its organisations (`orgs::member_policy`), the global one for unknown login names. The
+/// per-IP throttle is across accounts and always uses the global configuration.
 pub async fn begin(
     state: &AppState,
     subject: &Subject,
     ip: Option<IpAddr>,
+    account: &LockoutPolicy,
 ) -> Result<Gate, FlowError> {
     let policy = &state.passwords.lockout;
     let now = state.now();
@@ -115,9 +122,9 @@ pub async fn begin(
     }
     let number = state
         .ephemeral
-        .incr(&subject.key("n"), secs(policy.window_secs))
+        .incr(&subject.key("n"), secs(account.window_secs))
         .await?;
-    if !attempt_allowed(policy, saturating_u32(number)) {
+    if !attempt_allowed(account, saturating_u32(number)) {
         return Ok(Gate::Locked);
     }
     // A concurrent attempt may have locked the account (and cleared the counter) since the
@@ -125,7 +132,11 @@ pub async fn begin(
     if locked(state, subject, now).await? {
         return Ok(Gate::Locked);
     }
-    Ok(Gate::Open(Attempt { number, ip_window }))
+    Ok(Gate::Open(Attempt {
+        number,
+        ip_window,
+        policy: account.clone(),
+    }))
 }
 
 /// Records a wrong password. Returns the lock duration when this failure locks the account.
@@ -134,7 +145,7 @@ pub async fn failed(
     subject: &Subject,
     attempt: &Attempt,
 ) -> Result<Option<Duration>, FlowError> {
-    let policy = &state.passwords.lockout;
+    let policy = &attempt.policy;
     if !should_lock(policy, saturating_u32(attempt.number)) {
         return Ok(None);
     }

@@ -15,10 +15,12 @@ use super::audit::{self as audit_log, AuditEntry};
 use super::auth_events::record;
 use super::lockout::{self, Gate, Subject};
 use super::orgs::login_policy::{self, IpRefused};
+use super::orgs::member_policy::{self, EffectivePolicy};
 use crate::state::AppState;
 
 pub enum LoginOutcome {
-    Success(Box<User>),
+    /// The user, and the policy of their organisations (looked up once for the whole login).
+    Success(Box<User>, Box<EffectivePolicy>),
     /// Unknown account, wrong password, or a disabled account: one answer for all.
     Failed,
     /// Too many failures on this account (or login name): refused without checking the
@@ -84,9 +86,13 @@ pub async fn authenticate(
         Some(user) => Subject::user(user),
         None => Subject::unknown(login),
     };
+    // The one lookup of the user's organisations for this login: lockout thresholds now, IP
+    // allowlists, 2FA, renewal and session lifetime after the password. An unknown login runs
+    // the same queries (for an id no account has) and gets the global policy.
+    let policy = member_policy::load(state, &subject.name).await?;
     // A full pool refuses here (503), before the attempt is counted against the account.
     let admission = state.hashing.admit()?;
-    let attempt = match lockout::begin(state, &subject, ip).await? {
+    let attempt = match lockout::begin(state, &subject, ip, &policy.effective.lockout).await? {
         Gate::Open(attempt) => attempt,
         refused => {
             let (outcome, reason) = match refused {
@@ -155,12 +161,18 @@ pub async fn authenticate(
             // Same password, stronger hash: its age and history stay as they are.
             passwords::upgrade_hash(&state.db, &user.id, &old, new.as_str(), state.now()).await?;
         }
-        if let Err(refused) = login_policy::check_ip(state, &user.id, ip, origin.user_agent).await?
+        if let Err(refused) =
+            login_policy::check_ip_of(state, &policy.memberships, &user.id, ip, origin.user_agent)
+                .await?
         {
             return Ok(LoginOutcome::IpRefused(refused));
         }
         audit_attempt(state, &subject, origin, "login.succeeded", json!({})).await?;
-        return Ok(LoginOutcome::Success(Box::new(user)));
+        member_policy::remember(state, &user.id, &policy.effective);
+        return Ok(LoginOutcome::Success(
+            Box::new(user),
+            Box::new(policy.effective),
+        ));
     }
     let locked_for = lockout::failed(state, &subject, &attempt).await?;
     let now = state.now();

@@ -19,6 +19,7 @@ use super::FlowError;
 use super::audit::AuditEntry;
 use super::auth_events::record;
 use super::lockout::{self, Gate, Subject};
+use super::orgs::member_policy;
 use crate::state::AppState;
 
 /// Old hashes kept per user whatever the policy says, so a stricter policy later (or an
@@ -28,21 +29,20 @@ const HISTORY_KEPT: u64 = 24;
 /// How long the "choose a new password" step waits after the password was verified.
 const RENEWAL_TTL: Duration = Duration::from_secs(10 * 60);
 
-/// The policy that applies to `user`: the global one. The one place an organisation's own
-/// policy (organisations issue) will be chosen instead; the flows below all ask here.
-pub fn policy_for<'a>(state: &'a AppState, _user: &User) -> &'a PasswordPolicy {
-    &state.passwords.policy
+/// The password policy that applies to `user`: the global one made stricter by their
+/// organisations' presets and renewal periods (`orgs::member_policy`); the flows below and
+/// the pages that list the rules all ask here.
+pub async fn policy_for(state: &AppState, user: &User) -> Result<PasswordPolicy, FlowError> {
+    Ok(member_policy::effective_policy(state, &user.id)
+        .await?
+        .password)
 }
 
-/// Where the user's password stands: fine, expiring soon (banner), or to be replaced now.
-pub fn age_status(state: &AppState, user: &User) -> AgeStatus {
+/// Where the user's password stands under `policy` (see [`policy_for`]): fine, expiring soon
+/// (banner), or to be replaced now.
+pub fn age_status(state: &AppState, user: &User, policy: &PasswordPolicy) -> AgeStatus {
     let changed_at = user.password_changed_at.unwrap_or(user.created_at);
-    password_age_status(
-        policy_for(state, user),
-        changed_at,
-        state.now(),
-        user.force_password_change,
-    )
+    password_age_status(policy, changed_at, state.now(), user.force_password_change)
 }
 
 /// How the user showed the right to set a new password.
@@ -85,11 +85,14 @@ pub async fn change(
     if new != confirm {
         return Ok(Err(ChangeRefusal::Mismatch));
     }
-    let policy = policy_for(state, &user);
+    // One lookup of the user's organisations: their rules, lockout and names.
+    let member = member_policy::load(state, &user.id).await?;
+    let policy = &member.effective.password;
     // A renewal must not keep the expired password, whatever the history depth.
     let depth = match proof {
         Proof::CurrentPassword(current) => {
-            if let Err(refusal) = verify_current(state, &user, current, ip).await? {
+            let thresholds = &member.effective.lockout;
+            if let Err(refusal) = verify_current(state, &user, current, ip, thresholds).await? {
                 return Ok(Err(refusal));
             }
             policy.history
@@ -114,11 +117,7 @@ pub async fn change(
     };
     let common = &state.passwords.common;
     // The names of the user's organisations are as guessable as their own name.
-    let memberships = poort_store::orgs::memberships_of(&state.db, &user.id).await?;
-    let orgs: Vec<&str> = memberships
-        .iter()
-        .map(|(org, _)| org.name.as_str())
-        .collect();
+    let orgs = member.org_names();
     let mut violations = rule_violations(
         policy,
         common,
@@ -229,10 +228,11 @@ async fn verify_current(
     user: &User,
     current: &str,
     ip: Option<IpAddr>,
+    thresholds: &poort_policy::LockoutPolicy,
 ) -> Result<Result<(), ChangeRefusal>, FlowError> {
     let subject = Subject::user(user);
     let admission = state.hashing.admit()?;
-    let attempt = match lockout::begin(state, &subject, ip).await? {
+    let attempt = match lockout::begin(state, &subject, ip, thresholds).await? {
         Gate::Open(attempt) => attempt,
         Gate::Locked => return Ok(Err(ChangeRefusal::Locked)),
         Gate::Throttled => return Ok(Err(ChangeRefusal::Throttled)),

@@ -5,6 +5,10 @@
 //! user's session epoch (`sess-epoch:<user id>`); a signed-in session remembers the epoch it
 //! was established in and is dead once the user's epoch is newer. That costs one extra
 //! ephemeral read per signed-in request, instead of an index of every session per user.
+//!
+//! A signed-in session also ends once it is older (since `auth_time`) than the session
+//! lifetime the user's organisations impose (`orgs::member_policy::session_lifetime`, cached
+//! per node); without one, the configured `session_ttl_secs` of the ephemeral store applies.
 
 use std::time::Duration;
 
@@ -67,10 +71,24 @@ pub async fn load(state: &AppState, cookie: &str) -> Result<Option<LiveSession>,
         destroy(state, cookie).await?;
         return Ok(None);
     }
+    if let Some(user) = &data.user
+        && outlived(state, user).await?
+    {
+        destroy(state, cookie).await?;
+        return Ok(None);
+    }
     Ok(Some(LiveSession {
         cookie: cookie.to_string(),
         data,
     }))
+}
+
+/// Whether a signed-in session is older than its user's organisations allow: the lifetime
+/// counts from the authentication (`auth_time`, renewed by a step-up) and applies to sessions
+/// that existed before the limit was set or the user joined the organisation.
+async fn outlived(state: &AppState, user: &SessionUser) -> Result<bool, FlowError> {
+    let lifetime = super::orgs::member_policy::session_lifetime(state, &user.user_id).await?;
+    Ok(lifetime.is_some_and(|secs| state.now() >= user.auth_time.saturating_add(secs)))
 }
 
 fn epoch_key(user_id: &str) -> String {

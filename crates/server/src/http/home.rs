@@ -28,13 +28,18 @@ pub async fn home(
         None => None,
     };
     let t = lang.tr(user.as_ref().and_then(|u| u.locale.as_deref()), None);
+    let password_notice = match &user {
+        Some(u) => {
+            let policy = crate::flows::passwords::policy_for(&state, u).await?;
+            super::password::expiry_notice_in(t, &state, u, &policy)
+        }
+        None => None,
+    };
     let page = HomePage {
         t,
         csrf: live.data.csrf.clone(),
         user_email: user.as_ref().map(|u| u.email.clone()),
-        password_notice: user
-            .as_ref()
-            .and_then(|u| super::password::expiry_notice_in(t, &state, u)),
+        password_notice,
         user_name: user.and_then(|u| u.name),
     };
     let mut response = render(StatusCode::OK, &page);

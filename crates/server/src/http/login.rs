@@ -4,7 +4,7 @@
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
-use poort_policy::AgeStatus;
+use poort_policy::{AgeStatus, PasswordPolicy};
 use poort_store::entities::users::Model as User;
 use serde::Deserialize;
 
@@ -17,6 +17,7 @@ use super::{render, see_other};
 use crate::flows::authorize;
 use crate::flows::login::{self, LoginOutcome};
 use crate::flows::orgs::login_policy::IpRefused;
+use crate::flows::orgs::member_policy::EffectivePolicy;
 use crate::flows::passwords::{self, PendingRenewal};
 use crate::flows::session::{self, LiveSession, SessionUser, csrf_matches};
 use crate::flows::signup;
@@ -133,17 +134,17 @@ pub async fn submit(
     let outcome = login::authenticate(&state, &form.login, &form.password, origin).await?;
     state
         .metrics
-        .login(matches!(outcome, LoginOutcome::Success(_)));
+        .login(matches!(outcome, LoginOutcome::Success(..)));
     let (status, message, organisations) = match outcome {
         // A self-service account signs in once its address is confirmed.
-        LoginOutcome::Success(user)
+        LoginOutcome::Success(user, _)
             if !user.email_verified && signup::awaiting_verification(&state, &user.id).await? =>
         {
             (StatusCode::FORBIDDEN, "login.unverified", None)
         }
-        LoginOutcome::Success(user) => {
+        LoginOutcome::Success(user, policy) => {
             remember_language(&state, &user, &lang).await?;
-            return after_password(&state, &live, *user, &form.tx).await;
+            return after_password(&state, &live, *user, &policy, &form.tx).await;
         }
         LoginOutcome::Failed => (StatusCode::UNAUTHORIZED, "login.failed", None),
         LoginOutcome::Locked => (StatusCode::TOO_MANY_REQUESTS, "login.locked", None),
@@ -193,31 +194,36 @@ pub(super) fn ip_refused_message(refused: &IpRefused) -> String {
 }
 
 /// The password was right. A second factor (or 2FA enrollment) comes first; then the
-/// password's age decides (see [`continue_after_proof`]).
+/// password's age decides (see [`continue_after_proof`]). `policy` is what the user's
+/// organisations require, looked up once by the login.
 async fn after_password(
     state: &SharedState,
     live: &LiveSession,
     user: User,
+    policy: &EffectivePolicy,
     tx: &str,
 ) -> Result<Response, PageError> {
     // No later step may sign the user in on the password alone.
-    if let Some(response) = super::mfa::after_password(state, live, &user, tx).await? {
+    if let Some(response) = super::mfa::after_password(state, live, &user, policy, tx).await? {
         return Ok(response);
     }
-    continue_after_proof(state, live, &user, vec!["pwd".into()], tx).await
+    continue_after_proof(state, live, &user, &policy.password, vec!["pwd".into()], tx).await
 }
 
-/// Everything the login required is proved (`amr`). An expired or admin-forced password must
-/// be replaced first (the browser is not signed in until then); a password expiring soon gets
-/// the warning page with a "not now" link; otherwise the authorization request continues.
+/// Everything the login required is proved (`amr`). An expired (under `policy`, the user's
+/// effective password policy: the global renewal period or a shorter one of their
+/// organisations) or admin-forced password must be replaced first (the browser is not signed
+/// in until then); a password expiring soon gets the warning page with a "not now" link;
+/// otherwise the authorization request continues.
 pub(super) async fn continue_after_proof(
     state: &SharedState,
     live: &LiveSession,
     user: &User,
+    policy: &PasswordPolicy,
     amr: Vec<String>,
     tx: &str,
 ) -> Result<Response, PageError> {
-    let status = passwords::age_status(state, user);
+    let status = passwords::age_status(state, user, policy);
     if status == AgeStatus::Expired {
         let pending = PendingRenewal {
             user_id: user.id.clone(),

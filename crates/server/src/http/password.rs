@@ -5,7 +5,7 @@
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use poort_policy::AgeStatus;
+use poort_policy::{AgeStatus, PasswordPolicy};
 use poort_store::entities::users::Model as User;
 use serde::Deserialize;
 
@@ -43,8 +43,13 @@ pub struct PasswordForm {
 }
 
 /// The warning banner text while the password is in its last `warn_days`, in the language of `t`.
-pub fn expiry_notice_in(t: Tr, state: &AppState, user: &User) -> Option<String> {
-    match passwords::age_status(state, user) {
+pub fn expiry_notice_in(
+    t: Tr,
+    state: &AppState,
+    user: &User,
+    policy: &PasswordPolicy,
+) -> Option<String> {
+    match passwords::age_status(state, user, policy) {
         AgeStatus::Warn { days_left: 1 } => Some(t.get("password.expires_tomorrow").into()),
         AgeStatus::Warn { days_left } => {
             Some(t.fmt("password.expires_in", &[("days", &days_left.to_string())]))
@@ -64,8 +69,15 @@ async fn user_of(state: &AppState, live: &LiveSession) -> Result<Option<User>, P
     )
 }
 
-fn account_page(t: Tr, state: &AppState, csrf: &str, user: &User, tx: String) -> PasswordPage {
-    let notice = expiry_notice_in(t, state, user);
+fn account_page(
+    t: Tr,
+    state: &AppState,
+    csrf: &str,
+    user: &User,
+    policy: &PasswordPolicy,
+    tx: String,
+) -> PasswordPage {
+    let notice = expiry_notice_in(t, state, user, policy);
     let skip = (notice.is_some() || !tx.is_empty()).then(|| continue_url(&tx));
     PasswordPage {
         t,
@@ -73,7 +85,7 @@ fn account_page(t: Tr, state: &AppState, csrf: &str, user: &User, tx: String) ->
         lead: t.get("password.change_lead").into(),
         notice,
         errors: Vec::new(),
-        requirements: requirements_in(t, passwords::policy_for(state, user)),
+        requirements: requirements_in(t, policy),
         csrf: csrf.to_string(),
         action: "/account/password",
         tx,
@@ -96,7 +108,8 @@ pub async fn account_show(
         return Ok(see_other("/login"));
     };
     let t = lang.tr(user.locale.as_deref(), None);
-    let page = account_page(t, &state, &live.data.csrf, &user, q.tx);
+    let policy = passwords::policy_for(&state, &user).await?;
+    let page = account_page(t, &state, &live.data.csrf, &user, &policy, q.tx);
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -123,9 +136,10 @@ pub async fn account_submit(
         Err(refusal) => {
             let t = lang.tr(user.locale.as_deref(), None);
             let (status, errors) = refusal_messages_in(t, refusal);
+            let policy = passwords::policy_for(&state, &user).await?;
             let page = PasswordPage {
                 errors,
-                ..account_page(t, &state, &live.data.csrf, &user, form.tx)
+                ..account_page(t, &state, &live.data.csrf, &user, &policy, form.tx)
             };
             Ok(render(status, &page))
         }
@@ -134,9 +148,9 @@ pub async fn account_submit(
 
 fn renewal_page(
     t: Tr,
-    state: &AppState,
     csrf: &str,
     user: &User,
+    policy: &PasswordPolicy,
     pending: &PendingRenewal,
 ) -> PasswordPage {
     let lead = match pending.forced {
@@ -149,7 +163,7 @@ fn renewal_page(
         lead: t.get(lead).into(),
         notice: None,
         errors: Vec::new(),
-        requirements: requirements_in(t, passwords::policy_for(state, user)),
+        requirements: requirements_in(t, policy),
         csrf: csrf.to_string(),
         action: "/login/new-password",
         // The transaction travels in the pending renewal, not in the form.
@@ -185,11 +199,12 @@ pub async fn renewal_show(
     let Some((pending, user)) = pending_of(&state, &live).await? else {
         return Ok(see_other("/login"));
     };
+    let policy = passwords::policy_for(&state, &user).await?;
     let page = renewal_page(
         lang.tr(user.locale.as_deref(), None),
-        &state,
         &live.data.csrf,
         &user,
+        &policy,
         &pending,
     );
     Ok(render(StatusCode::OK, &page))
@@ -224,9 +239,10 @@ pub async fn renewal_submit(
         Err(refusal) => {
             let t = lang.tr(user.locale.as_deref(), None);
             let (status, errors) = refusal_messages_in(t, refusal);
+            let policy = passwords::policy_for(&state, &user).await?;
             let page = PasswordPage {
                 errors,
-                ..renewal_page(t, &state, &live.data.csrf, &user, &pending)
+                ..renewal_page(t, &live.data.csrf, &user, &policy, &pending)
             };
             Ok(render(status, &page))
         }

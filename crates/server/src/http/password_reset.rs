@@ -128,11 +128,12 @@ pub async fn reset_show(
         Err(refusal) => return Ok(refused(t, refusal)),
     };
     let (live, created) = session.or_create(&state).await?;
+    let policy = passwords::policy_for(&state, &valid.user).await?;
     let page = ResetPasswordPage {
         t,
         csrf: live.data.csrf.clone(),
         lead: t.fmt("reset.lead", &[("email", &valid.user.email)]),
-        requirements: requirements_in(t, passwords::policy_for(&state, &valid.user)),
+        requirements: requirements_in(t, &policy),
         email: valid.user.email,
         token: q.token,
         errors: Vec::new(),
@@ -190,11 +191,12 @@ pub async fn reset_submit(
         Err(refusal) => return Ok(refused(t, refusal)),
     };
     let (status, errors) = refusal_messages_in(t, refusal);
+    let policy = passwords::policy_for(&state, &valid.user).await?;
     let page = ResetPasswordPage {
         t,
         csrf: live.data.csrf.clone(),
         lead: t.fmt("reset.lead", &[("email", &valid.user.email)]),
-        requirements: requirements_in(t, passwords::policy_for(&state, &valid.user)),
+        requirements: requirements_in(t, &policy),
         email: valid.user.email,
         token: form.token,
         errors,

@@ -28,6 +28,15 @@ pub async fn requirement_for(state: &AppState, user_id: &str) -> Result<Requirem
     })
 }
 
+/// Whether a second factor is required, given the user's organisations' policy already
+/// loaded (the password login's one lookup): the same answer as `requirement_for`.
+pub fn required_with(
+    state: &AppState,
+    policy: &crate::flows::orgs::member_policy::EffectivePolicy,
+) -> bool {
+    state.config.require_2fa || policy.require_2fa
+}
+
 /// True when the user must set up a second factor before reaching any client.
 pub async fn must_enroll(state: &AppState, user_id: &str) -> Result<bool, FlowError> {
     if !requirement_for(state, user_id).await?.required {

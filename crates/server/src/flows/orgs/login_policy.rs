@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use poort_store::{Db, orgs};
 use serde_json::json;
 
-use super::settings::OrgSettings;
+use super::member_policy::{self, Membership};
 use crate::flows::FlowError;
 use crate::flows::audit::{self, AuditEntry};
 use crate::state::AppState;
@@ -28,9 +28,21 @@ pub async fn check_ip(
     ip: Option<IpAddr>,
     user_agent: Option<&str>,
 ) -> Result<Result<(), IpRefused>, FlowError> {
+    let loaded = member_policy::load(state, user_id).await?;
+    check_ip_of(state, &loaded.memberships, user_id, ip, user_agent).await
+}
+
+/// [`check_ip`] against memberships already loaded (the password login's one lookup).
+pub async fn check_ip_of(
+    state: &AppState,
+    memberships: &[Membership],
+    user_id: &str,
+    ip: Option<IpAddr>,
+    user_agent: Option<&str>,
+) -> Result<Result<(), IpRefused>, FlowError> {
     let mut refused = Vec::new();
-    for (org, _) in orgs::memberships_of(&state.db, user_id).await? {
-        let settings = OrgSettings::from_stored(&org.settings)?;
+    for org in memberships {
+        let settings = &org.settings;
         let allowed = match ip {
             Some(ip) => settings.ip_allowlist.allows(ip),
             None => settings.ip_allowlist.is_unrestricted(),
@@ -39,7 +51,7 @@ pub async fn check_ip(
             audit::record(
                 state,
                 AuditEntry {
-                    org_id: Some(org.id.clone()),
+                    org_id: Some(org.org_id.clone()),
                     actor: Some(user_id.to_owned()),
                     subject: Some(user_id.to_owned()),
                     ip,
@@ -49,7 +61,7 @@ pub async fn check_ip(
                 },
             )
             .await?;
-            refused.push(org.name);
+            refused.push(org.org_name.clone());
         }
     }
     Ok(match refused.is_empty() {
@@ -63,7 +75,7 @@ pub async fn check_ip(
 /// Whether one of the user's organisations requires a second factor.
 pub async fn requires_2fa(db: &Db, user_id: &str) -> Result<bool, FlowError> {
     for (org, _) in orgs::memberships_of(db, user_id).await? {
-        if OrgSettings::from_stored(&org.settings)?.require_2fa {
+        if super::OrgSettings::from_stored(&org.settings)?.require_2fa {
             return Ok(true);
         }
     }

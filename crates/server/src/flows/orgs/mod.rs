@@ -1,12 +1,14 @@
 //! Organisations: roles and permissions (`permission`), the one authorisation check
 //! (`access`), security settings (`settings`), changes by members and by the operator
-//! (`manage`), and what a login must respect (`login_policy`).
+//! (`manage`), what a login must respect (`login_policy`), and the policy a member's
+//! organisations add up to (`member_policy`).
 
 pub mod access;
 pub mod claims;
 pub mod invitations;
 pub mod login_policy;
 pub mod manage;
+pub mod member_policy;
 pub mod overview;
 pub mod permission;
 pub mod settings;

@@ -1,8 +1,10 @@
 //! An organisation's security settings: the typed, validated form of its JSON settings column.
 //!
-//! Enforced here and now: `ip_allowlist` (login), `require_2fa` (second-factor enforcement) and
-//! `email_domains` (adding members). The rest is stored for the issues that enforce them
-//! (API-token lifetime, session lifetime, lockout, password policy, support access).
+//! Enforced: `ip_allowlist` (login), `require_2fa` (second-factor enforcement),
+//! `email_domains` (adding members), `max_token_lifetime_days` (API tokens), and through
+//! `member_policy` (the strictest of the user's organisations and the global config):
+//! `session_lifetime_secs`, `lockout_max_failures`, `lockout_duration_secs`,
+//! `password_preset` and `password_renewal_days`.
 
 use poort_allowlist::{DomainAllowlist, IpAllowlist};
 use serde::{Deserialize, Serialize};

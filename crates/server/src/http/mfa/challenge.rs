@@ -127,9 +127,10 @@ async fn complete(
         };
         // The expiry warning gives way to the "recovery code used" page; an expired password
         // does not.
-        let age = passwords::age_status(state, &user);
+        let policy = passwords::policy_for(state, &user).await?;
+        let age = passwords::age_status(state, &user, &policy);
         if age == AgeStatus::Expired || (age != AgeStatus::Ok && page.is_none()) {
-            return continue_after_proof(state, live, &user, step.amr, tx).await;
+            return continue_after_proof(state, live, &user, &policy, step.amr, tx).await;
         }
     }
     let fresh = pending::establish(state, live, step).await?;

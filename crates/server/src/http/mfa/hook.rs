@@ -12,6 +12,7 @@ use super::tx_query;
 use crate::flows::FlowError;
 use crate::flows::mfa::enforcement;
 use crate::flows::mfa::pending::{self, SecondStep};
+use crate::flows::orgs::member_policy::EffectivePolicy;
 use crate::flows::session::{self, LiveSession, SessionUser};
 use crate::state::AppState;
 
@@ -20,6 +21,7 @@ pub async fn after_password(
     state: &AppState,
     live: &LiveSession,
     user: &User,
+    policy: &EffectivePolicy,
     tx: &str,
 ) -> Result<Option<Response>, PageError> {
     let factors = mfa_factors::count_for_user(&state.db, &user.id)
@@ -34,10 +36,8 @@ pub async fn after_password(
         pending::begin(state, &live.cookie, &step).await?;
         return Ok(Some(see_other(&format!("/login/mfa{}", tx_query(tx)))));
     }
-    if !enforcement::requirement_for(state, &user.id)
-        .await?
-        .required
-    {
+    // The organisations' requirement comes from the login's one lookup.
+    if !enforcement::required_with(state, policy) {
         return Ok(None);
     }
     // Signed in with the password, but every client stays out of reach until enrollment.
