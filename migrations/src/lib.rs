@@ -28,6 +28,7 @@ mod m20261207_000006_create_api_tokens;
 mod m20261208_000001_create_mail_queue;
 mod m20261208_000002_create_email_links;
 mod m20261208_000003_add_user_locale;
+mod m20261210_000001_create_support_staff;
 
 /// The list of all migrations, oldest first.
 pub struct Migrator;
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000002_create_platform_admins::Migration),
             Box::new(m20261206_000003_create_audit_log::Migration),
             Box::new(m20261206_000004_create_org_invitations::Migration),
+            Box::new(m20261210_000001_create_support_staff::Migration),
         ]
     }
 }

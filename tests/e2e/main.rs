@@ -32,6 +32,7 @@ mod passwords;
 mod retention;
 mod signup;
 mod startup;
+mod support_staff;
 mod token_errors;
 mod two_nodes;
 mod userinfo_errors;

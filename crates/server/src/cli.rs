@@ -74,6 +74,9 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(crate::org_cli::AuditCommand),
+    /// Support staff: platform users who may help in organisations that allow it.
+    #[command(subcommand)]
+    Support(crate::support_cli::SupportCommand),
 }
 
 #[derive(Args)]
@@ -268,6 +271,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin(command) => crate::org_cli::admin(&config, command, cli.json).await,
         Command::Org(command) => crate::org_cli::org(&config, command, cli.json).await,
         Command::Audit(command) => crate::org_cli::audit(&config, command, cli.json).await,
+        Command::Support(command) => crate::support_cli::run(&config, command, cli.json).await,
         Command::Keys(KeysCommand::Rotate) => {
             let db = open_database(&config).await?;
             let master = master_key(&config)?;

@@ -71,6 +71,7 @@ fn entry(action: &'static str, org_id: &str, actor: &Actor) -> AuditEntry {
     AuditEntry {
         org_id: Some(org_id.to_owned()),
         actor: actor.user_id.clone(),
+        staff: actor.staff_id(),
         ip: actor.ip,
         user_agent: actor.user_agent.clone(),
         ..AuditEntry::new(action)
@@ -241,7 +242,8 @@ pub async fn remove_member_and_tokens(
 ) -> Outcome<Member> {
     let removed = remove_member(&state.db, state.now(), actor, authority, org, user_id).await?;
     if removed.is_ok() {
-        crate::flows::api_tokens::revoke_for_member_of_org(state, &org.id, user_id).await?;
+        crate::flows::api_tokens::revoke_for_member_of_org_by(state, &org.id, user_id, Some(actor))
+            .await?;
     }
     Ok(removed)
 }

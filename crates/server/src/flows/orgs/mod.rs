@@ -23,11 +23,22 @@ pub struct Actor {
     pub user_id: Option<String>,
     pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
+    /// Acting as support staff (`access::Membership::staff`): entries name `user_id` in
+    /// their `staff` column too.
+    pub staff: bool,
 }
 
 impl Actor {
     /// The operator at the command line.
     pub fn operator() -> Self {
         Self::default()
+    }
+
+    /// The audit log's `staff` column for this actor's changes.
+    pub fn staff_id(&self) -> Option<String> {
+        match self.staff {
+            true => self.user_id.clone(),
+            false => None,
+        }
     }
 }

@@ -16,7 +16,8 @@ pub async fn show(
     Path(org_id): Path<String>,
 ) -> Result<Response, ApiProblem> {
     caller.require_scope(ADMIN_READ)?;
-    let membership = access::require_member(&state, &caller.user_id, &org_id).await??;
+    let membership =
+        access::require_member_seen(&state, &caller.user_id, &org_id, &caller.seen).await??;
     let permissions: Vec<&str> = match membership.platform_admin {
         true => crate::flows::orgs::Permission::ALL
             .iter()
@@ -30,5 +31,6 @@ pub async fn show(
         "created_at": membership.org.created_at,
         "your_roles": membership.roles,
         "your_permissions": permissions,
+        "support_staff": membership.staff,
     })))
 }
