@@ -593,4 +593,17 @@ mod tests {
         assert_eq!(args.to_side.as_deref(), Some("/tmp/side"));
         assert!(Cli::try_parse_from(["poort", "restore"]).is_err());
     }
+
+    #[test]
+    fn support_commands_parse() {
+        for args in [
+            &["poort", "support", "add", "--email", "ada@example.com"][..],
+            &["poort", "support", "remove", "--email", "ada@example.com"],
+            &["poort", "support", "list", "--json"],
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap();
+            assert!(matches!(cli.command, Some(Command::Support(_))), "{args:?}");
+        }
+        assert!(Cli::try_parse_from(["poort", "support", "add"]).is_err());
+    }
 }
