@@ -30,6 +30,7 @@ mod m20261208_000002_create_email_links;
 mod m20261208_000003_add_user_locale;
 mod m20261209_000001_add_client_service_fields;
 mod m20261209_000002_add_client_org;
+mod m20261210_000001_create_support_staff;
 
 /// The list of all migrations, oldest first.
 pub struct Migrator;
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000004_create_org_invitations::Migration),
             Box::new(m20261209_000001_add_client_service_fields::Migration),
             Box::new(m20261209_000002_add_client_org::Migration),
+            Box::new(m20261210_000001_create_support_staff::Migration),
         ]
     }
 }

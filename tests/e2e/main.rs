@@ -35,6 +35,7 @@ mod retention;
 mod service_clients;
 mod signup;
 mod startup;
+mod support_staff;
 mod token_errors;
 mod two_nodes;
 mod userinfo_errors;

@@ -74,6 +74,9 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(crate::org_cli::AuditCommand),
+    /// Support staff: platform users who may help in organisations that allow it.
+    #[command(subcommand)]
+    Support(crate::support_cli::SupportCommand),
 }
 
 #[derive(Args)]
@@ -274,6 +277,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin(command) => crate::org_cli::admin(&config, command, cli.json).await,
         Command::Org(command) => crate::org_cli::org(&config, command, cli.json).await,
         Command::Audit(command) => crate::org_cli::audit(&config, command, cli.json).await,
+        Command::Support(command) => crate::support_cli::run(&config, command, cli.json).await,
         Command::Keys(KeysCommand::Rotate) => {
             let db = open_database(&config).await?;
             let master = master_key(&config)?;
@@ -613,5 +617,18 @@ mod tests {
         };
         assert_eq!(args.to_side.as_deref(), Some("/tmp/side"));
         assert!(Cli::try_parse_from(["poort", "restore"]).is_err());
+    }
+
+    #[test]
+    fn support_commands_parse() {
+        for args in [
+            &["poort", "support", "add", "--email", "ada@example.com"][..],
+            &["poort", "support", "remove", "--email", "ada@example.com"],
+            &["poort", "support", "list", "--json"],
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap();
+            assert!(matches!(cli.command, Some(Command::Support(_))), "{args:?}");
+        }
+        assert!(Cli::try_parse_from(["poort", "support", "add"]).is_err());
     }
 }

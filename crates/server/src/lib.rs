@@ -22,6 +22,7 @@ pub mod org_cli;
 pub mod pages;
 pub mod password_settings;
 pub mod state;
+pub mod support_cli;
 pub mod token_cli;
 
 pub use app::{App, StartError};

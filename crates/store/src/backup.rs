@@ -11,6 +11,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use crate::db::{Backend, Db};
+use crate::entities::support_staff;
 use crate::entities::{
     api_tokens, audit_log, auth_events, clients, consents, email_links, mail_queue, mfa_factors,
     mfa_grace, org_invitations, org_members, org_roles, organisations, password_history,
@@ -91,6 +92,7 @@ snapshot_tables!(
     platform_admins,
     org_invitations,
     audit_log,
+    support_staff,
 );
 
 /// The migrations this build knows, oldest first.

@@ -30,6 +30,7 @@ pub mod recovery_codes;
 pub mod refresh_tokens;
 pub mod retention;
 pub mod signing_keys;
+pub mod support_staff;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod tx;

@@ -28,3 +28,4 @@ pub mod userinfo;
 pub mod users;
 
 pub use error::FlowError;
+pub mod support_staff;

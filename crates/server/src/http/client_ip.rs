@@ -49,3 +49,43 @@ fn joined(headers: &HeaderMap, name: &str) -> Option<String> {
         .collect();
     (!values.is_empty()).then(|| values.join(","))
 }
+
+/// What a request reaches, for the support-staff audit entries (`access::Seen`): method and
+/// path (with the query, at most 512 characters), client address and user agent.
+pub struct Reached(pub crate::flows::orgs::access::Seen);
+
+impl FromRequestParts<SharedState> for Reached {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &SharedState,
+    ) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| resolve(peer.ip(), &parts.headers, state));
+        Ok(Reached(seen(parts, ip)))
+    }
+}
+
+/// The [`Reached`] of a request whose client address is known.
+pub(super) fn seen(parts: &Parts, ip: Option<IpAddr>) -> crate::flows::orgs::access::Seen {
+    let target = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.path(), |pq| pq.as_str());
+    let what: String = format!("{} {target}", parts.method)
+        .chars()
+        .take(512)
+        .collect();
+    crate::flows::orgs::access::Seen {
+        what: Some(what),
+        ip,
+        user_agent: parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    }
+}

@@ -97,6 +97,7 @@ pub async fn join(
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
+        staff: false,
     };
     match invitations::join(&state.db, state.now(), &actor, &token, &user).await? {
         Ok(_) => Ok(see_other("/")),

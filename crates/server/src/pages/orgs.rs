@@ -79,6 +79,8 @@ pub struct AuditRow {
     pub time: String,
     pub action: String,
     pub actor: String,
+    /// The support-staff identity, when the actor acted as staff (empty otherwise).
+    pub staff: String,
     pub target: String,
     pub ip: String,
     pub details: String,

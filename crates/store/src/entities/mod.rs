@@ -22,3 +22,5 @@ pub mod users;
 // Issue 7: mail.
 pub mod email_links;
 pub mod mail_queue;
+// Issue 5: support staff.
+pub mod support_staff;

@@ -14,5 +14,5 @@ pub use cache::TokenCache;
 pub use list::{delete_expired, list_all, list_for_org, list_for_user, sweep_expired_forever};
 pub use mint::{MintError, MintRequest, MintedToken, mint};
 pub use profile::{Profile, profile};
-pub use revoke::{revoke, revoke_for_member_of_org};
+pub use revoke::{revoke, revoke_by, revoke_for_member_of_org, revoke_for_member_of_org_by};
 pub use view::{TokenStatus, TokenView};

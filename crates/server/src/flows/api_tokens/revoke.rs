@@ -5,6 +5,8 @@ use poort_store::api_tokens::{self as store, RevokeScope};
 use super::authenticate::announce_revocation;
 use super::view::TokenView;
 use crate::flows::FlowError;
+use crate::flows::audit::AuditEntry;
+use crate::flows::orgs::Actor;
 use crate::state::AppState;
 
 /// Revokes token `id` if `scope` covers it; `None` when there is no such token within it (the
@@ -13,6 +15,17 @@ pub async fn revoke(
     state: &AppState,
     id: &str,
     scope: RevokeScope<'_>,
+) -> Result<Option<TokenView>, FlowError> {
+    revoke_by(state, id, scope, None).await
+}
+
+/// [`revoke`] by someone other than the token's owner (an organisation's admin or support
+/// staff), whom the audit entry names as actor (and in its `staff` column when staff).
+pub async fn revoke_by(
+    state: &AppState,
+    id: &str,
+    scope: RevokeScope<'_>,
+    by: Option<&Actor>,
 ) -> Result<Option<TokenView>, FlowError> {
     if id.is_empty() || id.len() > 64 {
         return Ok(None);
@@ -29,6 +42,7 @@ pub async fn revoke(
             serde_json::json!({ "token_id": row.id }),
         );
         entry.org_id = row.org_id.clone();
+        acted_by(&mut entry, by);
         crate::flows::audit::record(state, entry).await?;
         tracing::info!(token_id = %row.id, user_id = %row.user_id, "API token revoked");
     }
@@ -42,6 +56,16 @@ pub async fn revoke_for_member_of_org(
     org_id: &str,
     user_id: &str,
 ) -> Result<Vec<TokenView>, FlowError> {
+    revoke_for_member_of_org_by(state, org_id, user_id, None).await
+}
+
+/// [`revoke_for_member_of_org`], the entries naming `by` (who removed the member) as actor.
+pub async fn revoke_for_member_of_org_by(
+    state: &AppState,
+    org_id: &str,
+    user_id: &str,
+    by: Option<&Actor>,
+) -> Result<Vec<TokenView>, FlowError> {
     let now = state.now();
     let rows = store::revoke_for_member_of_org(&state.db, org_id, user_id, now).await?;
     let mut views = Vec::with_capacity(rows.len());
@@ -53,8 +77,19 @@ pub async fn revoke_for_member_of_org(
             serde_json::json!({ "token_id": row.id, "reason": "left_organisation" }),
         );
         entry.org_id = row.org_id.clone();
+        acted_by(&mut entry, by);
         crate::flows::audit::record(state, entry).await?;
         views.push(TokenView::from_row(row, now)?);
     }
     Ok(views)
+}
+
+/// Names `by` (when given) as the entry's actor, with its staff identity and address.
+fn acted_by(entry: &mut AuditEntry, by: Option<&Actor>) {
+    if let Some(by) = by {
+        entry.actor = by.user_id.clone();
+        entry.staff = by.staff_id();
+        entry.ip = by.ip;
+        entry.user_agent = by.user_agent.clone();
+    }
 }

@@ -5,15 +5,39 @@
 //! Someone who is neither a member nor a platform administrator gets [`Denied::NotFound`], the
 //! same answer as for an organisation that does not exist, so ids of other organisations
 //! reveal nothing. A member without the permission gets [`Denied::Forbidden`].
+//!
+//! **Support staff** (`support_staff`, `poort support add`) who are not members get a
+//! membership only in an organisation whose `support_access` setting is on, with the fixed
+//! [`STAFF_PERMISSIONS`]; elsewhere they get the outsider's `NotFound`. Both are audited in
+//! the organisation's chain: every check a staff member passes writes `support.access` (what
+//! was reached, in the details), every refusal `support.access_refused`. A failed audit write
+//! fails the request: staff never see an organisation's data unrecorded.
 
 use std::collections::BTreeSet;
+use std::net::IpAddr;
 
 use poort_store::entities::organisations::Model as Org;
-use poort_store::{Db, orgs, platform_admins};
+use poort_store::{Db, orgs, platform_admins, support_staff};
+use serde_json::json;
 
+use super::Actor;
 use super::permission::{CustomRole, Permission, permissions_of};
+use super::settings::OrgSettings;
 use crate::flows::FlowError;
+use crate::flows::audit::{self, AuditEntry};
 use crate::state::AppState;
+
+/// What support staff may do in an organisation that allows support access: look at its
+/// members, audit log and tokens, remove or add members (never owners, never roles with more
+/// than this) and revoke tokens. Not `roles.write`, `security.write` or `clients.write`: staff
+/// help, but cannot change who owns an organisation or how it is secured.
+pub const STAFF_PERMISSIONS: [Permission; 5] = [
+    Permission::MembersRead,
+    Permission::MembersWrite,
+    Permission::AuditRead,
+    Permission::TokensRead,
+    Permission::TokensRevoke,
+];
 
 /// What the caller may do in one organisation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,6 +49,9 @@ pub struct Membership {
     pub permissions: BTreeSet<Permission>,
     /// Acting as platform administrator: every permission.
     pub platform_admin: bool,
+    /// Acting as support staff (not a member; the organisation allows support access): the
+    /// [`STAFF_PERMISSIONS`], and changes are audited with the `staff` column set.
+    pub staff: bool,
 }
 
 impl Membership {
@@ -35,6 +62,39 @@ impl Membership {
     pub fn has(&self, permission: Permission) -> bool {
         self.platform_admin || self.permissions.contains(&permission)
     }
+
+    /// The staff identity for the audit log's `staff` column: the caller's id when acting as
+    /// support staff.
+    pub fn staff_id(&self) -> Option<String> {
+        self.staff.then(|| self.user_id.clone())
+    }
+
+    /// Who the audit log names for this caller's changes.
+    pub fn actor(&self, ip: Option<IpAddr>, user_agent: Option<String>) -> Actor {
+        Actor {
+            user_id: Some(self.user_id.clone()),
+            ip,
+            user_agent,
+            staff: self.staff,
+        }
+    }
+}
+
+/// Where a check comes from, for the `support.access` entries: e.g. `GET /api/v1/orgs/…`.
+#[derive(Clone, Debug, Default)]
+pub struct Seen {
+    pub what: Option<String>,
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+/// A caller's standing in one organisation.
+enum Standing {
+    Member(Membership),
+    /// Support staff, and the organisation does not allow support access.
+    StaffRefused(Org),
+    /// Not in it, or no such organisation.
+    Outsider,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,10 +112,22 @@ pub async fn require(
     org_id: &str,
     permission: Permission,
 ) -> Result<Result<Membership, Denied>, FlowError> {
-    require_in(&state.db, actor_user_id, org_id, permission).await
+    require_seen(state, actor_user_id, org_id, permission, &Seen::default()).await
 }
 
-/// [`require`] over a database handle.
+/// [`require`], naming in the audit log what a support-staff caller reached.
+pub async fn require_seen(
+    state: &AppState,
+    actor_user_id: &str,
+    org_id: &str,
+    permission: Permission,
+    seen: &Seen,
+) -> Result<Result<Membership, Denied>, FlowError> {
+    check(state, actor_user_id, org_id, Some(permission), seen).await
+}
+
+/// [`require`] over a database handle, for callers without an `AppState`. Support staff get
+/// `NotFound` here: their access must be audited, which needs the clock of an `AppState`.
 pub async fn require_in(
     db: &Db,
     actor_user_id: &str,
@@ -65,36 +137,141 @@ pub async fn require_in(
     let Some(membership) = membership(db, actor_user_id, org_id).await? else {
         return Ok(Err(Denied::NotFound));
     };
+    if membership.staff {
+        return Ok(Err(Denied::NotFound));
+    }
     Ok(match membership.has(permission) {
         true => Ok(membership),
         false => Err(Denied::Forbidden(permission)),
     })
 }
 
+/// The check itself, with the support-staff audit entries.
+async fn check(
+    state: &AppState,
+    user_id: &str,
+    org_id: &str,
+    permission: Option<Permission>,
+    seen: &Seen,
+) -> Result<Result<Membership, Denied>, FlowError> {
+    let membership = match standing(&state.db, user_id, org_id).await? {
+        Standing::Member(membership) => membership,
+        Standing::Outsider => return Ok(Err(Denied::NotFound)),
+        Standing::StaffRefused(org) => {
+            let details = json!({ "what": seen.what, "reason": "support_access_disabled" });
+            audit_staff(
+                state,
+                "support.access_refused",
+                &org.id,
+                user_id,
+                seen,
+                details,
+            )
+            .await?;
+            return Ok(Err(Denied::NotFound));
+        }
+    };
+    if let Some(permission) = permission
+        && !membership.has(permission)
+    {
+        if membership.staff {
+            let details = json!({
+                "what": seen.what,
+                "reason": "permission",
+                "permission": permission.as_str(),
+            });
+            audit_staff(
+                state,
+                "support.access_refused",
+                &membership.org.id,
+                user_id,
+                seen,
+                details,
+            )
+            .await?;
+        }
+        return Ok(Err(Denied::Forbidden(permission)));
+    }
+    if membership.staff {
+        let details =
+            json!({ "what": seen.what, "permission": permission.map(Permission::as_str) });
+        audit_staff(
+            state,
+            "support.access",
+            &membership.org.id,
+            user_id,
+            seen,
+            details,
+        )
+        .await?;
+    }
+    Ok(Ok(membership))
+}
+
+async fn audit_staff(
+    state: &AppState,
+    action: &'static str,
+    org_id: &str,
+    staff_user_id: &str,
+    seen: &Seen,
+    details: serde_json::Value,
+) -> Result<(), FlowError> {
+    let entry = AuditEntry {
+        org_id: Some(org_id.to_owned()),
+        actor: Some(staff_user_id.to_owned()),
+        staff: Some(staff_user_id.to_owned()),
+        ip: seen.ip,
+        user_agent: seen.user_agent.clone(),
+        details,
+        ..AuditEntry::new(action)
+    };
+    audit::record(state, entry).await
+}
+
 /// The caller's standing in `org_id`, whatever it allows; `None` if not a member (and not a
-/// platform administrator) or no such organisation.
+/// platform administrator, nor support staff let in by the organisation) or no such
+/// organisation. Records nothing: adapters go through [`require`] / [`require_member`].
 pub async fn membership(
     db: &Db,
     user_id: &str,
     org_id: &str,
 ) -> Result<Option<Membership>, FlowError> {
+    Ok(match standing(db, user_id, org_id).await? {
+        Standing::Member(membership) => Some(membership),
+        Standing::StaffRefused(_) | Standing::Outsider => None,
+    })
+}
+
+async fn standing(db: &Db, user_id: &str, org_id: &str) -> Result<Standing, FlowError> {
     let Some(org) = orgs::find(db, org_id).await? else {
-        return Ok(None);
+        return Ok(Standing::Outsider);
     };
     let member = orgs::find_member(db, org_id, user_id).await?;
     let platform_admin = platform_admins::is_admin(db, user_id).await?;
-    let roles = match (member, platform_admin) {
-        (Some(member), _) => member.roles,
-        (None, true) => Vec::new(),
-        (None, false) => return Ok(None),
+    let (roles, staff) = match (member, platform_admin) {
+        (Some(member), _) => (member.roles, false),
+        (None, true) => (Vec::new(), false),
+        (None, false) => {
+            if !support_staff::is_staff(db, user_id).await? {
+                return Ok(Standing::Outsider);
+            }
+            if !OrgSettings::from_stored(&org.settings)?.support_access {
+                return Ok(Standing::StaffRefused(org));
+            }
+            (Vec::new(), true)
+        }
     };
-    let custom = custom_roles(db, org_id).await?;
-    Ok(Some(Membership {
-        permissions: permissions_of(&roles, &custom),
+    let permissions = match staff {
+        true => STAFF_PERMISSIONS.into_iter().collect(),
+        false => permissions_of(&roles, &custom_roles(db, org_id).await?),
+    };
+    Ok(Standing::Member(Membership {
+        permissions,
         org,
         user_id: user_id.to_owned(),
         roles,
         platform_admin,
+        staff,
     }))
 }
 
@@ -120,7 +297,15 @@ pub async fn require_member(
     actor_user_id: &str,
     org_id: &str,
 ) -> Result<Result<Membership, Denied>, FlowError> {
-    Ok(membership(&state.db, actor_user_id, org_id)
-        .await?
-        .ok_or(Denied::NotFound))
+    require_member_seen(state, actor_user_id, org_id, &Seen::default()).await
+}
+
+/// [`require_member`], naming in the audit log what a support-staff caller reached.
+pub async fn require_member_seen(
+    state: &AppState,
+    actor_user_id: &str,
+    org_id: &str,
+    seen: &Seen,
+) -> Result<Result<Membership, Denied>, FlowError> {
+    check(state, actor_user_id, org_id, None, seen).await
 }

@@ -55,6 +55,7 @@ pub async fn create(
     let audit = AuditEntry {
         org_id: Some(org.id.clone()),
         actor: actor.user_id.clone(),
+        staff: actor.staff_id(),
         ip: actor.ip,
         user_agent: actor.user_agent.clone(),
         target: Some(email.clone()),

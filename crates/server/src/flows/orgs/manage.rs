@@ -235,7 +235,8 @@ pub async fn remove_member_and_tokens(
 ) -> Outcome<Member> {
     let removed = remove_member(&state.db, state.now(), actor, authority, org, user_id).await?;
     if removed.is_ok() {
-        crate::flows::api_tokens::revoke_for_member_of_org(state, &org.id, user_id).await?;
+        crate::flows::api_tokens::revoke_for_member_of_org_by(state, &org.id, user_id, Some(actor))
+            .await?;
     }
     Ok(removed)
 }

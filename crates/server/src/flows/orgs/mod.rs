@@ -27,6 +27,9 @@ pub struct Actor {
     pub user_id: Option<String>,
     pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
+    /// Acting as support staff (`access::Membership::staff`): entries name `user_id` in
+    /// their `staff` column too.
+    pub staff: bool,
 }
 
 impl Actor {
@@ -40,9 +43,18 @@ impl Actor {
         AuditEntry {
             org_id: org_id.map(str::to_owned),
             actor: self.user_id.clone(),
+            staff: self.staff_id(),
             ip: self.ip,
             user_agent: self.user_agent.clone(),
             ..AuditEntry::new(action)
+        }
+    }
+
+    /// The audit log's `staff` column for this actor's changes.
+    pub fn staff_id(&self) -> Option<String> {
+        match self.staff {
+            true => self.user_id.clone(),
+            false => None,
         }
     }
 }

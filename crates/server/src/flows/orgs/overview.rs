@@ -4,13 +4,14 @@
 use poort_store::entities::organisations::Model as Org;
 use poort_store::entities::users::Model as User;
 use poort_store::orgs::{self, Member, Role};
-use poort_store::{Db, platform_admins};
+use poort_store::{Db, platform_admins, support_staff};
 
 use super::settings::OrgSettings;
 use crate::flows::FlowError;
 
 /// The organisations a user can open in the admin pages, with their roles there (every
-/// organisation, roles empty where not a member, for a platform administrator).
+/// organisation, roles empty where not a member, for a platform administrator; for support
+/// staff, also those that allow support access).
 pub async fn organisations_of(
     db: &Db,
     user_id: &str,
@@ -20,12 +21,21 @@ pub async fn organisations_of(
         .into_iter()
         .map(|(org, member)| (org, member.roles))
         .collect();
-    if !platform_admins::is_admin(db, user_id).await? {
+    let every = platform_admins::is_admin(db, user_id).await?;
+    // Support staff also see the organisations that allow support access (opening one is
+    // audited by `access`).
+    let staff = !every && support_staff::is_staff(db, user_id).await?;
+    if !every && !staff {
         return Ok(mine);
     }
     Ok(orgs::list(db)
         .await?
         .into_iter()
+        .filter(|org| {
+            every
+                || mine.iter().any(|(o, _)| o.id == org.id)
+                || OrgSettings::from_stored(&org.settings).is_ok_and(|s| s.support_access)
+        })
         .map(|org| {
             let roles = mine
                 .iter()

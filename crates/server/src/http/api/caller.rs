@@ -11,7 +11,9 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use poort_oidc::bearer::bearer_token;
 
+use super::super::client_ip::seen;
 use super::problem::ApiProblem;
+use crate::flows::orgs::access::Seen;
 use crate::flows::orgs::login_policy;
 use crate::flows::{access_token, api_tokens};
 use crate::state::SharedState;
@@ -31,6 +33,8 @@ pub struct ApiCaller {
     pub user_agent: Option<String>,
     /// The organisation an API token is bound to; `None` for access tokens and unbound tokens.
     pub token_org: Option<String>,
+    /// The request, as the audit log names what support staff reached.
+    pub seen: Seen,
 }
 
 impl ApiCaller {
@@ -96,6 +100,7 @@ impl FromRequestParts<SharedState> for ApiCaller {
                     .iter()
                     .map(|s| s.as_str().to_owned())
                     .collect(),
+                seen: seen(parts, Some(ip)),
                 ip,
                 user_agent,
                 token_org: principal.org_id,
@@ -108,6 +113,7 @@ impl FromRequestParts<SharedState> for ApiCaller {
         Ok(Self {
             user_id: claims.sub.clone(),
             scopes: claims.scope.iter().map(str::to_owned).collect(),
+            seen: seen(parts, Some(ip)),
             ip,
             user_agent,
             token_org: None,

@@ -98,11 +98,12 @@ pub async fn create(
         audiences: body.audiences,
         org_id: Some(membership.org.id.clone()),
     };
-    let created = match flow::create(&state.db, input, state.now(), &actor(&caller)).await {
-        Ok(created) => created,
-        Err(CreateClientError::Store(e)) => return Err(crate::flows::FlowError::from(e).into()),
-        Err(refused) => return Err(ApiProblem::invalid_request(refused.to_string())),
-    };
+    let created =
+        match flow::create(&state.db, input, state.now(), &actor(&caller, &membership)).await {
+            Ok(created) => created,
+            Err(CreateClientError::Store(e)) => return Err(crate::flows::FlowError::from(e).into()),
+            Err(refused) => return Err(ApiProblem::invalid_request(refused.to_string())),
+        };
     let mut answer = flow::view(&created.client);
     answer["client_secret"] = json!(created.secret);
     Ok((StatusCode::CREATED, json(answer)).into_response())
@@ -123,7 +124,7 @@ pub async fn delete(
     .await?;
     // Scoped to the organisation: another's client id is a 404 like a missing one.
     let scope = ClientScope::Org(&membership.org.id);
-    match flow::delete(&state, &client_id, scope, &actor(&caller)).await? {
+    match flow::delete(&state, &client_id, scope, &actor(&caller, &membership)).await? {
         true => Ok(StatusCode::NO_CONTENT.into_response()),
         false => Err(ApiProblem::not_found()),
     }
@@ -143,7 +144,7 @@ pub async fn rotate_secret(
     )
     .await?;
     let scope = ClientScope::Org(&membership.org.id);
-    match flow::rotate_secret(&state, &client_id, scope, &actor(&caller)).await? {
+    match flow::rotate_secret(&state, &client_id, scope, &actor(&caller, &membership)).await? {
         Some(secret) => Ok(json(
             json!({ "client_id": client_id, "client_secret": secret }),
         )),

@@ -45,7 +45,7 @@ pub async fn create(
         &state.db,
         state.now(),
         state.issuer(),
-        &actor(&caller),
+        &actor(&caller, &membership),
         &Authority::Member(Box::new(membership)),
         &org,
         &input.email,

@@ -69,7 +69,7 @@ pub async fn add(
     let (member, user) = manage::add_member(
         &state.db,
         state.now(),
-        &actor(&caller),
+        &actor(&caller, &membership),
         &Authority::Member(Box::new(membership)),
         &org,
         &input.email,
@@ -105,7 +105,7 @@ pub async fn set_roles(
     let member = manage::set_roles(
         &state.db,
         state.now(),
-        &actor(&caller),
+        &actor(&caller, &membership),
         &Authority::Member(Box::new(membership)),
         &org,
         &user_id,
@@ -133,7 +133,7 @@ pub async fn remove(
     let org = membership.org.clone();
     manage::remove_member_and_tokens(
         &state,
-        &actor(&caller),
+        &actor(&caller, &membership),
         &Authority::Member(Box::new(membership)),
         &org,
         &user_id,

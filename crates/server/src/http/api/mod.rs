@@ -84,16 +84,13 @@ pub async fn guard(
     if !caller.may_reach(org_id) {
         return Err(ApiProblem::not_found());
     }
-    Ok(access::require(state, &caller.user_id, org_id, permission).await??)
+    Ok(access::require_seen(state, &caller.user_id, org_id, permission, &caller.seen).await??)
 }
 
-/// Who the audit log names for the caller's changes.
-pub fn actor(caller: &ApiCaller) -> Actor {
-    Actor {
-        user_id: Some(caller.user_id.clone()),
-        ip: Some(caller.ip),
-        user_agent: caller.user_agent.clone(),
-    }
+/// Who the audit log names for the caller's changes (with the staff column when the caller
+/// acts as support staff in this organisation).
+pub fn actor(caller: &ApiCaller, membership: &Membership) -> Actor {
+    membership.actor(Some(caller.ip), caller.user_agent.clone())
 }
 
 /// A JSON request body, or `invalid_request` naming what is wrong with it.

@@ -45,7 +45,8 @@ pub async fn revoke(
     .await?;
     // Scoped to the organisation: another organisation's token id is a 404 like a missing one.
     let scope = RevokeScope::Org(&membership.org.id);
-    match api_tokens::revoke(&state, &token_id, scope).await? {
+    let by = super::actor(&caller, &membership);
+    match api_tokens::revoke_by(&state, &token_id, scope, Some(&by)).await? {
         Some(token) => Ok(json(json!({ "token": token }))),
         None => Err(ApiProblem::not_found()),
     }

@@ -12,10 +12,10 @@ use serde_json::json;
 
 use super::caller::{ADMIN_READ, ADMIN_WRITE, ApiCaller};
 use super::problem::ApiProblem;
-use super::{actor, json, parse_body};
+use super::{json, parse_body};
 use crate::flows::FlowError;
-use crate::flows::orgs::access;
 use crate::flows::orgs::manage::{self, OrgError};
+use crate::flows::orgs::{Actor, access};
 use crate::state::SharedState;
 
 pub async fn show(
@@ -27,7 +27,8 @@ pub async fn show(
     if !caller.may_reach(&org_id) {
         return Err(ApiProblem::not_found());
     }
-    let membership = access::require_member(&state, &caller.user_id, &org_id).await??;
+    let membership =
+        access::require_member_seen(&state, &caller.user_id, &org_id, &caller.seen).await??;
     let permissions: Vec<&str> = match membership.platform_admin {
         true => crate::flows::orgs::Permission::ALL
             .iter()
@@ -41,6 +42,7 @@ pub async fn show(
         "created_at": membership.org.created_at,
         "your_roles": membership.roles,
         "your_permissions": permissions,
+        "support_staff": membership.staff,
     })))
 }
 
@@ -108,7 +110,12 @@ pub async fn create(
     let org = manage::create_org(
         &state.db,
         state.now(),
-        &actor(&caller),
+        &Actor {
+            user_id: Some(caller.user_id.clone()),
+            ip: Some(caller.ip),
+            user_agent: caller.user_agent.clone(),
+            staff: false,
+        },
         &body.name,
         owner.as_ref(),
     )

@@ -73,7 +73,7 @@ pub async fn create(
     let role = manage::create_role(
         &state.db,
         state.now(),
-        &actor(&caller),
+        &actor(&caller, &membership),
         &Authority::Member(Box::new(membership)),
         &org,
         &input.name,
@@ -101,7 +101,7 @@ pub async fn delete(
     manage::delete_role(
         &state.db,
         state.now(),
-        &actor(&caller),
+        &actor(&caller, &membership),
         &Authority::Member(Box::new(membership)),
         &org,
         &name,

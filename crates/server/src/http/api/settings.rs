@@ -48,7 +48,7 @@ pub async fn replace(
     let stored = manage::update_settings(
         &state.db,
         state.now(),
-        &actor(&caller),
+        &actor(&caller, &membership),
         &membership.org,
         settings,
     )

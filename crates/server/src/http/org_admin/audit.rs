@@ -8,6 +8,7 @@ use poort_store::audit::AuditQuery;
 use serde::Deserialize;
 
 use super::super::api::audit::{MAX_EXPORT, to_csv, to_jsonl};
+use super::super::client_ip::Reached;
 use super::super::error::PageError;
 use super::super::render;
 use super::super::session::BrowserSession;
@@ -86,6 +87,7 @@ fn time_text(at: i64) -> String {
 pub async fn show(
     State(state): State<SharedState>,
     session: BrowserSession,
+    Reached(seen): Reached,
     Path(org_id): Path<String>,
     Query(filters): Query<Filters>,
 ) -> Result<Response, PageError> {
@@ -93,7 +95,7 @@ pub async fn show(
         Ok(found) => found,
         Err(redirect) => return Ok(redirect),
     };
-    let membership = authorise(&state, &user, &org_id, Some(Permission::AuditRead)).await?;
+    let membership = authorise(&state, &user, &org_id, Some(Permission::AuditRead), &seen).await?;
     let entries = audit::entries(&state.db, &membership.org.id, filters.query()?, PAGE).await?;
     let next_page = match entries.len() == PAGE {
         true => entries.last().map(|e| {
@@ -113,6 +115,7 @@ pub async fn show(
             time: time_text(e.at),
             action: e.action,
             actor: e.actor.unwrap_or_else(|| "operator".to_owned()),
+            staff: e.staff.unwrap_or_default(),
             target: e.target.unwrap_or_default(),
             ip: e.ip.unwrap_or_default(),
             details: e.details,
@@ -135,6 +138,7 @@ pub async fn show(
 pub async fn export(
     State(state): State<SharedState>,
     session: BrowserSession,
+    Reached(seen): Reached,
     Path(org_id): Path<String>,
     Query(filters): Query<Filters>,
 ) -> Result<Response, PageError> {
@@ -142,7 +146,7 @@ pub async fn export(
         Ok(found) => found,
         Err(redirect) => return Ok(redirect),
     };
-    let membership = authorise(&state, &user, &org_id, Some(Permission::AuditRead)).await?;
+    let membership = authorise(&state, &user, &org_id, Some(Permission::AuditRead), &seen).await?;
     let query = AuditQuery {
         before_seq: None,
         ..filters.query()?

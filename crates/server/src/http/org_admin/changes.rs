@@ -2,17 +2,17 @@
 //! change (audited by the flow) and returns to the page with a notice.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::super::client_ip::ClientIp;
+use super::super::client_ip::{ClientIp, Reached};
 use super::super::error::PageError;
 use super::super::forms::PageForm;
 use super::super::session::BrowserSession;
 use super::super::{render, see_other};
-use super::{authorise, list_field, org_error_page, signed_in};
-use crate::flows::orgs::access::Membership;
+use super::{authorise, list_field, org_error_page, signed_in, user_agent};
+use crate::flows::orgs::access::{Membership, Seen};
 use crate::flows::orgs::invitations::{self, DEFAULT_DAYS};
 use crate::flows::orgs::manage::{self, Authority};
 use crate::flows::orgs::{Actor, OrgSettings, Permission};
@@ -23,6 +23,7 @@ use crate::state::SharedState;
 async fn checked(
     state: &SharedState,
     session: BrowserSession,
+    seen: &Seen,
     csrf: Option<&str>,
     org_id: &str,
     permission: Permission,
@@ -36,19 +37,12 @@ async fn checked(
     }
     Ok(Ok((
         live,
-        authorise(state, &user, org_id, Some(permission)).await?,
+        authorise(state, &user, org_id, Some(permission), seen).await?,
     )))
 }
 
 fn actor(membership: &Membership, ip: Option<std::net::IpAddr>, headers: &HeaderMap) -> Actor {
-    Actor {
-        user_id: Some(membership.user_id.clone()),
-        ip,
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-    }
+    membership.actor(ip, user_agent(headers))
 }
 
 fn back(org_id: &str, done: &str) -> Response {
@@ -66,6 +60,7 @@ pub async fn add_member(
     State(state): State<SharedState>,
     session: BrowserSession,
     ClientIp(ip): ClientIp,
+    Reached(seen): Reached,
     headers: HeaderMap,
     Path(org_id): Path<String>,
     PageForm(form): PageForm<MemberForm>,
@@ -73,6 +68,7 @@ pub async fn add_member(
     let (_, membership) = match checked(
         &state,
         session,
+        &seen,
         form.csrf.as_deref(),
         &org_id,
         Permission::MembersWrite,
@@ -102,6 +98,7 @@ pub async fn invite(
     State(state): State<SharedState>,
     session: BrowserSession,
     ClientIp(ip): ClientIp,
+    Reached(seen): Reached,
     headers: HeaderMap,
     Path(org_id): Path<String>,
     PageForm(form): PageForm<MemberForm>,
@@ -109,6 +106,7 @@ pub async fn invite(
     let (live, membership) = match checked(
         &state,
         session,
+        &seen,
         form.csrf.as_deref(),
         &org_id,
         Permission::MembersWrite,
@@ -152,6 +150,7 @@ pub async fn set_roles(
     State(state): State<SharedState>,
     session: BrowserSession,
     ClientIp(ip): ClientIp,
+    Reached(seen): Reached,
     headers: HeaderMap,
     Path((org_id, user_id)): Path<(String, String)>,
     PageForm(form): PageForm<RolesForm>,
@@ -159,6 +158,7 @@ pub async fn set_roles(
     let (_, membership) = match checked(
         &state,
         session,
+        &seen,
         form.csrf.as_deref(),
         &org_id,
         Permission::MembersWrite,
@@ -193,6 +193,7 @@ pub async fn remove_member(
     State(state): State<SharedState>,
     session: BrowserSession,
     ClientIp(ip): ClientIp,
+    Reached(seen): Reached,
     headers: HeaderMap,
     Path((org_id, user_id)): Path<(String, String)>,
     PageForm(form): PageForm<CsrfOnly>,
@@ -200,6 +201,7 @@ pub async fn remove_member(
     let (_, membership) = match checked(
         &state,
         session,
+        &seen,
         form.csrf.as_deref(),
         &org_id,
         Permission::MembersWrite,
@@ -234,6 +236,7 @@ pub async fn create_role(
     State(state): State<SharedState>,
     session: BrowserSession,
     ClientIp(ip): ClientIp,
+    Reached(seen): Reached,
     headers: HeaderMap,
     Path(org_id): Path<String>,
     PageForm(form): PageForm<RoleForm>,
@@ -241,6 +244,7 @@ pub async fn create_role(
     let (_, membership) = match checked(
         &state,
         session,
+        &seen,
         form.csrf.as_deref(),
         &org_id,
         Permission::RolesWrite,
@@ -270,6 +274,7 @@ pub async fn delete_role(
     State(state): State<SharedState>,
     session: BrowserSession,
     ClientIp(ip): ClientIp,
+    Reached(seen): Reached,
     headers: HeaderMap,
     Path((org_id, name)): Path<(String, String)>,
     PageForm(form): PageForm<CsrfOnly>,
@@ -277,6 +282,7 @@ pub async fn delete_role(
     let (_, membership) = match checked(
         &state,
         session,
+        &seen,
         form.csrf.as_deref(),
         &org_id,
         Permission::RolesWrite,
@@ -352,6 +358,7 @@ pub async fn settings(
     State(state): State<SharedState>,
     session: BrowserSession,
     ClientIp(ip): ClientIp,
+    Reached(seen): Reached,
     headers: HeaderMap,
     Path(org_id): Path<String>,
     PageForm(form): PageForm<SettingsForm>,
@@ -359,6 +366,7 @@ pub async fn settings(
     let (_, membership) = match checked(
         &state,
         session,
+        &seen,
         form.csrf.as_deref(),
         &org_id,
         Permission::SecurityWrite,

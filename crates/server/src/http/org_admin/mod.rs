@@ -17,7 +17,7 @@ use super::see_other;
 use super::session::BrowserSession;
 use crate::flows::FlowError;
 use crate::flows::orgs::Permission;
-use crate::flows::orgs::access::{self, Denied, Membership};
+use crate::flows::orgs::access::{self, Denied, Membership, Seen};
 use crate::flows::orgs::manage::OrgError;
 use crate::flows::session::LiveSession;
 use crate::state::SharedState;
@@ -87,12 +87,21 @@ async fn authorise(
     user: &User,
     org_id: &str,
     permission: Option<Permission>,
+    seen: &Seen,
 ) -> Result<Membership, PageError> {
     let outcome = match permission {
-        Some(p) => access::require(state, &user.id, org_id, p).await?,
-        None => access::require_member(state, &user.id, org_id).await?,
+        Some(p) => access::require_seen(state, &user.id, org_id, p, seen).await?,
+        None => access::require_member_seen(state, &user.id, org_id, seen).await?,
     };
     outcome.map_err(denied_page)
+}
+
+/// The request's `User-Agent`, for the audit log.
+fn user_agent(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 fn org_error_page(e: OrgError) -> PageError {

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
+use super::super::client_ip::Reached;
 use super::super::error::PageError;
 use super::super::render;
 use super::super::session::BrowserSession;
@@ -56,6 +57,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
 pub async fn show(
     State(state): State<SharedState>,
     session: BrowserSession,
+    Reached(seen): Reached,
     Path(org_id): Path<String>,
     Query(query): Query<Notice>,
 ) -> Result<Response, PageError> {
@@ -63,7 +65,7 @@ pub async fn show(
         Ok(found) => found,
         Err(redirect) => return Ok(redirect),
     };
-    let membership = authorise(&state, &user, &org_id, None).await?;
+    let membership = authorise(&state, &user, &org_id, None, &seen).await?;
     let notice = query
         .done
         .as_deref()
@@ -120,9 +122,10 @@ pub(super) async fn org_page(
         csrf,
         id: org.id.clone(),
         name: org.name.clone(),
-        your_roles: match membership.platform_admin && membership.roles.is_empty() {
-            true => "platform administrator".to_owned(),
-            false => membership.roles.join(", "),
+        your_roles: match (membership.platform_admin, membership.staff) {
+            (true, _) if membership.roles.is_empty() => "platform administrator".to_owned(),
+            (_, true) => "support staff".to_owned(),
+            _ => membership.roles.join(", "),
         },
         notice,
         can_read_members,
