@@ -7,6 +7,7 @@ mod api_tokens;
 mod authorize;
 mod client_ip;
 mod discovery;
+mod email_change;
 pub mod error;
 mod forms;
 mod health;
@@ -80,6 +81,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(mfa::routes())
         .merge(password_reset::routes())
         .merge(signup::routes())
+        .merge(email_change::routes())
         .merge(api_tokens::routes())
         .merge(api::routes())
         .merge(invite::routes())
