@@ -27,6 +27,7 @@ mod org_api_tokens;
 mod org_claims;
 mod org_invite;
 mod org_login;
+mod page_languages;
 mod pages;
 mod password_reset;
 mod passwords;

@@ -91,6 +91,11 @@ pub fn router(state: SharedState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .fallback(not_found)
+        // Error pages in the request's language.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::localise,
+        ))
         .layer(security::layer())
         // Applied per route, so it sees the matched route template; inside the request-id
         // layers, so it sees the id.
@@ -105,11 +110,7 @@ pub fn router(state: SharedState) -> Router {
 }
 
 async fn not_found() -> error::PageError {
-    error::PageError::new(
-        StatusCode::NOT_FOUND,
-        "Page not found",
-        "There is nothing at this address.",
-    )
+    error::PageError::not_found()
 }
 
 /// Renders a page; a template failure is logged and shown as a plain 500 (a bug, never input).
@@ -138,8 +139,6 @@ pub fn redirect(status: StatusCode, location: &str) -> Response {
             ],
         )
             .into_response(),
-        Err(_) => {
-            error::PageError::bad_request("The redirect address is not valid.").into_response()
-        }
+        Err(_) => error::PageError::bad_request("error.bad_redirect").into_response(),
     }
 }
