@@ -1,7 +1,9 @@
 //! Error pages in the request's language: handlers return catalog keys and the `localise`
-//! middleware renders them from `Accept-Language` (or the switcher's cookie).
+//! middleware renders them from `Accept-Language` (or the switcher's cookie). The
+//! authenticator-app enrolment page in Dutch and French.
 
-use poort_tests::{ClientSpec, setup};
+use poort_tests::forms::login;
+use poort_tests::{ClientSpec, EMAIL, PASSWORD, setup};
 use reqwest::StatusCode;
 
 async fn get(
@@ -64,5 +66,29 @@ async fn error_pages_speak_the_readers_language() -> anyhow::Result<()> {
         en.contains("Page not found") && en.contains("Error 404"),
         "{en}"
     );
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_authenticator_app_page_speaks_dutch_and_french() -> anyhow::Result<()> {
+    let (server, _client, browser) = setup(ClientSpec::default(), |_| {}).await?;
+    assert_eq!(
+        login(&browser, EMAIL, PASSWORD).await?.status,
+        StatusCode::SEE_OTHER
+    );
+    let page = server.url("/account/mfa/totp");
+    let (status, nl) = get(&browser, &page, "nl").await?;
+    assert_eq!(status, StatusCode::OK, "{nl}");
+    assert!(nl.contains("<html lang=\"nl\">"), "{nl}");
+    assert!(nl.contains("Voeg een authenticator-app toe") && nl.contains("Code uit de app"));
+    let (_, fr) = get(&browser, &page, "fr").await?;
+    assert!(
+        fr.contains("Ajouter une application d&#39;authentification")
+            || fr.contains("Ajouter une application d'authentification"),
+        "{fr}"
+    );
+    assert!(fr.contains("Code de l"), "{fr}");
+    let (_, en) = get(&browser, &page, "en").await?;
+    assert!(en.contains("Add an authenticator app"));
     Ok(())
 }
