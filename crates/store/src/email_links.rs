@@ -15,6 +15,7 @@ use crate::id::new_id;
 pub mod purpose {
     pub const PASSWORD_RESET: &str = "password_reset";
     pub const VERIFY_EMAIL: &str = "verify_email";
+    pub const EMAIL_CHANGE: &str = "email_change";
 }
 
 #[derive(Clone, Debug)]

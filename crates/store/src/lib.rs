@@ -38,6 +38,8 @@ pub mod users;
 // Issue 7: mail.
 pub mod email_links;
 pub mod mail_queue;
+// Issue 7: change of email address.
+pub mod email_change;
 
 #[cfg(test)]
 mod fixtures;

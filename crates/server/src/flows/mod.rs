@@ -9,6 +9,7 @@ pub mod authorize;
 pub mod client_auth;
 pub mod clients;
 pub mod codes;
+pub mod email_change;
 pub mod error;
 pub mod introspect;
 pub mod lockout;

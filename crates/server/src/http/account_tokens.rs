@@ -52,7 +52,7 @@ async fn signed_in_form(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Result<(SignedIn, Pairs), Response>, PageError> {
-    let pairs = form_pairs(headers, body).map_err(|e| PageError::bad_request(e.description))?;
+    let pairs = form_pairs(headers, body).map_err(|e| PageError::protocol(e.description))?;
     let csrf = pairs
         .iter()
         .find(|(k, _)| k == "csrf")

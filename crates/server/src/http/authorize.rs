@@ -50,16 +50,10 @@ pub fn respond(next: Result<Next, Refusal>) -> Result<Response, PageError> {
 
 fn refusal_page(refusal: Refusal) -> PageError {
     match refusal {
-        Refusal::UnknownClient => PageError::bad_request(
-            "The application that sent you here is not registered with this sign-in service.",
-        ),
-        Refusal::InvalidRedirectUri => PageError::bad_request(
-            "The application asked to send you to an address it has not registered, so you were not sent anywhere.",
-        ),
-        Refusal::BadRequest(why) => PageError::bad_request(why),
-        Refusal::UnknownTransaction => PageError::bad_request(
-            "This sign-in attempt has expired. Go back to the application and start again.",
-        ),
+        Refusal::UnknownClient => PageError::bad_request("error.unknown_client"),
+        Refusal::InvalidRedirectUri => PageError::bad_request("error.invalid_redirect_uri"),
+        Refusal::BadRequest(why) => PageError::protocol(why),
+        Refusal::UnknownTransaction => PageError::bad_request("error.unknown_transaction"),
     }
 }
 

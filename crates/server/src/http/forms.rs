@@ -61,8 +61,8 @@ where
             Ok(axum::Form(value)) => Ok(PageForm(value)),
             Err(rejection) => Err(super::error::PageError::new(
                 rejection.status(),
-                "This form could not be read",
-                "The form was incomplete or malformed. Go back, reload the page and try again.",
+                "error.form_title",
+                "error.form",
             )),
         }
     }
@@ -86,20 +86,16 @@ where
         if request.method() == axum::http::Method::GET {
             return query_pairs(request.uri().query())
                 .map(PageParams)
-                .map_err(PageError::bad_request);
+                .map_err(PageError::protocol);
         }
         let headers = request.headers().clone();
         let body = axum::body::Bytes::from_request(request, state)
             .await
             .map_err(|rejection| {
-                PageError::new(
-                    rejection.status(),
-                    "This request could not be read",
-                    "The request body could not be read.",
-                )
+                PageError::new(rejection.status(), "error.body_title", "error.body")
             })?;
         form_pairs(&headers, &body)
             .map(PageParams)
-            .map_err(|e| PageError::bad_request(e.description))
+            .map_err(|e| PageError::protocol(e.description))
     }
 }

@@ -27,8 +27,8 @@ pub fn routes() -> Router<SharedState> {
 fn not_open() -> PageError {
     PageError::new(
         StatusCode::NOT_FOUND,
-        "Invitation not valid",
-        JoinError::NotOpen.to_string(),
+        "error.invitation_title",
+        "error.invitation_not_open",
     )
 }
 
@@ -104,8 +104,13 @@ pub async fn join(
         Err(JoinError::NotOpen) => Err(not_open()),
         Err(e) => Err(PageError::new(
             StatusCode::FORBIDDEN,
-            "Cannot join",
-            e.to_string(),
+            "error.join_title",
+            match e {
+                JoinError::NotOpen => "error.invitation_not_open",
+                JoinError::WrongAccount => "error.join_wrong_account",
+                JoinError::EmailDomainNotAllowed => "error.join_domain_not_allowed",
+                JoinError::AlreadyMember => "error.join_already_member",
+            },
         )),
     }
 }

@@ -183,13 +183,13 @@ pub async fn submit(
     Ok(render(status, &page))
 }
 
-/// What a passkey login refused by an organisation's IP allowlist is told (error pages are
-/// English for now; the login form uses the catalog's `login.ip_refused`).
-pub(super) fn ip_refused_message(refused: &IpRefused) -> String {
-    format!(
-        "Signing in from your network address is not allowed by {}. Connect from an allowed \
-         network, or ask the organisation's administrator.",
-        refused.organisations.join(", ")
+/// What a passkey login refused by an organisation's IP allowlist is told: the catalog's
+/// `login.ip_refused`, as the login form says it, rendered in the request's language.
+pub(super) fn ip_refused_message(refused: &IpRefused) -> super::error::Text {
+    super::error::PageError::with_arg(
+        "login.ip_refused",
+        "organisations",
+        refused.organisations.join(", "),
     )
 }
 

@@ -32,12 +32,12 @@ pub async fn end_session(
 ) -> Result<Response, PageError> {
     let state: &AppState = &state;
     let params =
-        EndSessionParams::from_pairs(&pairs).map_err(|e| PageError::bad_request(e.to_string()))?;
+        EndSessionParams::from_pairs(&pairs).map_err(|e| PageError::protocol(e.to_string()))?;
     let user = session.0.as_ref().and_then(|s| s.data.user.as_ref());
     let t = lang.tr(None, params.ui_locales.as_deref());
     let request = match logout::validate(state, &params, user).await? {
         Ok(request) => request,
-        Err(LogoutRefusal::BadRequest(why)) => return Err(PageError::bad_request(why)),
+        Err(LogoutRefusal::BadRequest(why)) => return Err(PageError::protocol(why)),
     };
     match session.0 {
         // Nobody is signed in here: nothing to end.

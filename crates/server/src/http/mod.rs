@@ -7,6 +7,7 @@ mod api_tokens;
 mod authorize;
 mod client_ip;
 mod discovery;
+mod email_change;
 pub mod error;
 mod forms;
 mod health;
@@ -80,6 +81,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(mfa::routes())
         .merge(password_reset::routes())
         .merge(signup::routes())
+        .merge(email_change::routes())
         .merge(api_tokens::routes())
         .merge(api::routes())
         .merge(invite::routes())
@@ -89,6 +91,11 @@ pub fn router(state: SharedState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .fallback(not_found)
+        // Error pages in the request's language.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::localise,
+        ))
         .layer(security::layer())
         // Applied per route, so it sees the matched route template; inside the request-id
         // layers, so it sees the id.
@@ -103,11 +110,7 @@ pub fn router(state: SharedState) -> Router {
 }
 
 async fn not_found() -> error::PageError {
-    error::PageError::new(
-        StatusCode::NOT_FOUND,
-        "Page not found",
-        "There is nothing at this address.",
-    )
+    error::PageError::not_found()
 }
 
 /// Renders a page; a template failure is logged and shown as a plain 500 (a bug, never input).
@@ -136,8 +139,6 @@ pub fn redirect(status: StatusCode, location: &str) -> Response {
             ],
         )
             .into_response(),
-        Err(_) => {
-            error::PageError::bad_request("The redirect address is not valid.").into_response()
-        }
+        Err(_) => error::PageError::bad_request("error.bad_redirect").into_response(),
     }
 }

@@ -26,11 +26,7 @@ pub fn routes() -> axum::Router<SharedState> {
 }
 
 fn disabled() -> PageError {
-    PageError::new(
-        StatusCode::NOT_FOUND,
-        "Page not found",
-        "There is nothing at this address.",
-    )
+    PageError::not_found()
 }
 
 fn page(state: &SharedState, t: Tr, csrf: String) -> SignupPage {

@@ -54,6 +54,12 @@ pub enum MailTemplate {
         hint: String,
         days: i64,
     },
+    /// A link to confirm a new address (sent to the new address).
+    ConfirmEmailChange { link: String, hours: i64 },
+    /// The address was changed (sent to the old address); `address` is the new one, masked.
+    EmailChanged { address: String },
+    /// Someone tried to move another account to this address (its owner is told).
+    EmailChangeTaken,
 }
 
 /// A rendered mail as it waits in the queue (sealed).

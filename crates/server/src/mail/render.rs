@@ -117,6 +117,30 @@ fn content(mail: &Mail, service: &str) -> MailContent {
             None,
             t.get("mail.not_you"),
         ),
+        MailTemplate::ConfirmEmailChange { link, hours } => (
+            t.fmt("mail.email_change.subject", &svc),
+            vec![t.fmt(
+                "mail.email_change.body",
+                &[("service", service), ("hours", &hours.to_string())],
+            )],
+            Some((t.get("mail.email_change.action").to_string(), link.clone())),
+            t.get("mail.ignore"),
+        ),
+        MailTemplate::EmailChanged { address } => (
+            t.fmt("mail.email_changed.subject", &svc),
+            vec![t.fmt(
+                "mail.email_changed.body",
+                &[("service", service), ("address", address)],
+            )],
+            None,
+            t.get("mail.not_you"),
+        ),
+        MailTemplate::EmailChangeTaken => (
+            t.fmt("mail.email_change_taken.subject", &svc),
+            vec![t.fmt("mail.email_change_taken.body", &svc)],
+            None,
+            t.get("mail.ignore"),
+        ),
     };
     MailContent {
         lang: t.lang(),

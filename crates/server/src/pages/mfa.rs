@@ -45,6 +45,7 @@ pub struct AccountMfaPage {
 #[derive(Template)]
 #[template(path = "mfa_totp_enroll.html")]
 pub struct TotpEnrollPage {
+    pub t: crate::i18n::Tr,
     pub csrf: String,
     pub tx: String,
     /// The seed in base32, grouped by four for reading.

@@ -4,6 +4,7 @@
 use askama::Template;
 
 pub mod api_tokens;
+pub mod email_change;
 pub mod mfa;
 pub mod orgs;
 pub mod password;
@@ -69,7 +70,9 @@ pub struct HomePage {
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage {
-    pub status: u16,
+    pub t: crate::i18n::Tr,
+    /// "Error 404", in the page's language.
+    pub status_line: String,
     pub title: String,
     pub message: String,
 }

@@ -6,12 +6,14 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::super::error::PageError;
+use super::super::locale::RequestLang;
 use super::super::session::BrowserSession;
 use super::super::{render, see_other};
 use super::account::recovery_codes_page;
 use super::{SignedIn, after_enrollment, signed_in, signed_in_form, tx_query};
 use crate::flows::mfa::Enrolled;
 use crate::flows::mfa::totp::{self, EnrollError};
+use crate::i18n::Tr;
 use crate::pages::mfa::TotpEnrollPage;
 use crate::state::{AppState, SharedState};
 
@@ -24,17 +26,20 @@ pub struct TxQuery {
 pub async fn show(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
     Query(q): Query<TxQuery>,
 ) -> Result<Response, PageError> {
     let signed = match signed_in(&state, session).await? {
         Ok(signed) => signed,
         Err(redirect) => return Ok(redirect),
     };
-    render_enrollment(&state, &signed, &q.tx, "", None, StatusCode::OK).await
+    let t = lang.tr(signed.user.locale.as_deref(), None);
+    render_enrollment(&state, t, &signed, &q.tx, "", None, StatusCode::OK).await
 }
 
 async fn render_enrollment(
     state: &AppState,
+    t: Tr,
     signed: &SignedIn,
     tx: &str,
     name: &str,
@@ -43,6 +48,7 @@ async fn render_enrollment(
 ) -> Result<Response, PageError> {
     let enrollment = totp::enrollment(state, &signed.live.cookie, &signed.user).await?;
     let page = TotpEnrollPage {
+        t,
         csrf: signed.live.data.csrf.clone(),
         tx: tx.to_owned(),
         secret: group_by_four(&enrollment.secret_base32),
@@ -77,6 +83,7 @@ pub struct ConfirmForm {
 pub async fn confirm(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
     axum::Form(form): axum::Form<ConfirmForm>,
 ) -> Result<Response, PageError> {
     let signed = match signed_in_form(&state, session, form.csrf.as_deref()).await? {
@@ -91,6 +98,7 @@ pub async fn confirm(
         &form.code,
     )
     .await?;
+    let t = lang.tr(signed.user.locale.as_deref(), None);
     let (message, status) = match outcome {
         Ok(enrolled) => return Ok(enrolled_response(&state, &signed, enrolled, &form.tx)),
         // A new key is made on the next visit.
@@ -100,17 +108,20 @@ pub async fn confirm(
                 tx_query(&form.tx)
             )));
         }
-        Err(EnrollError::WrongCode) => (
-            "That code is not right. Check that the app shows \"Poort\" and enter its newest code.",
-            StatusCode::BAD_REQUEST,
-        ),
-        Err(EnrollError::Throttled) => (
-            "Too many wrong attempts. Wait 15 minutes, then try again.",
-            StatusCode::TOO_MANY_REQUESTS,
-        ),
+        Err(EnrollError::WrongCode) => (t.get("mfa_totp.wrong_code"), StatusCode::BAD_REQUEST),
+        Err(EnrollError::Throttled) => (t.get("mfa_totp.throttled"), StatusCode::TOO_MANY_REQUESTS),
         Err(EnrollError::BadName(why)) => (why, StatusCode::BAD_REQUEST),
     };
-    render_enrollment(&state, &signed, &form.tx, &form.name, Some(message), status).await
+    render_enrollment(
+        &state,
+        t,
+        &signed,
+        &form.tx,
+        &form.name,
+        Some(message),
+        status,
+    )
+    .await
 }
 
 /// After any enrollment: the recovery codes when they were just made, else onwards.

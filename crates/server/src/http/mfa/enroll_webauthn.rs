@@ -27,8 +27,8 @@ pub struct KindQuery {
 fn unavailable() -> PageError {
     PageError::new(
         StatusCode::NOT_FOUND,
-        "Not available here",
-        "Security keys and passkeys are not enabled on this server. Use an authenticator app.",
+        "error.webauthn_unavailable_title",
+        "error.webauthn_unavailable",
     )
 }
 
@@ -42,9 +42,7 @@ pub async fn show(
         Err(redirect) => return Ok(redirect),
     };
     let Some(kind) = CredentialKind::parse(&q.kind) else {
-        return Err(PageError::bad_request(
-            "Choose a security key or a passkey.",
-        ));
+        return Err(PageError::bad_request("error.webauthn_kind"));
     };
     let Some(options) = register::start(&state, &signed.live.cookie, &signed.user, kind).await?
     else {
@@ -93,17 +91,13 @@ pub async fn finish(
     .await?;
     match outcome {
         Ok(enrolled) => Ok(enrolled_response(&state, &signed, enrolled, &form.tx)),
-        Err(RegisterError::Expired) => Err(PageError::bad_request(
-            "This registration has expired. Go back to your two-step verification page and start again.",
-        )),
-        Err(RegisterError::Rejected) => Err(PageError::bad_request(
-            "Your authenticator's answer was not accepted. Go back and try again.",
-        )),
+        Err(RegisterError::Expired) => Err(PageError::bad_request("error.webauthn_expired")),
+        Err(RegisterError::Rejected) => Err(PageError::bad_request("error.webauthn_rejected")),
         Err(RegisterError::Duplicate) => Err(PageError::new(
             StatusCode::CONFLICT,
-            "Already registered",
-            "This security key or passkey is already registered to an account.",
+            "error.webauthn_duplicate_title",
+            "error.webauthn_duplicate",
         )),
-        Err(RegisterError::BadName(why)) => Err(PageError::bad_request(why)),
+        Err(RegisterError::BadName(why)) => Err(PageError::bad_request(why.to_string())),
     }
 }

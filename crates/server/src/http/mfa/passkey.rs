@@ -71,25 +71,24 @@ pub async fn finish(
     axum::Form(form): axum::Form<FinishForm>,
 ) -> Result<Response, PageError> {
     let live = checked_session(session, form.csrf.as_deref())?;
-    let login = match authenticate::finish_passwordless(&state, &live.cookie, &form.credential)
-        .await?
-    {
-        Ok(login) => login,
-        Err(_) => {
-            return Err(PageError::new(
-                StatusCode::UNAUTHORIZED,
-                "Passkey not accepted",
-                "That passkey did not sign you in. Go back and try again, or sign in with your password.",
-            ));
-        }
-    };
+    let login =
+        match authenticate::finish_passwordless(&state, &live.cookie, &form.credential).await? {
+            Ok(login) => login,
+            Err(_) => {
+                return Err(PageError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "error.passkey_title",
+                    "error.passkey",
+                ));
+            }
+        };
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());
     if let Err(refused) = login_policy::check_ip(&state, &login.user_id, ip, user_agent).await? {
         return Err(PageError::new(
             StatusCode::FORBIDDEN,
-            "Sign-in not allowed from this network",
+            "error.ip_refused_title",
             super::super::login::ip_refused_message(&refused),
         ));
     }

@@ -74,7 +74,7 @@ pub async fn postpone(
     }
     Err(PageError::new(
         StatusCode::FORBIDDEN,
-        "Set up two-step verification",
-        "You cannot put this off any longer. Go back and set up a second factor to continue.",
+        "error.mfa_required_title",
+        "error.mfa_required",
     ))
 }

@@ -38,7 +38,7 @@ impl Filters {
                 Some(text) => text
                     .parse()
                     .map(Some)
-                    .map_err(|_| PageError::bad_request("From and to are unix times (seconds).")),
+                    .map_err(|_| PageError::bad_request("error.audit_times")),
             }
         };
         let text = |v: &Option<String>| {
@@ -155,7 +155,7 @@ pub async fn export(
     let (body, content_type, extension) = match filters.format.as_deref() {
         Some("csv") => (to_csv(&entries), "text/csv; charset=utf-8", "csv"),
         Some("jsonl") => (to_jsonl(&entries), "application/x-ndjson", "jsonl"),
-        _ => return Err(PageError::bad_request("The export format is csv or jsonl.")),
+        _ => return Err(PageError::bad_request("error.export_format")),
     };
     let mut response = body.into_response();
     let headers = response.headers_mut();

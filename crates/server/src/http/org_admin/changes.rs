@@ -378,9 +378,13 @@ pub async fn settings(
     };
     let actor = actor(&membership, ip, &headers);
     let current = OrgSettings::from_stored(&membership.org.settings)?;
-    let updated = current
-        .with_assignments(&form.assignments())
-        .map_err(|e| PageError::bad_request(format!("The settings were not saved: {e}")))?;
+    let updated = current.with_assignments(&form.assignments()).map_err(|e| {
+        PageError::bad_request(PageError::with_arg(
+            "error.settings_not_saved",
+            "reason",
+            e.to_string(),
+        ))
+    })?;
     manage::update_settings(&state.db, state.now(), &actor, &membership.org, updated)
         .await?
         .map_err(org_error_page)?;

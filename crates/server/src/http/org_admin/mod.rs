@@ -68,15 +68,15 @@ async fn signed_in(
 
 fn denied_page(denied: Denied) -> PageError {
     match denied {
-        Denied::NotFound => PageError::new(
-            StatusCode::NOT_FOUND,
-            "Page not found",
-            "There is nothing at this address.",
-        ),
+        Denied::NotFound => PageError::not_found(),
         Denied::Forbidden(permission) => PageError::new(
             StatusCode::FORBIDDEN,
-            "Not allowed",
-            format!("This needs the {permission} permission in the organisation."),
+            "error.forbidden_title",
+            PageError::with_arg(
+                "error.needs_permission",
+                "permission",
+                permission.to_string(),
+            ),
         ),
     }
 }
@@ -114,7 +114,7 @@ fn org_error_page(e: OrgError) -> PageError {
         OrgError::CannotGrant(_) | OrgError::EmailDomainNotAllowed => StatusCode::FORBIDDEN,
         _ => StatusCode::BAD_REQUEST,
     };
-    PageError::new(status, "This change was not made", e.to_string())
+    PageError::new(status, "error.change_not_made_title", e.to_string())
 }
 
 /// A comma-separated form field as a list.
