@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use super::FlowError;
 use super::audit::AuditEntry;
+use super::email_link;
 use super::mfa::reauth::{self, Reauth};
 use super::orgs::OrgSettings;
 use super::users::plausible_email;
@@ -189,6 +190,16 @@ pub enum LinkRefusal {
     Taken,
 }
 
+impl From<email_link::LinkRefusal> for LinkRefusal {
+    fn from(refusal: email_link::LinkRefusal) -> Self {
+        match refusal {
+            email_link::LinkRefusal::Invalid => Self::Invalid,
+            email_link::LinkRefusal::Expired => Self::Expired,
+            email_link::LinkRefusal::Used => Self::Used,
+        }
+    }
+}
+
 /// A link that works: its user and the new address.
 pub struct ValidLink {
     pub link_id: String,
@@ -201,20 +212,10 @@ pub async fn check_link(
     state: &AppState,
     token: &str,
 ) -> Result<Result<ValidLink, LinkRefusal>, FlowError> {
-    // Our tokens are 43 base64url characters; anything else cannot be one.
-    if token.len() != 43 {
-        return Ok(Err(LinkRefusal::Invalid));
-    }
-    let digest = digest_secret(token);
-    let Some(link) = email_links::find(&state.db, purpose::EMAIL_CHANGE, &digest).await? else {
-        return Ok(Err(LinkRefusal::Invalid));
+    let link = match email_link::find_live(state, purpose::EMAIL_CHANGE, token).await? {
+        Ok(link) => link,
+        Err(refusal) => return Ok(Err(refusal.into())),
     };
-    if link.used_at.is_some() {
-        return Ok(Err(LinkRefusal::Used));
-    }
-    if link.expires_at <= state.now() {
-        return Ok(Err(LinkRefusal::Expired));
-    }
     let Ok(binding) = serde_json::from_str::<Binding>(&link.binding) else {
         return Ok(Err(LinkRefusal::Invalid));
     };

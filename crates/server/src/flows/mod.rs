@@ -10,6 +10,7 @@ pub mod client_auth;
 pub mod clients;
 pub mod codes;
 pub mod email_change;
+pub mod email_link;
 pub mod error;
 pub mod introspect;
 pub mod lockout;

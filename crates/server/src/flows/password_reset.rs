@@ -21,6 +21,7 @@ use serde_json::json;
 
 use super::FlowError;
 use super::auth_events::record;
+use super::email_link;
 use super::lockout::Subject;
 use super::passwords::{self, ChangeRefusal, Proof};
 use crate::i18n::Locale;
@@ -106,15 +107,7 @@ async fn send_link(state: &AppState, email: &str, locale: Locale) -> Result<(), 
     mail::enqueue(state, mail).await
 }
 
-/// Why a link does not work.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkRefusal {
-    /// Unknown token (mistyped, truncated, tampered with).
-    Invalid,
-    Expired,
-    /// Used already, or the password changed since it was sent.
-    Used,
-}
+pub use super::email_link::LinkRefusal;
 
 /// A link that works, and its user.
 pub struct ValidLink {
@@ -128,20 +121,10 @@ pub async fn check_link(
     state: &AppState,
     token: &str,
 ) -> Result<Result<ValidLink, LinkRefusal>, FlowError> {
-    // Our tokens are 43 base64url characters; anything else cannot be one.
-    if token.len() != 43 {
-        return Ok(Err(LinkRefusal::Invalid));
-    }
-    let digest = digest_secret(token);
-    let Some(link) = email_links::find(&state.db, purpose::PASSWORD_RESET, &digest).await? else {
-        return Ok(Err(LinkRefusal::Invalid));
+    let link = match email_link::find_live(state, purpose::PASSWORD_RESET, token).await? {
+        Ok(link) => link,
+        Err(refusal) => return Ok(Err(refusal)),
     };
-    if link.used_at.is_some() {
-        return Ok(Err(LinkRefusal::Used));
-    }
-    if link.expires_at <= state.now() {
-        return Ok(Err(LinkRefusal::Expired));
-    }
     let Some(user) = users::find_by_id(&state.db, &link.user_id).await? else {
         return Ok(Err(LinkRefusal::Invalid));
     };

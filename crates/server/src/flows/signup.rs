@@ -191,31 +191,18 @@ pub async fn awaiting_verification(state: &AppState, user_id: &str) -> Result<bo
     Ok(email_links::exists_for_user(&state.db, user_id, purpose::VERIFY_EMAIL).await?)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VerifyRefusal {
-    Invalid,
-    Expired,
-    Used,
-}
+/// Why a verification link does not work.
+pub use super::email_link::LinkRefusal as VerifyRefusal;
 
 /// Uses a verification link: the address is verified, the account can sign in.
 pub async fn verify(
     state: &AppState,
     token: &str,
 ) -> Result<Result<User, VerifyRefusal>, FlowError> {
-    if token.len() != 43 {
-        return Ok(Err(VerifyRefusal::Invalid));
-    }
-    let digest = digest_secret(token);
-    let Some(link) = email_links::find(&state.db, purpose::VERIFY_EMAIL, &digest).await? else {
-        return Ok(Err(VerifyRefusal::Invalid));
+    let link = match super::email_link::find_live(state, purpose::VERIFY_EMAIL, token).await? {
+        Ok(link) => link,
+        Err(refusal) => return Ok(Err(refusal)),
     };
-    if link.used_at.is_some() {
-        return Ok(Err(VerifyRefusal::Used));
-    }
-    if link.expires_at <= state.now() {
-        return Ok(Err(VerifyRefusal::Expired));
-    }
     let Some(user) = users::find_by_id(&state.db, &link.user_id).await? else {
         return Ok(Err(VerifyRefusal::Invalid));
     };
