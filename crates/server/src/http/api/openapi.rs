@@ -193,6 +193,87 @@ pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 20] = [
     ),
 ];
 
+/// The request body schema of an operation, by name in `components.schemas` (the handlers
+/// refuse unknown fields, so every schema is closed).
+fn body_schema(method: &str, path: &str) -> Option<&'static str> {
+    Some(
+        match (method, path.rsplit('/').next().unwrap_or_default()) {
+            ("post", "orgs") => "NewOrganisation",
+            ("post", "members") => "NewMember",
+            ("put", "{user}") => "MemberRoles",
+            ("post", "roles") => "NewRole",
+            ("put", "settings") => "Settings",
+            ("post", "invitations") => "NewInvitation",
+            ("post", "clients") => "NewClient",
+            _ => return None,
+        },
+    )
+}
+
+fn closed(required: &[&str], properties: Value) -> Value {
+    json!({"type": "object", "additionalProperties": false, "required": required,
+           "properties": properties})
+}
+
+fn strings() -> Value {
+    json!({"type": "array", "items": {"type": "string"}})
+}
+
+fn body_schemas() -> Value {
+    let roles = json!({"type": "array", "items": {"type": "string"},
+                       "description": "built-in (owner, admin, auditor, member) or custom role names"});
+    let range =
+        |min: i64, max: i64| json!({"type": ["integer", "null"], "minimum": min, "maximum": max});
+    json!({
+        "NewOrganisation": closed(&["name"], json!({
+            "name": {"type": "string", "maxLength": 100},
+            "owner": {"type": "string", "format": "email",
+                      "description": "an existing user who becomes the first owner"},
+        })),
+        "NewMember": closed(&["email"], json!({
+            "email": {"type": "string", "format": "email"}, "roles": roles,
+        })),
+        "MemberRoles": closed(&["roles"], json!({ "roles": roles })),
+        "NewRole": closed(&["name", "permissions"], json!({
+            "name": {"type": "string"},
+            "permissions": {"type": "array", "items": {"type": "string", "enum": [
+                "members.read", "members.write", "roles.write", "security.write", "audit.read",
+                "tokens.read", "tokens.revoke", "clients.write"]}},
+        })),
+        "Settings": closed(&[], json!({
+            "require_2fa": {"type": "boolean"},
+            "ip_allowlist": {"type": "array", "items": {"type": "string"},
+                             "description": "CIDR ranges, IPv4 or IPv6; empty: anywhere"},
+            "email_domains": {"type": "array", "items": {"type": "string"},
+                              "description": "example.com or *.example.com; empty: any"},
+            "support_access": {"type": "boolean"},
+            "max_token_lifetime_days": range(1, 3650),
+            "session_lifetime_secs": range(300, 90 * 86_400),
+            "lockout_max_failures": range(1, 100),
+            "lockout_duration_secs": range(1, 30 * 86_400),
+            "password_preset": {"type": ["string", "null"],
+                                "enum": ["balanced", "nist", "strict", null]},
+            "password_renewal_days": range(1, 3650),
+        })),
+        "NewInvitation": closed(&["email"], json!({
+            "email": {"type": "string", "format": "email"}, "roles": roles,
+            "days": {"type": ["integer", "null"], "minimum": 1,
+                     "description": "how long the link works"},
+        })),
+        "NewClient": closed(&["name"], json!({
+            "name": {"type": "string", "maxLength": 100},
+            "redirect_uris": strings(),
+            "post_logout_redirect_uris": strings(),
+            "public": {"type": "boolean"},
+            "grant_types": {"type": "array", "items": {"type": "string", "enum": [
+                "authorization_code", "refresh_token", "client_credentials"]}},
+            "id_token_alg": {"type": "string", "enum": ["RS256", "ES256", "EdDSA"]},
+            "allowed_scopes": strings(),
+            "audiences": {"type": "array", "items": {"type": "string", "format": "uri"}},
+        })),
+    })
+}
+
 fn error_response(description: &str) -> Value {
     json!({
         "description": description,
@@ -251,9 +332,13 @@ fn build() -> Value {
         });
         operation["responses"][status.to_string()] = json!({"description": "success"});
         if has_body {
+            let schema = match body_schema(method, path) {
+                Some(name) => json!({"$ref": format!("#/components/schemas/{name}")}),
+                None => json!({"type": "object"}),
+            };
             operation["requestBody"] = json!({
                 "required": true,
-                "content": {"application/json": {"schema": {"type": "object"}}}
+                "content": {"application/json": {"schema": schema}}
             });
         }
         let entry = paths.entry(path.to_owned()).or_insert_with(|| json!({}));
@@ -268,21 +353,43 @@ fn build() -> Value {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
                            "description": "An OAuth access token issued by this server"}
             },
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["error"],
-                    "properties": {
-                        "error": {"type": "string"},
-                        "error_description": {"type": "string"}
-                    }
-                }
-            }
+            "schemas": schemas(),
         }
     })
+}
+
+fn schemas() -> Value {
+    let mut schemas = body_schemas();
+    schemas["Error"] = json!({
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {"type": "string"},
+            "error_description": {"type": "string"}
+        }
+    });
+    schemas
 }
 
 pub async fn document() -> Response {
     static DOCUMENT: OnceLock<Value> = OnceLock::new();
     json_response(DOCUMENT.get_or_init(build).clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{OPERATIONS, body_schema, build};
+
+    #[test]
+    fn every_operation_with_a_body_names_a_schema_that_exists() {
+        let document = build();
+        for (method, path, _, _, _, has_body, _) in OPERATIONS {
+            let schema = body_schema(method, path);
+            assert_eq!(schema.is_some(), has_body, "{method} {path}");
+            if let Some(name) = schema {
+                let found = &document["components"]["schemas"][name];
+                assert_eq!(found["additionalProperties"], false, "{name}");
+            }
+        }
+    }
 }
