@@ -94,6 +94,8 @@ pub async fn add_member(
     Ok(back(&org.id, "member_added"))
 }
 
+// One extractor per request part axum hands over (the language is the eighth).
+#[allow(clippy::too_many_arguments)]
 pub async fn invite(
     State(state): State<SharedState>,
     session: BrowserSession,
