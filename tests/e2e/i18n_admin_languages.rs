@@ -114,6 +114,24 @@ async fn organisation_admin_pages_speak_dutch_and_french() -> anyhow::Result<()>
     );
     assert!(!fr.contains("no account has this email address"));
 
+    let (status, fr) = post(
+        &owner,
+        &server.url(&format!("{base}/invitations")),
+        "fr",
+        &[
+            ("csrf", &csrf),
+            ("email", "carol@acme.example"),
+            ("roles", "member"),
+        ],
+    )
+    .await?;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        fr.contains("Invitation pour carol@acme.example :") && fr.contains("valable une fois"),
+        "{fr}"
+    );
+    assert!(!fr.contains("works once"));
+
     let (status, fr) = get(&owner, &server.url(&format!("{base}/audit")), "fr").await?;
     assert_eq!(status, StatusCode::OK);
     assert!(fr.contains("Journal d&#39;audit"), "{fr}");
