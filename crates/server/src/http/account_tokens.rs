@@ -11,11 +11,13 @@ use poort_store::entities::users::Model as User;
 
 use super::error::PageError;
 use super::forms::{Pairs, form_pairs};
+use super::locale::RequestLang;
 use super::session::BrowserSession;
 use super::{render, see_other};
 use crate::flows::FlowError;
-use crate::flows::api_tokens::{self as flow, MintRequest, TokenStatus};
+use crate::flows::api_tokens::{self as flow, MintError, MintRequest, TokenStatus};
 use crate::flows::session::{LiveSession, csrf_matches};
+use crate::i18n::Tr;
 use crate::pages::api_tokens::{AccountTokensPage, ScopeChoice, TokenRow, date_time};
 use crate::pages::mfa::date;
 use crate::state::{AppState, SharedState};
@@ -92,30 +94,73 @@ impl Outcome {
     }
 }
 
+/// The signed-in user's language.
+fn tr_of(lang: &RequestLang, signed: &SignedIn) -> Tr {
+    lang.tr(signed.user.locale.as_deref(), None)
+}
+
+/// The scope's line on the form, in the page's language.
+fn scope_key(scope: TokenScope) -> &'static str {
+    match scope {
+        TokenScope::AdminRead => "tokens_page.scope_admin_read",
+        TokenScope::AdminWrite => "tokens_page.scope_admin_write",
+        TokenScope::TokensRead => "tokens_page.scope_tokens_read",
+        TokenScope::TokensWrite => "tokens_page.scope_tokens_write",
+        TokenScope::ProfileRead => "tokens_page.scope_profile_read",
+        TokenScope::AuditRead => "tokens_page.scope_audit_read",
+    }
+}
+
+fn status_key(status: TokenStatus) -> &'static str {
+    match status {
+        TokenStatus::Active => "tokens_page.status_active",
+        TokenStatus::Expired => "tokens_page.status_expired",
+        TokenStatus::Revoked => "tokens_page.status_revoked",
+    }
+}
+
+/// Why the token was not minted, in the page's language.
+fn mint_refusal(t: Tr, e: &MintError) -> String {
+    match e {
+        MintError::BadName => t.get("tokens_page.bad_name").to_owned(),
+        MintError::NoScopes => t.get("tokens_page.no_scopes").to_owned(),
+        MintError::UnknownScope(scope) => t.fmt1("tokens_page.unknown_scope", "scope", scope),
+        MintError::BadLifetime => t.get("tokens_page.bad_lifetime").to_owned(),
+        MintError::LifetimeTooLong { max_days } => {
+            t.fmt1("tokens_page.too_long", "max", &max_days.to_string())
+        }
+    }
+}
+
 async fn render_page(
     state: &AppState,
+    t: Tr,
     signed: &SignedIn,
     outcome: Outcome,
 ) -> Result<Response, PageError> {
     let tokens = flow::list_for_user(state, &signed.user.id)
         .await?
         .into_iter()
-        .map(|t| TokenRow {
-            scopes: t.scopes.join(" "),
-            created: date(t.created_at),
-            expires: date(t.expires_at),
-            last_used: t.last_used_at.map(|at| match &t.last_used_ip {
-                Some(ip) => format!("{} from {ip}", date_time(at)),
+        .map(|token| TokenRow {
+            scopes: token.scopes.join(" "),
+            created: date(token.created_at),
+            expires: date(token.expires_at),
+            last_used: token.last_used_at.map(|at| match &token.last_used_ip {
+                Some(ip) => t.fmt(
+                    "tokens_page.used_from",
+                    &[("when", &date_time(at)), ("ip", ip)],
+                ),
                 None => date_time(at),
             }),
-            status: t.status.as_str(),
-            active: t.status == TokenStatus::Active,
-            id: t.id,
-            name: t.name,
-            hint: t.hint,
+            status: t.get(status_key(token.status)).to_owned(),
+            active: token.status == TokenStatus::Active,
+            id: token.id,
+            name: token.name,
+            hint: token.hint,
         })
         .collect();
     let page = AccountTokensPage {
+        t,
         csrf: signed.live.data.csrf.clone(),
         email: signed.user.email.clone(),
         tokens,
@@ -123,7 +168,7 @@ async fn render_page(
             .iter()
             .map(|s| ScopeChoice {
                 value: s.as_str(),
-                description: s.description(),
+                description: t.get(scope_key(*s)).to_owned(),
             })
             .collect(),
         max_days: state.config.api_tokens.max_lifetime_days,
@@ -137,9 +182,10 @@ async fn render_page(
 pub async fn show(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
 ) -> Result<Response, PageError> {
     match signed_in(&state, session).await? {
-        Ok(signed) => render_page(&state, &signed, Outcome::ok()).await,
+        Ok(signed) => render_page(&state, tr_of(&lang, &signed), &signed, Outcome::ok()).await,
         Err(redirect) => Ok(redirect),
     }
 }
@@ -147,6 +193,7 @@ pub async fn show(
 pub async fn create(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
@@ -154,13 +201,14 @@ pub async fn create(
         Ok(found) => found,
         Err(redirect) => return Ok(redirect),
     };
+    let t = tr_of(&lang, &signed);
     let Ok(days) = field(&pairs, "expires_in_days").trim().parse::<u32>() else {
         let outcome = Outcome {
-            error: Some("Give the number of days until the token expires.".into()),
+            error: Some(t.get("tokens_page.days_missing").to_owned()),
             status: StatusCode::BAD_REQUEST,
             ..Outcome::ok()
         };
-        return render_page(&state, &signed, outcome).await;
+        return render_page(&state, t, &signed, outcome).await;
     };
     let request = MintRequest {
         user_id: signed.user.id.clone(),
@@ -176,22 +224,23 @@ pub async fn create(
     let outcome = match flow::mint(&state, request).await? {
         Ok(minted) => Outcome {
             new_secret: Some(minted.secret),
-            message: Some(format!("Token “{}” created.", minted.token.name)),
+            message: Some(t.fmt1("tokens_page.created_notice", "name", &minted.token.name)),
             status: StatusCode::CREATED,
             ..Outcome::ok()
         },
         Err(e) => Outcome {
-            error: Some(capitalised(&e.to_string())),
+            error: Some(mint_refusal(t, &e)),
             status: StatusCode::BAD_REQUEST,
             ..Outcome::ok()
         },
     };
-    render_page(&state, &signed, outcome).await
+    render_page(&state, t, &signed, outcome).await
 }
 
 pub async fn revoke(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
@@ -199,25 +248,18 @@ pub async fn revoke(
         Ok(found) => found,
         Err(redirect) => return Ok(redirect),
     };
+    let t = tr_of(&lang, &signed);
     let scope = RevokeScope::Owner(&signed.user.id);
     let outcome = match flow::revoke(&state, field(&pairs, "id"), scope).await? {
         Some(token) => Outcome {
-            message: Some(format!("Token “{}” revoked.", token.name)),
+            message: Some(t.fmt1("tokens_page.revoked_notice", "name", &token.name)),
             ..Outcome::ok()
         },
         None => Outcome {
-            error: Some("That token does not exist.".into()),
+            error: Some(t.get("tokens_page.no_such_token").to_owned()),
             status: StatusCode::NOT_FOUND,
             ..Outcome::ok()
         },
     };
-    render_page(&state, &signed, outcome).await
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect::<String>() + ".",
-        None => String::new(),
-    }
+    render_page(&state, t, &signed, outcome).await
 }

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::client_ip::ClientIp;
 use super::error::PageError;
 use super::forms::PageForm;
+use super::locale::RequestLang;
 use super::session::{BrowserSession, set_cookie};
 use super::{render, see_other};
 use crate::flows::FlowError;
@@ -35,20 +36,23 @@ fn not_open() -> PageError {
 pub async fn show(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
     let Some((invitation, org)) = invitations::open(&state.db, &token, state.now()).await? else {
         return Err(not_open());
     };
     let (live, created) = session.or_create(&state).await?;
-    let user_email = match &live.data.user {
+    let user = match &live.data.user {
         Some(u) => poort_store::users::find_by_id(&state.db, &u.user_id)
             .await
-            .map_err(FlowError::from)?
-            .map(|u| u.email),
+            .map_err(FlowError::from)?,
         None => None,
     };
+    let t = lang.tr(user.as_ref().and_then(|u| u.locale.as_deref()), None);
+    let user_email = user.map(|u| u.email);
     let page = InvitePage {
+        t,
         csrf: live.data.csrf.clone(),
         token,
         org_name: org.name,

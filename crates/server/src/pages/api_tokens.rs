@@ -2,6 +2,8 @@
 
 use askama::Template;
 
+use crate::i18n::Tr;
+
 pub struct TokenRow {
     pub id: String,
     pub name: String,
@@ -11,18 +13,21 @@ pub struct TokenRow {
     pub expires: String,
     /// "time from IP", or `None` if never used.
     pub last_used: Option<String>,
-    pub status: &'static str,
+    /// The status in the page's language.
+    pub status: String,
     pub active: bool,
 }
 
 pub struct ScopeChoice {
     pub value: &'static str,
-    pub description: &'static str,
+    /// In the page's language.
+    pub description: String,
 }
 
 #[derive(Template)]
 #[template(path = "account_tokens.html")]
 pub struct AccountTokensPage {
+    pub t: Tr,
     pub csrf: String,
     pub email: String,
     pub tokens: Vec<TokenRow>,

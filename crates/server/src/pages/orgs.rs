@@ -2,10 +2,13 @@
 
 use askama::Template;
 
+use crate::i18n::Tr;
+
 /// The invitation link's page: join as the signed-in user, or sign in first.
 #[derive(Template)]
 #[template(path = "invite.html")]
 pub struct InvitePage {
+    pub t: Tr,
     pub csrf: String,
     pub token: String,
     pub org_name: String,
@@ -25,6 +28,7 @@ pub struct OrgRow {
 #[derive(Template)]
 #[template(path = "admin_orgs.html")]
 pub struct AdminOrgsPage {
+    pub t: Tr,
     pub orgs: Vec<OrgRow>,
 }
 
@@ -57,6 +61,7 @@ pub struct SettingsView {
 #[derive(Template)]
 #[template(path = "admin_org.html")]
 pub struct AdminOrgPage {
+    pub t: Tr,
     pub csrf: String,
     pub id: String,
     pub name: String,
@@ -90,6 +95,7 @@ pub struct AuditRow {
 #[derive(Template)]
 #[template(path = "admin_audit.html")]
 pub struct AdminAuditPage {
+    pub t: Tr,
     pub id: String,
     pub name: String,
     pub actor: String,

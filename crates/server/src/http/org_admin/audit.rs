@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::super::api::audit::{MAX_EXPORT, to_csv, to_jsonl};
 use super::super::client_ip::Reached;
 use super::super::error::PageError;
+use super::super::locale::RequestLang;
 use super::super::render;
 use super::super::session::BrowserSession;
 use super::{authorise, signed_in};
@@ -88,6 +89,7 @@ pub async fn show(
     State(state): State<SharedState>,
     session: BrowserSession,
     Reached(seen): Reached,
+    lang: RequestLang,
     Path(org_id): Path<String>,
     Query(filters): Query<Filters>,
 ) -> Result<Response, PageError> {
@@ -95,6 +97,7 @@ pub async fn show(
         Ok(found) => found,
         Err(redirect) => return Ok(redirect),
     };
+    let t = lang.tr(user.locale.as_deref(), None);
     let membership = authorise(&state, &user, &org_id, Some(Permission::AuditRead), &seen).await?;
     let entries = audit::entries(&state.db, &membership.org.id, filters.query()?, PAGE).await?;
     let next_page = match entries.len() == PAGE {
@@ -114,7 +117,9 @@ pub async fn show(
             seq: e.seq,
             time: time_text(e.at),
             action: e.action,
-            actor: e.actor.unwrap_or_else(|| "operator".to_owned()),
+            actor: e
+                .actor
+                .unwrap_or_else(|| t.get("org_admin.operator").to_owned()),
             staff: e.staff.unwrap_or_default(),
             target: e.target.unwrap_or_default(),
             ip: e.ip.unwrap_or_default(),
@@ -122,6 +127,7 @@ pub async fn show(
         })
         .collect();
     let page = AdminAuditPage {
+        t,
         id: membership.org.id.clone(),
         name: membership.org.name.clone(),
         actor: filters.actor.clone().unwrap_or_default(),

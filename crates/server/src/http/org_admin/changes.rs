@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::super::client_ip::{ClientIp, Reached};
 use super::super::error::PageError;
 use super::super::forms::PageForm;
+use super::super::locale::RequestLang;
 use super::super::session::BrowserSession;
 use super::super::{render, see_other};
 use super::{authorise, list_field, org_error_page, signed_in, user_agent};
@@ -19,7 +20,8 @@ use crate::flows::orgs::{Actor, OrgSettings, Permission};
 use crate::flows::session::{LiveSession, csrf_matches};
 use crate::state::SharedState;
 
-/// Signed in, CSRF token right, permission held: the caller's membership and session.
+/// Signed in, CSRF token right, permission held: the caller's session, membership and saved
+/// language.
 async fn checked(
     state: &SharedState,
     session: BrowserSession,
@@ -27,7 +29,7 @@ async fn checked(
     csrf: Option<&str>,
     org_id: &str,
     permission: Permission,
-) -> Result<Result<(LiveSession, Membership), Response>, PageError> {
+) -> Result<Result<(LiveSession, Membership, Option<String>), Response>, PageError> {
     let (live, user) = match signed_in(state, session).await? {
         Ok(found) => found,
         Err(redirect) => return Ok(Err(redirect)),
@@ -35,10 +37,8 @@ async fn checked(
     if !csrf_matches(&live.data, csrf) {
         return Err(PageError::forbidden_csrf());
     }
-    Ok(Ok((
-        live,
-        authorise(state, &user, org_id, Some(permission), seen).await?,
-    )))
+    let membership = authorise(state, &user, org_id, Some(permission), seen).await?;
+    Ok(Ok((live, membership, user.locale)))
 }
 
 fn actor(membership: &Membership, ip: Option<std::net::IpAddr>, headers: &HeaderMap) -> Actor {
@@ -65,7 +65,7 @@ pub async fn add_member(
     Path(org_id): Path<String>,
     PageForm(form): PageForm<MemberForm>,
 ) -> Result<Response, PageError> {
-    let (_, membership) = match checked(
+    let (_, membership, _) = match checked(
         &state,
         session,
         &seen,
@@ -94,16 +94,19 @@ pub async fn add_member(
     Ok(back(&org.id, "member_added"))
 }
 
+// One extractor per request part axum hands over (the language is the eighth).
+#[allow(clippy::too_many_arguments)]
 pub async fn invite(
     State(state): State<SharedState>,
     session: BrowserSession,
     ClientIp(ip): ClientIp,
     Reached(seen): Reached,
+    lang: RequestLang,
     headers: HeaderMap,
     Path(org_id): Path<String>,
     PageForm(form): PageForm<MemberForm>,
 ) -> Result<Response, PageError> {
-    let (live, membership) = match checked(
+    let (live, membership, locale) = match checked(
         &state,
         session,
         &seen,
@@ -131,12 +134,18 @@ pub async fn invite(
     .await?
     .map_err(org_error_page)?;
     // Shown once, on this page: the link is not stored.
-    let notice = format!(
-        "Invitation for {}: {} (works once, for {DEFAULT_DAYS} days)",
-        created.invitation.email, created.link
+    let t = lang.tr(locale.as_deref(), None);
+    let notice = t.fmt(
+        "org_admin.invitation_link",
+        &[
+            ("email", &created.invitation.email),
+            ("link", &created.link),
+            ("days", &DEFAULT_DAYS.to_string()),
+        ],
     );
-    let page = super::overview::org_page(&state, &membership, live.data.csrf.clone(), Some(notice))
-        .await?;
+    let page =
+        super::overview::org_page(&state, t, &membership, live.data.csrf.clone(), Some(notice))
+            .await?;
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -155,7 +164,7 @@ pub async fn set_roles(
     Path((org_id, user_id)): Path<(String, String)>,
     PageForm(form): PageForm<RolesForm>,
 ) -> Result<Response, PageError> {
-    let (_, membership) = match checked(
+    let (_, membership, _) = match checked(
         &state,
         session,
         &seen,
@@ -198,7 +207,7 @@ pub async fn remove_member(
     Path((org_id, user_id)): Path<(String, String)>,
     PageForm(form): PageForm<CsrfOnly>,
 ) -> Result<Response, PageError> {
-    let (_, membership) = match checked(
+    let (_, membership, _) = match checked(
         &state,
         session,
         &seen,
@@ -241,7 +250,7 @@ pub async fn create_role(
     Path(org_id): Path<String>,
     PageForm(form): PageForm<RoleForm>,
 ) -> Result<Response, PageError> {
-    let (_, membership) = match checked(
+    let (_, membership, _) = match checked(
         &state,
         session,
         &seen,
@@ -279,7 +288,7 @@ pub async fn delete_role(
     Path((org_id, name)): Path<(String, String)>,
     PageForm(form): PageForm<CsrfOnly>,
 ) -> Result<Response, PageError> {
-    let (_, membership) = match checked(
+    let (_, membership, _) = match checked(
         &state,
         session,
         &seen,
@@ -363,7 +372,7 @@ pub async fn settings(
     Path(org_id): Path<String>,
     PageForm(form): PageForm<SettingsForm>,
 ) -> Result<Response, PageError> {
-    let (_, membership) = match checked(
+    let (_, membership, _) = match checked(
         &state,
         session,
         &seen,

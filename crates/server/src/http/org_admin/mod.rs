@@ -12,7 +12,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use poort_store::entities::users::Model as User;
 
-use super::error::PageError;
+use super::error::{PageError, Text};
 use super::see_other;
 use super::session::BrowserSession;
 use crate::flows::FlowError;
@@ -114,7 +114,40 @@ fn org_error_page(e: OrgError) -> PageError {
         OrgError::CannotGrant(_) | OrgError::EmailDomainNotAllowed => StatusCode::FORBIDDEN,
         _ => StatusCode::BAD_REQUEST,
     };
-    PageError::new(status, "error.change_not_made_title", e.to_string())
+    PageError::new(status, "error.change_not_made_title", org_error_text(e))
+}
+
+/// Why a change was refused, as a catalog key (settings' reasons stay as the parser says).
+fn org_error_text(e: OrgError) -> Text {
+    let key = match e {
+        OrgError::InvalidName => "org_admin_error.invalid_name",
+        OrgError::NameTaken => "org_admin_error.name_taken",
+        OrgError::NoSuchUser => "org_admin_error.no_such_user",
+        OrgError::AlreadyMember => "org_admin_error.already_member",
+        OrgError::NotMember => "org_admin_error.not_member",
+        OrgError::LastOwner => "org_admin_error.last_owner",
+        OrgError::EmailDomainNotAllowed => "org_admin_error.domain_not_allowed",
+        OrgError::InvalidRoleName => "org_admin_error.invalid_role_name",
+        OrgError::RoleExists => "org_admin_error.role_exists",
+        OrgError::NoSuchRole => "org_admin_error.no_such_role",
+        OrgError::UnknownRole(role) => {
+            return PageError::with_arg("org_admin_error.unknown_role", "role", role);
+        }
+        OrgError::UnknownPermission(permission) => {
+            return PageError::with_arg(
+                "org_admin_error.unknown_permission",
+                "permission",
+                permission,
+            );
+        }
+        OrgError::CannotGrant(role) => {
+            return PageError::with_arg("org_admin_error.cannot_grant", "role", role);
+        }
+        OrgError::InvalidSettings(reason) => {
+            return PageError::with_arg("error.settings_not_saved", "reason", reason);
+        }
+    };
+    Text::from(key)
 }
 
 /// A comma-separated form field as a list.

@@ -7,18 +7,21 @@ use serde::Deserialize;
 
 use super::super::client_ip::Reached;
 use super::super::error::PageError;
+use super::super::locale::RequestLang;
 use super::super::render;
 use super::super::session::BrowserSession;
 use super::{authorise, signed_in};
 use crate::flows::orgs::access::{Membership, custom_roles};
 use crate::flows::orgs::overview::{self, organisations_of};
 use crate::flows::orgs::{BuiltinRole, OrgSettings, Permission};
+use crate::i18n::Tr;
 use crate::pages::orgs::{AdminOrgPage, AdminOrgsPage, MemberRow, OrgRow, RoleRow, SettingsView};
 use crate::state::SharedState;
 
 pub async fn list(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
 ) -> Result<Response, PageError> {
     let (_, user) = match signed_in(&state, session).await? {
         Ok(found) => found,
@@ -33,7 +36,8 @@ pub async fn list(
             roles: roles.join(", "),
         })
         .collect();
-    Ok(render(StatusCode::OK, &AdminOrgsPage { orgs }))
+    let t = lang.tr(user.locale.as_deref(), None);
+    Ok(render(StatusCode::OK, &AdminOrgsPage { t, orgs }))
 }
 
 #[derive(Deserialize)]
@@ -41,15 +45,15 @@ pub struct Notice {
     done: Option<String>,
 }
 
-/// What a finished change says on the page it returns to.
-fn notice_text(code: &str) -> Option<&'static str> {
+/// The catalog key of what a finished change says on the page it returns to.
+fn notice_key(code: &str) -> Option<&'static str> {
     Some(match code {
-        "member_added" => "The member was added.",
-        "roles_saved" => "The roles were saved.",
-        "member_removed" => "The member was removed.",
-        "role_created" => "The role was created.",
-        "role_deleted" => "The role was deleted.",
-        "settings_saved" => "The settings were saved.",
+        "member_added" => "org_admin.done_member_added",
+        "roles_saved" => "org_admin.done_roles_saved",
+        "member_removed" => "org_admin.done_member_removed",
+        "role_created" => "org_admin.done_role_created",
+        "role_deleted" => "org_admin.done_role_deleted",
+        "settings_saved" => "org_admin.done_settings_saved",
         _ => return None,
     })
 }
@@ -58,6 +62,7 @@ pub async fn show(
     State(state): State<SharedState>,
     session: BrowserSession,
     Reached(seen): Reached,
+    lang: RequestLang,
     Path(org_id): Path<String>,
     Query(query): Query<Notice>,
 ) -> Result<Response, PageError> {
@@ -66,18 +71,20 @@ pub async fn show(
         Err(redirect) => return Ok(redirect),
     };
     let membership = authorise(&state, &user, &org_id, None, &seen).await?;
+    let t = lang.tr(user.locale.as_deref(), None);
     let notice = query
         .done
         .as_deref()
-        .and_then(notice_text)
-        .map(str::to_owned);
-    let page = org_page(&state, &membership, live.data.csrf.clone(), notice).await?;
+        .and_then(notice_key)
+        .map(|key| t.get(key).to_owned());
+    let page = org_page(&state, t, &membership, live.data.csrf.clone(), notice).await?;
     Ok(render(StatusCode::OK, &page))
 }
 
 /// The organisation page for `membership`, showing only what it may see and change.
 pub(super) async fn org_page(
     state: &SharedState,
+    t: Tr,
     membership: &Membership,
     csrf: String,
     notice: Option<String>,
@@ -101,7 +108,7 @@ pub(super) async fn org_page(
         .iter()
         .map(|role| RoleRow {
             name: role.as_str().to_owned(),
-            permissions: names(role.permissions().iter().map(|p| p.as_str())),
+            permissions: names(t, role.permissions().iter().map(|p| p.as_str())),
         })
         .collect();
     let custom = custom_roles(&state.db, &org.id).await?;
@@ -109,22 +116,26 @@ pub(super) async fn org_page(
         .iter()
         .map(|role| RoleRow {
             name: role.name.clone(),
-            permissions: names(role.permissions.iter().map(|p| p.as_str())),
+            permissions: names(t, role.permissions.iter().map(|p| p.as_str())),
         })
         .collect();
     let role_names = names(
+        t,
         BuiltinRole::ALL
             .iter()
             .map(|r| r.as_str())
             .chain(custom.iter().map(|r| r.name.as_str())),
     );
     Ok(AdminOrgPage {
+        t,
         csrf,
         id: org.id.clone(),
         name: org.name.clone(),
         your_roles: match (membership.platform_admin, membership.staff) {
-            (true, _) if membership.roles.is_empty() => "platform administrator".to_owned(),
-            (_, true) => "support staff".to_owned(),
+            (true, _) if membership.roles.is_empty() => {
+                t.get("org_admin.platform_admin").to_owned()
+            }
+            (_, true) => t.get("org_admin.support_staff").to_owned(),
             _ => membership.roles.join(", "),
         },
         notice,
@@ -136,15 +147,15 @@ pub(super) async fn org_page(
         builtin_roles,
         custom_roles: custom_rows,
         role_names,
-        permission_names: names(Permission::ALL.iter().map(|p| p.as_str())),
+        permission_names: names(t, Permission::ALL.iter().map(|p| p.as_str())),
         settings: settings_view(&overview.settings),
     })
 }
 
-fn names<'a>(items: impl Iterator<Item = &'a str>) -> String {
+fn names<'a>(t: Tr, items: impl Iterator<Item = &'a str>) -> String {
     let all: Vec<&str> = items.collect();
     match all.is_empty() {
-        true => "none".to_owned(),
+        true => t.get("org_admin.none").to_owned(),
         false => all.join(", "),
     }
 }
