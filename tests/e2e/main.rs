@@ -8,6 +8,7 @@ mod email_change;
 mod failures;
 mod full_flow;
 mod hash_upgrades;
+mod i18n_mfa_languages;
 mod import;
 mod keys;
 mod languages;
