@@ -3,7 +3,7 @@
 //! without a preference they stay English.
 
 use poort_tests::browser::hidden_field;
-use poort_tests::mfa::{page, unescape};
+use poort_tests::mfa::{page, recovery_codes, unescape};
 use poort_tests::{ClientSpec, EMAIL, PASSWORD, setup};
 use reqwest::StatusCode;
 
@@ -41,7 +41,10 @@ async fn the_factor_list_speaks_dutch_and_french() -> anyhow::Result<()> {
     let (_, fr) = get(&browser, &server.url("/account/mfa"), "fr").await?;
     assert!(fr.contains("<html lang=\"fr\">"), "{fr}");
     assert!(fr.contains("Validation en deux étapes"), "{fr}");
-    assert!(fr.contains("Application d'authentification · ajouté le"), "{fr}");
+    assert!(
+        fr.contains("Application d'authentification · ajouté le"),
+        "{fr}"
+    );
     assert!(
         fr.contains("Vous avez <strong>10</strong> codes de récupération inutilisés."),
         "{fr}"
@@ -82,6 +85,8 @@ async fn the_factor_list_speaks_dutch_and_french() -> anyhow::Result<()> {
         body.contains("Bewaar je herstelcodes") && !body.contains("Save your recovery codes"),
         "{body}"
     );
+    let codes = recovery_codes(&body);
+    assert_eq!(codes.len(), 10);
 
     // The login's second step, in French, then in English without a preference.
     server.sign_out(&browser).await?;
@@ -95,7 +100,30 @@ async fn the_factor_list_speaks_dutch_and_french() -> anyhow::Result<()> {
     );
     assert!(!fr.contains("Two-step verification"), "{fr}");
     let (_, en) = get(&browser, &server.url("/login/mfa"), "de").await?;
-    assert!(en.contains("Two-step verification") && en.contains("Code from your authenticator app"));
+    assert!(
+        en.contains("Two-step verification") && en.contains("Code from your authenticator app")
+    );
+
+    // A recovery code instead: the "code used" page in French.
+    let used = browser
+        .http
+        .post(server.url("/login/mfa/recovery"))
+        .header("accept-language", "fr")
+        .form(&[
+            ("csrf", hidden_field(&en, "csrf")?.as_str()),
+            ("tx", ""),
+            ("code", codes[0].as_str()),
+        ])
+        .send()
+        .await?;
+    assert_eq!(used.status(), StatusCode::OK);
+    let body = unescape(&used.text().await?);
+    assert!(
+        body.contains("Code de récupération accepté")
+            && body.contains("Il vous reste <strong>9</strong> codes de récupération."),
+        "{body}"
+    );
+    assert!(!body.contains("Recovery code accepted"));
     Ok(())
 }
 
@@ -132,5 +160,44 @@ async fn the_required_page_speaks_dutch_and_french() -> anyhow::Result<()> {
         "{fr}"
     );
     assert!(!fr.contains("Set up two-step verification"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn security_key_and_passkey_texts_speak_dutch_and_french() -> anyhow::Result<()> {
+    // WebAuthn needs a domain: the issuer is `http://localhost:{port}`.
+    let (server, _client, browser) = setup(ClientSpec::default(), |c| {
+        c.issuer = format!("http://localhost:{}", c.bind.port());
+    })
+    .await?;
+    // The passkey login's error texts (shown by webauthn.js) come with the login page.
+    let (_, login) = get(&browser, &server.url("/login"), "fr").await?;
+    assert!(
+        login.contains("data-cancelled=\"La demande a été annulée ou a expiré. Réessayez.\""),
+        "{login}"
+    );
+    server.sign_in(&browser, EMAIL, PASSWORD).await?;
+
+    let passkey = server.url("/account/mfa/webauthn?kind=passkey");
+    let (status, nl) = get(&browser, &passkey, "nl").await?;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        nl.contains("Voeg een passkey toe")
+            && nl.contains("Naam (om je apparaten uit elkaar te houden)")
+            && nl.contains("data-failed=\"Je browser of authenticator kon dit niet afronden."),
+        "{nl}"
+    );
+    assert!(!nl.contains("Add a passkey"));
+
+    let key = server.url("/account/mfa/webauthn?kind=security_key");
+    let (_, fr) = get(&browser, &key, "fr").await?;
+    assert!(
+        fr.contains("Ajouter une clé de sécurité")
+            && fr.contains("placeholder=\"Clé de sécurité\""),
+        "{fr}"
+    );
+    assert!(!fr.contains("Add a security key"));
+    let (_, en) = get(&browser, &key, "").await?;
+    assert!(en.contains("Add a security key"), "{en}");
     Ok(())
 }

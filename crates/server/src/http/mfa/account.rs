@@ -105,7 +105,17 @@ pub async fn rename(
     )
     .await?
     {
-        Ok(()) => render_account(&state, t, &signed, Some(t.get("mfa_pages.renamed")), None, StatusCode::OK).await,
+        Ok(()) => {
+            render_account(
+                &state,
+                t,
+                &signed,
+                Some(t.get("mfa_pages.renamed")),
+                None,
+                StatusCode::OK,
+            )
+            .await
+        }
         Err(e) => {
             let (message, status) = refusal(&e);
             render_account(&state, t, &signed, None, Some(t.get(message)), status).await
@@ -125,7 +135,17 @@ pub async fn remove(
     };
     let t = signed.tr(&lang);
     match factors::remove(&state, &signed.user.id, &form.id, &form.password).await? {
-        Ok(()) => render_account(&state, t, &signed, Some(t.get("mfa_pages.removed")), None, StatusCode::OK).await,
+        Ok(()) => {
+            render_account(
+                &state,
+                t,
+                &signed,
+                Some(t.get("mfa_pages.removed")),
+                None,
+                StatusCode::OK,
+            )
+            .await
+        }
         Err(e) => {
             let (message, status) = refusal(&e);
             render_account(&state, t, &signed, None, Some(t.get(message)), status).await
@@ -145,7 +165,13 @@ pub async fn regenerate(
     };
     let t = signed.tr(&lang);
     match factors::regenerate_recovery_codes(&state, &signed.user.id, &form.password).await? {
-        Ok(codes) => Ok(recovery_codes_page(&state, t, &signed, codes, "/account/mfa")),
+        Ok(codes) => Ok(recovery_codes_page(
+            &state,
+            t,
+            &signed,
+            codes,
+            "/account/mfa",
+        )),
         Err(e) => {
             let (message, status) = refusal(&e);
             render_account(&state, t, &signed, None, Some(t.get(message)), status).await
