@@ -9,6 +9,7 @@ mod failures;
 mod full_flow;
 mod hash_upgrades;
 mod i18n_admin_languages;
+mod i18n_mfa_languages;
 mod import;
 mod keys;
 mod languages;

@@ -87,9 +87,10 @@
     if (!element) {
       return;
     }
+    // The page carries the texts in its language (data-cancelled, data-failed).
     element.textContent = error && error.name === "NotAllowedError"
-      ? "The request was cancelled or timed out. Try again."
-      : "Your browser or authenticator could not complete this. Try again or use another method.";
+      ? element.getAttribute("data-cancelled") || "The request was cancelled or timed out. Try again."
+      : element.getAttribute("data-failed") || "Your browser or authenticator could not complete this. Try again or use another method.";
     element.hidden = false;
   }
 

@@ -6,6 +6,7 @@ use askama::Template;
 #[derive(Template)]
 #[template(path = "mfa_challenge.html")]
 pub struct ChallengePage {
+    pub t: crate::i18n::Tr,
     pub csrf: String,
     pub tx: String,
     pub email: String,
@@ -18,6 +19,7 @@ pub struct ChallengePage {
 #[derive(Template)]
 #[template(path = "mfa_recovery_used.html")]
 pub struct RecoveryUsedPage {
+    pub t: crate::i18n::Tr,
     pub remaining: u64,
     pub next: String,
 }
@@ -25,7 +27,8 @@ pub struct RecoveryUsedPage {
 pub struct FactorView {
     pub id: String,
     pub name: String,
-    pub kind: &'static str,
+    /// Translated: "Authenticator app", "Passkey", "Security key".
+    pub kind: String,
     pub added: String,
     pub last_used: Option<String>,
 }
@@ -33,6 +36,7 @@ pub struct FactorView {
 #[derive(Template)]
 #[template(path = "account_mfa.html")]
 pub struct AccountMfaPage {
+    pub t: crate::i18n::Tr,
     pub csrf: String,
     pub email: String,
     pub factors: Vec<FactorView>,
@@ -59,10 +63,11 @@ pub struct TotpEnrollPage {
 #[derive(Template)]
 #[template(path = "mfa_webauthn_enroll.html")]
 pub struct WebauthnEnrollPage {
+    pub t: crate::i18n::Tr,
     pub csrf: String,
     pub tx: String,
-    /// "security key" or "passkey".
-    pub label: &'static str,
+    /// A passkey (else a security key).
+    pub passkey: bool,
     /// Options for `navigator.credentials.create`.
     pub options: String,
     pub error: Option<String>,
@@ -71,6 +76,7 @@ pub struct WebauthnEnrollPage {
 #[derive(Template)]
 #[template(path = "mfa_recovery_codes.html")]
 pub struct RecoveryCodesPage {
+    pub t: crate::i18n::Tr,
     pub codes: Vec<String>,
     /// A `data:text/plain` URL of the codes, for the download link.
     pub download: String,
@@ -78,13 +84,14 @@ pub struct RecoveryCodesPage {
 }
 
 pub struct PostponeView {
-    pub left: u32,
-    pub until: String,
+    /// "You can put this off 2 more times, until 2026-12-01.", translated.
+    pub text: String,
 }
 
 #[derive(Template)]
 #[template(path = "mfa_required.html")]
 pub struct RequiredPage {
+    pub t: crate::i18n::Tr,
     pub csrf: String,
     pub tx: String,
     pub webauthn: bool,

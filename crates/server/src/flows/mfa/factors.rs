@@ -14,14 +14,15 @@ use crate::state::AppState;
 /// Longest factor name, in characters.
 const MAX_NAME_CHARS: usize = 64;
 
-/// Trims a name; `fallback` when empty; refuses long ones and control characters.
+/// Trims a name; `fallback` when empty; refuses long ones and control characters (the
+/// refusal is a message catalog key).
 pub fn clean_name(name: &str, fallback: &str) -> Result<String, &'static str> {
     let name = name.trim();
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err("Use at most 64 characters for the name.");
+        return Err("mfa_pages.name_too_long");
     }
     if name.chars().any(char::is_control) {
-        return Err("The name cannot contain control characters.");
+        return Err("mfa_pages.name_control");
     }
     Ok(match name.is_empty() {
         true => fallback.to_owned(),
@@ -29,12 +30,12 @@ pub fn clean_name(name: &str, fallback: &str) -> Result<String, &'static str> {
     })
 }
 
-/// What kind of factor this is, in words.
+/// What kind of factor this is, as a message catalog key.
 pub fn describe(factor: &Factor) -> &'static str {
     match (factor.kind.as_str(), factor.passkey) {
-        (KIND_TOTP, _) => "Authenticator app",
-        (_, true) => "Passkey",
-        _ => "Security key",
+        (KIND_TOTP, _) => "mfa_pages.kind_totp",
+        (_, true) => "mfa_pages.kind_passkey",
+        _ => "mfa_pages.kind_security_key",
     }
 }
 
@@ -76,7 +77,7 @@ pub async fn rename(
 ) -> Result<Result<(), ChangeError>, FlowError> {
     let name = match clean_name(name, "") {
         Ok(name) if !name.is_empty() => name,
-        Ok(_) => return Ok(Err(ChangeError::BadName("Enter a name."))),
+        Ok(_) => return Ok(Err(ChangeError::BadName("mfa_pages.name_empty"))),
         Err(why) => return Ok(Err(ChangeError::BadName(why))),
     };
     if let Err(e) = reauthenticate(state, user_id, password).await? {

@@ -7,26 +7,33 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::super::error::PageError;
+use super::super::locale::RequestLang;
 use super::super::render;
 use super::super::session::BrowserSession;
 use super::{SignedIn, signed_in, signed_in_form};
 use crate::flows::mfa::factors::{self, ChangeError};
 use crate::flows::mfa::recovery;
+use crate::i18n::Tr;
 use crate::pages::mfa::{AccountMfaPage, FactorView, RecoveryCodesPage, date, text_data_url};
 use crate::state::{AppState, SharedState};
 
 pub async fn show(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
 ) -> Result<Response, PageError> {
     match signed_in(&state, session).await? {
-        Ok(signed) => render_account(&state, &signed, None, None, StatusCode::OK).await,
+        Ok(signed) => {
+            let t = signed.tr(&lang);
+            render_account(&state, t, &signed, None, None, StatusCode::OK).await
+        }
         Err(redirect) => Ok(redirect),
     }
 }
 
 async fn render_account(
     state: &AppState,
+    t: Tr,
     signed: &SignedIn,
     message: Option<&str>,
     error: Option<&str>,
@@ -38,12 +45,13 @@ async fn render_account(
         .map(|f| FactorView {
             id: f.id.clone(),
             name: f.name.clone(),
-            kind: factors::describe(f),
+            kind: t.get(factors::describe(f)).to_owned(),
             added: date(f.created_at),
             last_used: f.last_used_at.map(date),
         })
         .collect();
     let page = AccountMfaPage {
+        t,
         csrf: signed.live.data.csrf.clone(),
         email: signed.user.email.clone(),
         factors,
@@ -55,19 +63,14 @@ async fn render_account(
     Ok(render(status, &page))
 }
 
+/// A refusal as a message catalog key and its status.
 fn refusal(error: &ChangeError) -> (&'static str, StatusCode) {
     match error {
-        ChangeError::WrongPassword => ("That password is not right.", StatusCode::UNAUTHORIZED),
-        ChangeError::Throttled => (
-            "Too many wrong attempts. Wait 15 minutes, then try again.",
-            StatusCode::TOO_MANY_REQUESTS,
-        ),
-        ChangeError::NotFound => ("That factor no longer exists.", StatusCode::NOT_FOUND),
+        ChangeError::WrongPassword => ("mfa_pages.wrong_password", StatusCode::UNAUTHORIZED),
+        ChangeError::Throttled => ("mfa_pages.throttled", StatusCode::TOO_MANY_REQUESTS),
+        ChangeError::NotFound => ("mfa_pages.factor_gone", StatusCode::NOT_FOUND),
         ChangeError::BadName(why) => (why, StatusCode::BAD_REQUEST),
-        ChangeError::LastRequired => (
-            "Two-step verification is required, so your last second factor cannot be removed. Add another one first.",
-            StatusCode::CONFLICT,
-        ),
+        ChangeError::LastRequired => ("mfa_pages.last_required", StatusCode::CONFLICT),
     }
 }
 
@@ -85,12 +88,14 @@ pub struct FactorForm {
 pub async fn rename(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
     axum::Form(form): axum::Form<FactorForm>,
 ) -> Result<Response, PageError> {
     let signed = match signed_in_form(&state, session, form.csrf.as_deref()).await? {
         Ok(signed) => signed,
         Err(redirect) => return Ok(redirect),
     };
+    let t = signed.tr(&lang);
     match factors::rename(
         &state,
         &signed.user.id,
@@ -100,10 +105,20 @@ pub async fn rename(
     )
     .await?
     {
-        Ok(()) => render_account(&state, &signed, Some("Renamed."), None, StatusCode::OK).await,
+        Ok(()) => {
+            render_account(
+                &state,
+                t,
+                &signed,
+                Some(t.get("mfa_pages.renamed")),
+                None,
+                StatusCode::OK,
+            )
+            .await
+        }
         Err(e) => {
             let (message, status) = refusal(&e);
-            render_account(&state, &signed, None, Some(message), status).await
+            render_account(&state, t, &signed, None, Some(t.get(message)), status).await
         }
     }
 }
@@ -111,17 +126,29 @@ pub async fn rename(
 pub async fn remove(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
     axum::Form(form): axum::Form<FactorForm>,
 ) -> Result<Response, PageError> {
     let signed = match signed_in_form(&state, session, form.csrf.as_deref()).await? {
         Ok(signed) => signed,
         Err(redirect) => return Ok(redirect),
     };
+    let t = signed.tr(&lang);
     match factors::remove(&state, &signed.user.id, &form.id, &form.password).await? {
-        Ok(()) => render_account(&state, &signed, Some("Removed."), None, StatusCode::OK).await,
+        Ok(()) => {
+            render_account(
+                &state,
+                t,
+                &signed,
+                Some(t.get("mfa_pages.removed")),
+                None,
+                StatusCode::OK,
+            )
+            .await
+        }
         Err(e) => {
             let (message, status) = refusal(&e);
-            render_account(&state, &signed, None, Some(message), status).await
+            render_account(&state, t, &signed, None, Some(t.get(message)), status).await
         }
     }
 }
@@ -129,17 +156,25 @@ pub async fn remove(
 pub async fn regenerate(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
     axum::Form(form): axum::Form<FactorForm>,
 ) -> Result<Response, PageError> {
     let signed = match signed_in_form(&state, session, form.csrf.as_deref()).await? {
         Ok(signed) => signed,
         Err(redirect) => return Ok(redirect),
     };
+    let t = signed.tr(&lang);
     match factors::regenerate_recovery_codes(&state, &signed.user.id, &form.password).await? {
-        Ok(codes) => Ok(recovery_codes_page(&state, &signed, codes, "/account/mfa")),
+        Ok(codes) => Ok(recovery_codes_page(
+            &state,
+            t,
+            &signed,
+            codes,
+            "/account/mfa",
+        )),
         Err(e) => {
             let (message, status) = refusal(&e);
-            render_account(&state, &signed, None, Some(message), status).await
+            render_account(&state, t, &signed, None, Some(t.get(message)), status).await
         }
     }
 }
@@ -147,12 +182,14 @@ pub async fn regenerate(
 /// The one time a set of recovery codes is shown.
 pub(super) fn recovery_codes_page(
     state: &AppState,
+    t: Tr,
     signed: &SignedIn,
     codes: Vec<String>,
     next: &str,
 ) -> Response {
     let text = recovery::as_text(state.issuer(), &signed.user.email, &codes);
     let page = RecoveryCodesPage {
+        t,
         codes,
         download: text_data_url(&text),
         next: next.to_owned(),

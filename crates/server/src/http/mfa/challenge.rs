@@ -10,6 +10,7 @@ use poort_store::mfa_factors::{self, KIND_TOTP};
 use serde::Deserialize;
 
 use super::super::error::PageError;
+use super::super::locale::RequestLang;
 use super::super::login::continue_after_proof;
 use super::super::session::{BrowserSession, set_cookie};
 use super::super::{render, see_other};
@@ -21,11 +22,11 @@ use crate::flows::mfa::totp::{self, Verified};
 use crate::flows::mfa::webauthn::authenticate;
 use crate::flows::passwords;
 use crate::flows::session::LiveSession;
+use crate::i18n::Tr;
 use crate::pages::mfa::{ChallengePage, RecoveryUsedPage};
 use crate::state::{AppState, SharedState};
 
-const THROTTLED: &str =
-    "Too many wrong attempts. Wait 15 minutes, then try again (or use a recovery code later).";
+const THROTTLED: &str = "mfa_pages.throttled_login";
 
 #[derive(Deserialize)]
 pub struct TxQuery {
@@ -36,6 +37,7 @@ pub struct TxQuery {
 pub async fn show(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
     Query(q): Query<TxQuery>,
 ) -> Result<Response, PageError> {
     let Some(live) = session.0 else {
@@ -57,15 +59,17 @@ pub async fn show(
             None => return Ok(see_other(&login_url(&q.tx))),
         },
     };
-    render_challenge(&state, &live, &step, &q.tx, None, StatusCode::OK).await
+    render_challenge(&state, &lang, &live, &step, &q.tx, None, StatusCode::OK).await
 }
 
+/// The second-step page; `error` is a message catalog key.
 async fn render_challenge(
     state: &AppState,
+    lang: &RequestLang,
     live: &LiveSession,
     step: &SecondStep,
     tx: &str,
-    error: Option<&str>,
+    error: Option<&'static str>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let user = poort_store::users::find_by_id(&state.db, &step.user_id)
@@ -78,16 +82,26 @@ async fn render_challenge(
         // The account or its factors went away meanwhile: start over.
         return Ok(see_other(&login_url(tx)));
     };
+    let t = lang.tr(user.locale.as_deref(), None);
     let page = ChallengePage {
+        t,
         csrf: live.data.csrf.clone(),
         tx: tx.to_owned(),
         email: user.email,
         has_totp: factors.iter().any(|f| f.kind == KIND_TOTP),
         webauthn_options: authenticate::start_second_factor(state, &live.cookie, &step.user_id)
             .await?,
-        error: error.map(str::to_owned),
+        error: error.map(|key| t.get(key).to_owned()),
     };
     Ok(render(status, &page))
+}
+
+/// The language of the user in the second step.
+async fn user_tr(state: &AppState, lang: &RequestLang, user_id: &str) -> Result<Tr, PageError> {
+    let user = poort_store::users::find_by_id(&state.db, user_id)
+        .await
+        .map_err(FlowError::from)?;
+    Ok(lang.tr(user.and_then(|u| u.locale).as_deref(), None))
 }
 
 /// The session and pending step of a second-step form, or where to go instead.
@@ -154,6 +168,7 @@ pub struct CodeForm {
 pub async fn totp(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
     axum::Form(form): axum::Form<CodeForm>,
 ) -> Result<Response, PageError> {
     let (live, step) = match pending_step(&state, session, form.csrf.as_deref(), &form.tx).await? {
@@ -162,22 +177,17 @@ pub async fn totp(
     };
     let (message, status) = match totp::verify_login(&state, &step.user_id, &form.code).await? {
         Verified::Accepted => return complete(&state, &live, &[Amr::Otp], &form.tx, None).await,
-        Verified::Invalid => (
-            "That code is not right. Enter the newest code your app shows.",
-            StatusCode::UNAUTHORIZED,
-        ),
-        Verified::Replayed => (
-            "That code was already used. Wait for the next one.",
-            StatusCode::UNAUTHORIZED,
-        ),
+        Verified::Invalid => ("mfa_pages.wrong_code", StatusCode::UNAUTHORIZED),
+        Verified::Replayed => ("mfa_pages.replayed", StatusCode::UNAUTHORIZED),
         Verified::Throttled => (THROTTLED, StatusCode::TOO_MANY_REQUESTS),
     };
-    render_challenge(&state, &live, &step, &form.tx, Some(message), status).await
+    render_challenge(&state, &lang, &live, &step, &form.tx, Some(message), status).await
 }
 
 pub async fn recovery(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
     axum::Form(form): axum::Form<CodeForm>,
 ) -> Result<Response, PageError> {
     let (live, step) = match pending_step(&state, session, form.csrf.as_deref(), &form.tx).await? {
@@ -187,18 +197,16 @@ pub async fn recovery(
     let (message, status) = match recovery::redeem(&state, &step.user_id, &form.code).await? {
         Redeemed::Accepted { remaining } => {
             let page = RecoveryUsedPage {
+                t: user_tr(&state, &lang, &step.user_id).await?,
                 remaining,
                 next: after_login(&form.tx),
             };
             return complete(&state, &live, &[Amr::Otp], &form.tx, Some(page)).await;
         }
-        Redeemed::Invalid => (
-            "That recovery code is not valid, or it was already used.",
-            StatusCode::UNAUTHORIZED,
-        ),
+        Redeemed::Invalid => ("mfa_pages.recovery_invalid", StatusCode::UNAUTHORIZED),
         Redeemed::Throttled => (THROTTLED, StatusCode::TOO_MANY_REQUESTS),
     };
-    render_challenge(&state, &live, &step, &form.tx, Some(message), status).await
+    render_challenge(&state, &lang, &live, &step, &form.tx, Some(message), status).await
 }
 
 #[derive(Deserialize)]
@@ -213,6 +221,7 @@ pub struct AssertionForm {
 pub async fn webauthn(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
     axum::Form(form): axum::Form<AssertionForm>,
 ) -> Result<Response, PageError> {
     let (live, step) = match pending_step(&state, session, form.csrf.as_deref(), &form.tx).await? {
@@ -224,9 +233,10 @@ pub async fn webauthn(
     {
         Ok(amr) => complete(&state, &live, &[amr], &form.tx, None).await,
         Err(_) => {
-            let message = "Your security key or passkey was not accepted. Try again.";
+            let message = "mfa_pages.webauthn_refused";
             render_challenge(
                 &state,
+                &lang,
                 &live,
                 &step,
                 &form.tx,

@@ -100,7 +100,7 @@ pub async fn confirm(
     .await?;
     let t = lang.tr(signed.user.locale.as_deref(), None);
     let (message, status) = match outcome {
-        Ok(enrolled) => return Ok(enrolled_response(&state, &signed, enrolled, &form.tx)),
+        Ok(enrolled) => return Ok(enrolled_response(&state, t, &signed, enrolled, &form.tx)),
         // A new key is made on the next visit.
         Err(EnrollError::Expired) => {
             return Ok(see_other(&format!(
@@ -110,7 +110,7 @@ pub async fn confirm(
         }
         Err(EnrollError::WrongCode) => (t.get("mfa_totp.wrong_code"), StatusCode::BAD_REQUEST),
         Err(EnrollError::Throttled) => (t.get("mfa_totp.throttled"), StatusCode::TOO_MANY_REQUESTS),
-        Err(EnrollError::BadName(why)) => (why, StatusCode::BAD_REQUEST),
+        Err(EnrollError::BadName(why)) => (t.get(why), StatusCode::BAD_REQUEST),
     };
     render_enrollment(
         &state,
@@ -127,13 +127,14 @@ pub async fn confirm(
 /// After any enrollment: the recovery codes when they were just made, else onwards.
 pub(super) fn enrolled_response(
     state: &AppState,
+    t: Tr,
     signed: &SignedIn,
     enrolled: Enrolled,
     tx: &str,
 ) -> Response {
     tracing::info!(user_id = %signed.user.id, kind = %enrolled.factor.kind, "second factor enrolled");
     match enrolled.recovery_codes {
-        Some(codes) => recovery_codes_page(state, signed, codes, &after_enrollment(tx)),
+        Some(codes) => recovery_codes_page(state, t, signed, codes, &after_enrollment(tx)),
         None => see_other(&after_enrollment(tx)),
     }
 }

@@ -8,6 +8,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::super::error::PageError;
+use super::super::locale::RequestLang;
 use super::super::render;
 use super::super::session::BrowserSession;
 use super::enroll_totp::enrolled_response;
@@ -35,6 +36,7 @@ fn unavailable() -> PageError {
 pub async fn show(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
     Query(q): Query<KindQuery>,
 ) -> Result<Response, PageError> {
     let signed = match signed_in(&state, session).await? {
@@ -49,12 +51,10 @@ pub async fn show(
         return Err(unavailable());
     };
     let page = WebauthnEnrollPage {
+        t: signed.tr(&lang),
         csrf: signed.live.data.csrf.clone(),
         tx: q.tx,
-        label: match kind {
-            CredentialKind::SecurityKey => "security key",
-            CredentialKind::Passkey => "passkey",
-        },
+        passkey: kind == CredentialKind::Passkey,
         options,
         error: None,
     };
@@ -75,6 +75,7 @@ pub struct RegisterForm {
 pub async fn finish(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
     axum::Form(form): axum::Form<RegisterForm>,
 ) -> Result<Response, PageError> {
     let signed = match signed_in_form(&state, session, form.csrf.as_deref()).await? {
@@ -90,7 +91,13 @@ pub async fn finish(
     )
     .await?;
     match outcome {
-        Ok(enrolled) => Ok(enrolled_response(&state, &signed, enrolled, &form.tx)),
+        Ok(enrolled) => Ok(enrolled_response(
+            &state,
+            signed.tr(&lang),
+            &signed,
+            enrolled,
+            &form.tx,
+        )),
         Err(RegisterError::Expired) => Err(PageError::bad_request("error.webauthn_expired")),
         Err(RegisterError::Rejected) => Err(PageError::bad_request("error.webauthn_rejected")),
         Err(RegisterError::Duplicate) => Err(PageError::new(
@@ -98,6 +105,6 @@ pub async fn finish(
             "error.webauthn_duplicate_title",
             "error.webauthn_duplicate",
         )),
-        Err(RegisterError::BadName(why)) => Err(PageError::bad_request(why.to_string())),
+        Err(RegisterError::BadName(why)) => Err(PageError::bad_request(why)),
     }
 }

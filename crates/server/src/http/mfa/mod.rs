@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use poort_store::entities::users::Model as User;
 
 use super::error::PageError;
+use super::locale::RequestLang;
 use super::see_other;
 use super::session::BrowserSession;
 use crate::flows::FlowError;
@@ -87,6 +88,11 @@ struct SignedIn {
 }
 
 impl SignedIn {
+    /// The language of this user's pages: their saved choice, else the browser's.
+    fn tr(&self, lang: &RequestLang) -> crate::i18n::Tr {
+        lang.tr(self.user.locale.as_deref(), None)
+    }
+
     fn session_user(&self) -> Option<&SessionUser> {
         self.live.data.user.as_ref()
     }

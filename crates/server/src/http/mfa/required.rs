@@ -7,6 +7,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::super::error::PageError;
+use super::super::locale::RequestLang;
 use super::super::session::BrowserSession;
 use super::super::{render, see_other};
 use super::{after_login, signed_in, signed_in_form};
@@ -23,6 +24,7 @@ pub struct TxQuery {
 pub async fn show(
     State(state): State<SharedState>,
     session: BrowserSession,
+    lang: RequestLang,
     Query(q): Query<TxQuery>,
 ) -> Result<Response, PageError> {
     let signed = match signed_in(&state, session).await? {
@@ -32,14 +34,23 @@ pub async fn show(
     if !enforcement::must_enroll(&state, &signed.user.id).await? {
         return Ok(see_other(&after_login(&q.tx)));
     }
+    let t = signed.tr(&lang);
     let postpone = match enforcement::grace(&state, &signed.user.id).await? {
-        Grace::Open { left, until } => Some(PostponeView {
-            left,
-            until: date(until),
-        }),
+        Grace::Open { left, until } => {
+            let key = match left {
+                1 => "mfa_pages.postpone_one",
+                _ => "mfa_pages.postpone_many",
+            };
+            let left = left.to_string();
+            let until = date(until);
+            Some(PostponeView {
+                text: t.fmt(key, &[("left", &left), ("until", &until)]),
+            })
+        }
         Grace::Closed => None,
     };
     let page = RequiredPage {
+        t,
         csrf: signed.live.data.csrf.clone(),
         tx: q.tx,
         webauthn: state.webauthn.is_some(),
