@@ -31,6 +31,7 @@ mod org_clients;
 mod org_invite;
 mod org_login;
 mod org_settings_enforced;
+mod org_signup;
 mod page_languages;
 mod pages;
 mod password_reset;

@@ -1,6 +1,8 @@
-//! Self-service sign-up (when `mail.signup_enabled`), for addresses the email-domain allowlist
-//! (`mail.signup_domains`) accepts. The account is created unverified and cannot sign in until
-//! the mailed link (single-use, stored as a digest, `mail.verify_link_ttl_secs`) is used.
+//! Self-service sign-up: when `mail.signup_enabled`, for addresses the email-domain allowlist
+//! (`mail.signup_domains`) accepts; and, whatever that says, for addresses of an organisation
+//! open to self sign-up (`orgs::self_signup`), which the account joins once verified. The
+//! account is created unverified and cannot sign in until the mailed link (single-use, stored
+//! as a digest, `mail.verify_link_ttl_secs`) is used.
 //!
 //! No enumeration: the answer is the same whether or not the address has an account. Creating
 //! the account and the mail happen in a background task; an address that already has an
@@ -18,6 +20,7 @@ use poort_store::entities::users::Model as User;
 use poort_store::users::{self, NewUser};
 
 use super::FlowError;
+use super::orgs::self_signup;
 use super::passwords::rule_violations;
 use super::users::plausible_email;
 use crate::i18n::Locale;
@@ -48,6 +51,11 @@ pub enum SignupRefusal {
     TooMany,
 }
 
+/// Whether the sign-up page is open: platform-wide, or for an organisation's domains.
+pub async fn offered(state: &AppState) -> Result<bool, FlowError> {
+    Ok(state.config.mail.signup_enabled || self_signup::any_open(&state.db).await?)
+}
+
 /// Checks a sign-up and, if acceptable, starts it; the mail says how it continues.
 pub async fn sign_up(
     state: &SharedState,
@@ -55,14 +63,16 @@ pub async fn sign_up(
     ip: Option<IpAddr>,
     locale: Locale,
 ) -> Result<Result<(), SignupRefusal>, FlowError> {
-    if !state.config.mail.signup_enabled {
+    if !offered(state).await? {
         return Ok(Err(SignupRefusal::Disabled));
     }
     let email = input.email.trim().to_lowercase();
     if !plausible_email(&email) {
         return Ok(Err(SignupRefusal::BadEmail));
     }
-    if !state.config.mail.signup_domains.allows_email(&email) {
+    let by_platform =
+        state.config.mail.signup_enabled && state.config.mail.signup_domains.allows_email(&email);
+    if !by_platform && self_signup::open_to(&state.db, &email).await?.is_empty() {
         return Ok(Err(SignupRefusal::DomainNotAllowed));
     }
     if input.password != input.confirm {
@@ -216,6 +226,7 @@ pub async fn verify(
     users::set_email_verified(&state.db, &user.id, true, now).await?;
     let entry = super::audit::AuditEntry::about("email.verified", &user.id, serde_json::json!({}));
     super::audit::record(state, entry).await?;
+    self_signup::join(state, &user).await?;
     Ok(Ok(User {
         email_verified: true,
         ..user

@@ -45,7 +45,7 @@ pub async fn show(
     session: BrowserSession,
     lang: RequestLang,
 ) -> Result<Response, PageError> {
-    if !state.config.mail.signup_enabled {
+    if !signup::offered(&state).await? {
         return Err(disabled());
     }
     let (live, created) = session.or_create(&state).await?;
@@ -78,7 +78,7 @@ pub async fn submit(
     ClientIp(ip): ClientIp,
     PageForm(form): PageForm<SignupForm>,
 ) -> Result<Response, PageError> {
-    if !state.config.mail.signup_enabled {
+    if !signup::offered(&state).await? {
         return Err(disabled());
     }
     let Some(live) = session.0 else {

@@ -47,6 +47,7 @@ pub struct RoleRow {
 pub struct SettingsView {
     pub require_2fa: bool,
     pub support_access: bool,
+    pub self_signup: bool,
     pub ip_allowlist: String,
     pub email_domains: String,
     pub max_token_lifetime_days: String,

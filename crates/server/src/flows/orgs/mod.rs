@@ -11,6 +11,7 @@ pub mod manage;
 pub mod member_policy;
 pub mod overview;
 pub mod permission;
+pub mod self_signup;
 pub mod settings;
 
 use std::net::IpAddr;

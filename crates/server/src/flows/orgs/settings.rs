@@ -22,6 +22,9 @@ pub struct OrgSettings {
     pub email_domains: DomainAllowlist,
     /// Whether the platform's support staff may act in this organisation.
     pub support_access: bool,
+    /// People with an address in `email_domains` may create an account themselves (even when
+    /// sign-up is off platform-wide) and join as members once the address is verified.
+    pub self_signup: bool,
     /// Longest lifetime of an API token of this organisation, in days.
     pub max_token_lifetime_days: Option<u32>,
     /// Longest browser session of a member, in seconds.
@@ -60,6 +63,11 @@ impl OrgSettings {
     }
 
     pub fn validate(&self) -> Result<(), InvalidSettings> {
+        if self.self_signup && self.email_domains.is_unrestricted() {
+            return Err(InvalidSettings(
+                "self_signup needs email_domains: sign-up opens to those domains only".into(),
+            ));
+        }
         fn range<T: PartialOrd + Copy + std::fmt::Display>(
             name: &str,
             value: Option<T>,
@@ -123,7 +131,7 @@ impl OrgSettings {
                         .filter(|v| !v.is_empty())
                         .collect::<Vec<_>>(),
                 ),
-                "require_2fa" | "support_access" => match value {
+                "require_2fa" | "support_access" | "self_signup" => match value {
                     "true" | "on" | "yes" => true.into(),
                     "false" | "off" | "no" => false.into(),
                     _ => return Err(InvalidSettings(format!("{key} must be true or false"))),
@@ -191,6 +199,7 @@ mod tests {
             ("max_token_lifetime_days=0", "between 1 and 3650"),
             ("max_token_lifetime_days=ten", "invalid type"),
             ("password_preset=weak", "unknown variant"),
+            ("self_signup=true", "needs email_domains"),
         ] {
             let err = set(&[bad]).unwrap_err();
             assert!(err.contains(says), "{bad}: {err}");

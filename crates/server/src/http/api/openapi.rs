@@ -247,6 +247,8 @@ fn body_schemas() -> Value {
             "email_domains": {"type": "array", "items": {"type": "string"},
                               "description": "example.com or *.example.com; empty: any"},
             "support_access": {"type": "boolean"},
+            "self_signup": {"type": "boolean",
+                            "description": "people of email_domains may sign up and join"},
             "max_token_lifetime_days": range(1, 3650),
             "session_lifetime_secs": range(300, 90 * 86_400),
             "lockout_max_failures": range(1, 100),

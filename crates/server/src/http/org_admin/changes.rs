@@ -321,6 +321,7 @@ pub struct SettingsForm {
     csrf: Option<String>,
     require_2fa: Option<String>,
     support_access: Option<String>,
+    self_signup: Option<String>,
     ip_allowlist: Option<String>,
     email_domains: Option<String>,
     max_token_lifetime_days: Option<String>,
@@ -339,6 +340,7 @@ impl SettingsForm {
         vec![
             format!("require_2fa={}", checkbox(&self.require_2fa)),
             format!("support_access={}", checkbox(&self.support_access)),
+            format!("self_signup={}", checkbox(&self.self_signup)),
             format!("ip_allowlist={}", text(&self.ip_allowlist)),
             format!("email_domains={}", text(&self.email_domains)),
             format!(

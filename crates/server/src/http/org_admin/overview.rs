@@ -171,6 +171,7 @@ fn settings_view(settings: &OrgSettings) -> SettingsView {
     SettingsView {
         require_2fa: settings.require_2fa,
         support_access: settings.support_access,
+        self_signup: settings.self_signup,
         ip_allowlist: ranges.join(", "),
         email_domains: domains.join(", "),
         max_token_lifetime_days: optional(settings.max_token_lifetime_days),
