@@ -2,17 +2,18 @@
 //! change (audited by the flow) and returns to the page with a notice.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::super::client_ip::{ClientIp, Reached};
+use super::super::client_ip::Reached;
 use super::super::error::PageError;
 use super::super::forms::PageForm;
 use super::super::locale::RequestLang;
 use super::super::session::BrowserSession;
 use super::super::{render, see_other};
-use super::{authorise, list_field, org_error_page, signed_in, user_agent};
+use super::{authorise, list_field, org_error_page, signed_in};
+use crate::flows::FlowError;
 use crate::flows::orgs::access::{Membership, Seen};
 use crate::flows::orgs::invitations::{self, DEFAULT_DAYS};
 use crate::flows::orgs::manage::{self, Authority};
@@ -20,29 +21,63 @@ use crate::flows::orgs::{Actor, OrgSettings, Permission};
 use crate::flows::session::{LiveSession, csrf_matches};
 use crate::state::SharedState;
 
-/// Signed in, CSRF token right, permission held: the caller's session, membership and saved
-/// language.
+/// Signed in, CSRF token right, permission held.
+struct Checked {
+    live: LiveSession,
+    membership: Membership,
+    /// Who the audit entries name (with the staff column for support staff).
+    actor: Actor,
+    /// The caller's saved language.
+    locale: Option<String>,
+}
+
+/// Why a form stops before its change: a redirect to sign in, or an error page.
+pub enum Halt {
+    SignIn(Response),
+    Page(PageError),
+}
+
+impl From<PageError> for Halt {
+    fn from(e: PageError) -> Self {
+        Self::Page(e)
+    }
+}
+
+impl From<FlowError> for Halt {
+    fn from(e: FlowError) -> Self {
+        Self::Page(e.into())
+    }
+}
+
+impl IntoResponse for Halt {
+    fn into_response(self) -> Response {
+        match self {
+            Self::SignIn(redirect) => redirect,
+            Self::Page(error) => error.into_response(),
+        }
+    }
+}
+
 async fn checked(
     state: &SharedState,
     session: BrowserSession,
-    seen: &Seen,
+    seen: Seen,
     csrf: Option<&str>,
     org_id: &str,
     permission: Permission,
-) -> Result<Result<(LiveSession, Membership, Option<String>), Response>, PageError> {
-    let (live, user) = match signed_in(state, session).await? {
-        Ok(found) => found,
-        Err(redirect) => return Ok(Err(redirect)),
-    };
+) -> Result<Checked, Halt> {
+    let (live, user) = signed_in(state, session).await?.map_err(Halt::SignIn)?;
     if !csrf_matches(&live.data, csrf) {
-        return Err(PageError::forbidden_csrf());
+        return Err(PageError::forbidden_csrf().into());
     }
-    let membership = authorise(state, &user, org_id, Some(permission), seen).await?;
-    Ok(Ok((live, membership, user.locale)))
-}
-
-fn actor(membership: &Membership, ip: Option<std::net::IpAddr>, headers: &HeaderMap) -> Actor {
-    membership.actor(ip, user_agent(headers))
+    let membership = authorise(state, &user, org_id, Some(permission), &seen).await?;
+    let actor = membership.actor(seen.ip, seen.user_agent);
+    Ok(Checked {
+        live,
+        membership,
+        actor,
+        locale: user.locale,
+    })
 }
 
 fn back(org_id: &str, done: &str) -> Response {
@@ -59,26 +94,21 @@ pub struct MemberForm {
 pub async fn add_member(
     State(state): State<SharedState>,
     session: BrowserSession,
-    ClientIp(ip): ClientIp,
     Reached(seen): Reached,
-    headers: HeaderMap,
     Path(org_id): Path<String>,
     PageForm(form): PageForm<MemberForm>,
-) -> Result<Response, PageError> {
-    let (_, membership, _) = match checked(
+) -> Result<Response, Halt> {
+    let Checked {
+        membership, actor, ..
+    } = checked(
         &state,
         session,
-        &seen,
+        seen,
         form.csrf.as_deref(),
         &org_id,
         Permission::MembersWrite,
     )
-    .await?
-    {
-        Ok(found) => found,
-        Err(redirect) => return Ok(redirect),
-    };
-    let actor = actor(&membership, ip, &headers);
+    .await?;
     let org = membership.org.clone();
     manage::add_member(
         &state.db,
@@ -94,32 +124,28 @@ pub async fn add_member(
     Ok(back(&org.id, "member_added"))
 }
 
-// One extractor per request part axum hands over (the language is the eighth).
-#[allow(clippy::too_many_arguments)]
 pub async fn invite(
     State(state): State<SharedState>,
     session: BrowserSession,
-    ClientIp(ip): ClientIp,
     Reached(seen): Reached,
     lang: RequestLang,
-    headers: HeaderMap,
     Path(org_id): Path<String>,
     PageForm(form): PageForm<MemberForm>,
-) -> Result<Response, PageError> {
-    let (live, membership, locale) = match checked(
+) -> Result<Response, Halt> {
+    let Checked {
+        live,
+        membership,
+        actor,
+        locale,
+    } = checked(
         &state,
         session,
-        &seen,
+        seen,
         form.csrf.as_deref(),
         &org_id,
         Permission::MembersWrite,
     )
-    .await?
-    {
-        Ok(found) => found,
-        Err(redirect) => return Ok(redirect),
-    };
-    let actor = actor(&membership, ip, &headers);
+    .await?;
     let created = invitations::create(
         &state.db,
         state.now(),
@@ -158,26 +184,21 @@ pub struct RolesForm {
 pub async fn set_roles(
     State(state): State<SharedState>,
     session: BrowserSession,
-    ClientIp(ip): ClientIp,
     Reached(seen): Reached,
-    headers: HeaderMap,
     Path((org_id, user_id)): Path<(String, String)>,
     PageForm(form): PageForm<RolesForm>,
-) -> Result<Response, PageError> {
-    let (_, membership, _) = match checked(
+) -> Result<Response, Halt> {
+    let Checked {
+        membership, actor, ..
+    } = checked(
         &state,
         session,
-        &seen,
+        seen,
         form.csrf.as_deref(),
         &org_id,
         Permission::MembersWrite,
     )
-    .await?
-    {
-        Ok(found) => found,
-        Err(redirect) => return Ok(redirect),
-    };
-    let actor = actor(&membership, ip, &headers);
+    .await?;
     let org = membership.org.clone();
     manage::set_roles(
         &state.db,
@@ -201,26 +222,21 @@ pub struct CsrfOnly {
 pub async fn remove_member(
     State(state): State<SharedState>,
     session: BrowserSession,
-    ClientIp(ip): ClientIp,
     Reached(seen): Reached,
-    headers: HeaderMap,
     Path((org_id, user_id)): Path<(String, String)>,
     PageForm(form): PageForm<CsrfOnly>,
-) -> Result<Response, PageError> {
-    let (_, membership, _) = match checked(
+) -> Result<Response, Halt> {
+    let Checked {
+        membership, actor, ..
+    } = checked(
         &state,
         session,
-        &seen,
+        seen,
         form.csrf.as_deref(),
         &org_id,
         Permission::MembersWrite,
     )
-    .await?
-    {
-        Ok(found) => found,
-        Err(redirect) => return Ok(redirect),
-    };
-    let actor = actor(&membership, ip, &headers);
+    .await?;
     let org = membership.org.clone();
     manage::remove_member_and_tokens(
         &state,
@@ -244,26 +260,21 @@ pub struct RoleForm {
 pub async fn create_role(
     State(state): State<SharedState>,
     session: BrowserSession,
-    ClientIp(ip): ClientIp,
     Reached(seen): Reached,
-    headers: HeaderMap,
     Path(org_id): Path<String>,
     PageForm(form): PageForm<RoleForm>,
-) -> Result<Response, PageError> {
-    let (_, membership, _) = match checked(
+) -> Result<Response, Halt> {
+    let Checked {
+        membership, actor, ..
+    } = checked(
         &state,
         session,
-        &seen,
+        seen,
         form.csrf.as_deref(),
         &org_id,
         Permission::RolesWrite,
     )
-    .await?
-    {
-        Ok(found) => found,
-        Err(redirect) => return Ok(redirect),
-    };
-    let actor = actor(&membership, ip, &headers);
+    .await?;
     let org = membership.org.clone();
     manage::create_role(
         &state.db,
@@ -282,26 +293,21 @@ pub async fn create_role(
 pub async fn delete_role(
     State(state): State<SharedState>,
     session: BrowserSession,
-    ClientIp(ip): ClientIp,
     Reached(seen): Reached,
-    headers: HeaderMap,
     Path((org_id, name)): Path<(String, String)>,
     PageForm(form): PageForm<CsrfOnly>,
-) -> Result<Response, PageError> {
-    let (_, membership, _) = match checked(
+) -> Result<Response, Halt> {
+    let Checked {
+        membership, actor, ..
+    } = checked(
         &state,
         session,
-        &seen,
+        seen,
         form.csrf.as_deref(),
         &org_id,
         Permission::RolesWrite,
     )
-    .await?
-    {
-        Ok(found) => found,
-        Err(redirect) => return Ok(redirect),
-    };
-    let actor = actor(&membership, ip, &headers);
+    .await?;
     let org = membership.org.clone();
     manage::delete_role(
         &state.db,
@@ -368,26 +374,21 @@ impl SettingsForm {
 pub async fn settings(
     State(state): State<SharedState>,
     session: BrowserSession,
-    ClientIp(ip): ClientIp,
     Reached(seen): Reached,
-    headers: HeaderMap,
     Path(org_id): Path<String>,
     PageForm(form): PageForm<SettingsForm>,
-) -> Result<Response, PageError> {
-    let (_, membership, _) = match checked(
+) -> Result<Response, Halt> {
+    let Checked {
+        membership, actor, ..
+    } = checked(
         &state,
         session,
-        &seen,
+        seen,
         form.csrf.as_deref(),
         &org_id,
         Permission::SecurityWrite,
     )
-    .await?
-    {
-        Ok(found) => found,
-        Err(redirect) => return Ok(redirect),
-    };
-    let actor = actor(&membership, ip, &headers);
+    .await?;
     let current = OrgSettings::from_stored(&membership.org.settings)?;
     let updated = current.with_assignments(&form.assignments()).map_err(|e| {
         PageError::bad_request(PageError::with_arg(

@@ -96,14 +96,6 @@ async fn authorise(
     outcome.map_err(denied_page)
 }
 
-/// The request's `User-Agent`, for the audit log.
-fn user_agent(headers: &axum::http::HeaderMap) -> Option<String> {
-    headers
-        .get(axum::http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
-
 fn org_error_page(e: OrgError) -> PageError {
     let status = match e {
         OrgError::NoSuchUser | OrgError::NotMember | OrgError::NoSuchRole => StatusCode::NOT_FOUND,
