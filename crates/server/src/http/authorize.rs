@@ -11,7 +11,6 @@ use super::locale::RequestLang;
 use super::session::BrowserSession;
 use super::{redirect, render, see_other};
 use crate::flows::authorize::{self, Next, Refusal};
-use crate::flows::session::csrf_matches;
 use crate::pages::{ConsentPage, ScopeView, describe_scope};
 use crate::state::SharedState;
 
@@ -111,12 +110,7 @@ pub async fn consent_submit(
     session: BrowserSession,
     PageForm(form): PageForm<ConsentForm>,
 ) -> Result<Response, PageError> {
-    let Some(live) = session.0 else {
-        return Err(PageError::forbidden_csrf());
-    };
-    if !csrf_matches(&live.data, form.csrf.as_deref()) {
-        return Err(PageError::forbidden_csrf());
-    }
+    let live = session.with_csrf(form.csrf.as_deref())?;
     let Some(user) = &live.data.user else {
         return respond(authorize::resume(&state, &form.tx, None).await?);
     };

@@ -16,7 +16,7 @@ use super::session::{BrowserSession, set_cookie};
 use super::{render, see_other};
 use crate::flows::FlowError;
 use crate::flows::email_change::{self, LinkRefusal, RequestRefusal};
-use crate::flows::session::{LiveSession, csrf_matches};
+use crate::flows::session::LiveSession;
 use crate::i18n::Tr;
 use crate::pages::email_change::{AccountEmailPage, ConfirmEmailPage};
 use crate::pages::reset::NoticePage;
@@ -100,12 +100,7 @@ pub async fn submit(
     lang: RequestLang,
     PageForm(form): PageForm<EmailForm>,
 ) -> Result<Response, PageError> {
-    let Some(live) = session.0 else {
-        return Err(PageError::forbidden_csrf());
-    };
-    if !csrf_matches(&live.data, form.csrf.as_deref()) {
-        return Err(PageError::forbidden_csrf());
-    }
+    let live = session.with_csrf(form.csrf.as_deref())?;
     let Some(user) = user_of(&state, &live).await? else {
         return Ok(see_other("/login"));
     };
@@ -201,12 +196,7 @@ pub async fn confirm_submit(
     ClientIp(ip): ClientIp,
     PageForm(form): PageForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
-    let Some(live) = session.0 else {
-        return Err(PageError::forbidden_csrf());
-    };
-    if !csrf_matches(&live.data, form.csrf.as_deref()) {
-        return Err(PageError::forbidden_csrf());
-    }
+    session.with_csrf(form.csrf.as_deref())?;
     let t = lang.tr(None, None);
     match email_change::confirm(&state, &form.token, t.locale, ip).await? {
         Ok(user) => {

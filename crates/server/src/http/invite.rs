@@ -17,7 +17,6 @@ use super::{render, see_other};
 use crate::flows::FlowError;
 use crate::flows::orgs::Actor;
 use crate::flows::orgs::invitations::{self, JoinError};
-use crate::flows::session::csrf_matches;
 use crate::pages::orgs::InvitePage;
 use crate::state::SharedState;
 
@@ -79,12 +78,7 @@ pub async fn join(
     Path(token): Path<String>,
     PageForm(form): PageForm<JoinForm>,
 ) -> Result<Response, PageError> {
-    let Some(live) = session.0 else {
-        return Err(PageError::forbidden_csrf());
-    };
-    if !csrf_matches(&live.data, form.csrf.as_deref()) {
-        return Err(PageError::forbidden_csrf());
-    }
+    let live = session.with_csrf(form.csrf.as_deref())?;
     let Some(signed_in) = &live.data.user else {
         return Ok(see_other("/login"));
     };

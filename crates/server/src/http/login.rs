@@ -19,7 +19,7 @@ use crate::flows::login::{self, LoginOutcome};
 use crate::flows::orgs::login_policy::IpRefused;
 use crate::flows::orgs::member_policy::EffectivePolicy;
 use crate::flows::passwords::{self, PendingRenewal};
-use crate::flows::session::{self, LiveSession, SessionUser, csrf_matches};
+use crate::flows::session::{self, LiveSession, SessionUser};
 use crate::flows::signup;
 use crate::i18n::Locale;
 use crate::pages::LoginPage;
@@ -119,12 +119,7 @@ pub async fn submit(
     headers: HeaderMap,
     PageForm(form): PageForm<LoginForm>,
 ) -> Result<Response, PageError> {
-    let Some(live) = session.0 else {
-        return Err(PageError::forbidden_csrf());
-    };
-    if !csrf_matches(&live.data, form.csrf.as_deref()) {
-        return Err(PageError::forbidden_csrf());
-    }
+    let live = session.with_csrf(form.csrf.as_deref())?;
     let origin = login::Origin {
         ip,
         user_agent: headers

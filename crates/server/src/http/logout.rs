@@ -16,7 +16,7 @@ use super::session::{BrowserSession, clear_cookie};
 use super::{render, see_other};
 use crate::flows::FlowError;
 use crate::flows::logout::{self, LogoutRefusal, LogoutRequest};
-use crate::flows::session::{self, csrf_matches};
+use crate::flows::session;
 use crate::i18n::Tr;
 use crate::pages::{LoggedOutPage, LogoutPage};
 use crate::state::{AppState, SharedState};
@@ -81,12 +81,7 @@ pub async fn confirm(
     lang: RequestLang,
     PageForm(form): PageForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
-    let Some(live) = session.0 else {
-        return Err(PageError::forbidden_csrf());
-    };
-    if !csrf_matches(&live.data, form.csrf.as_deref()) {
-        return Err(PageError::forbidden_csrf());
-    }
+    let live = session.with_csrf(form.csrf.as_deref())?;
     let request = match form.lx.len() {
         43 => state
             .ephemeral

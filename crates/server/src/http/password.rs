@@ -18,7 +18,7 @@ use super::session::{BrowserSession, set_cookie};
 use super::{render, see_other};
 use crate::flows::FlowError;
 use crate::flows::passwords::{self, PendingRenewal, Proof};
-use crate::flows::session::{LiveSession, csrf_matches};
+use crate::flows::session::LiveSession;
 use crate::i18n::Tr;
 use crate::pages::password::{PasswordPage, requirements_in};
 use crate::state::{AppState, SharedState};
@@ -120,12 +120,7 @@ pub async fn account_submit(
     ClientIp(ip): ClientIp,
     axum::Form(form): axum::Form<PasswordForm>,
 ) -> Result<Response, PageError> {
-    let Some(live) = session.0 else {
-        return Err(PageError::forbidden_csrf());
-    };
-    if !csrf_matches(&live.data, form.csrf.as_deref()) {
-        return Err(PageError::forbidden_csrf());
-    }
+    let live = session.with_csrf(form.csrf.as_deref())?;
     let Some(user) = user_of(&state, &live).await? else {
         return Ok(see_other("/login"));
     };
@@ -217,12 +212,7 @@ pub async fn renewal_submit(
     ClientIp(ip): ClientIp,
     axum::Form(form): axum::Form<PasswordForm>,
 ) -> Result<Response, PageError> {
-    let Some(live) = session.0 else {
-        return Err(PageError::forbidden_csrf());
-    };
-    if !csrf_matches(&live.data, form.csrf.as_deref()) {
-        return Err(PageError::forbidden_csrf());
-    }
+    let live = session.with_csrf(form.csrf.as_deref())?;
     let Some((pending, user)) = pending_of(&state, &live).await? else {
         // The step timed out: sign in again (the password was not changed).
         return Ok(see_other("/login"));

@@ -13,7 +13,6 @@ use super::render;
 use super::session::{BrowserSession, set_cookie};
 use crate::flows::password_reset::{self, LinkRefusal, RequestOutcome, ResetRefusal};
 use crate::flows::passwords::{self, ChangeRefusal};
-use crate::flows::session::csrf_matches;
 use crate::i18n::Tr;
 use crate::pages::password::{describe_in, requirements_in};
 use crate::pages::reset::{ForgotPasswordPage, NoticePage, ResetPasswordPage};
@@ -60,12 +59,7 @@ pub async fn forgot_submit(
     ClientIp(ip): ClientIp,
     PageForm(form): PageForm<ForgotForm>,
 ) -> Result<Response, PageError> {
-    let Some(live) = session.0 else {
-        return Err(PageError::forbidden_csrf());
-    };
-    if !csrf_matches(&live.data, form.csrf.as_deref()) {
-        return Err(PageError::forbidden_csrf());
-    }
+    let live = session.with_csrf(form.csrf.as_deref())?;
     let t = lang.tr(None, None);
     match password_reset::request(&state, &form.email, ip, t.locale).await? {
         RequestOutcome::Accepted => {
@@ -163,12 +157,7 @@ pub async fn reset_submit(
     ClientIp(ip): ClientIp,
     PageForm(form): PageForm<ResetForm>,
 ) -> Result<Response, PageError> {
-    let Some(live) = session.0 else {
-        return Err(PageError::forbidden_csrf());
-    };
-    if !csrf_matches(&live.data, form.csrf.as_deref()) {
-        return Err(PageError::forbidden_csrf());
-    }
+    let live = session.with_csrf(form.csrf.as_deref())?;
     let t = lang.tr(None, None);
     let outcome =
         password_reset::reset(&state, &form.token, &form.new, &form.confirm, t.locale, ip).await?;

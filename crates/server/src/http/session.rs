@@ -39,6 +39,15 @@ impl BrowserSession {
             None => Ok((session::create(state).await?, true)),
         }
     }
+
+    /// The session a form was posted from, when the form carries that session's CSRF token;
+    /// anything else is refused as a forged or expired form.
+    pub fn with_csrf(self, csrf: Option<&str>) -> Result<LiveSession, PageError> {
+        match self.0 {
+            Some(live) if session::csrf_matches(&live.data, csrf) => Ok(live),
+            _ => Err(PageError::forbidden_csrf()),
+        }
+    }
 }
 
 pub fn set_cookie(state: &AppState, response: &mut Response, live: &LiveSession) {

@@ -11,7 +11,6 @@ use super::forms::PageForm;
 use super::locale::RequestLang;
 use super::render;
 use super::session::{BrowserSession, set_cookie};
-use crate::flows::session::csrf_matches;
 use crate::flows::signup::{self, SignupInput, SignupRefusal, VerifyRefusal};
 use crate::i18n::Tr;
 use crate::pages::password::{describe_in, requirements_in};
@@ -81,12 +80,7 @@ pub async fn submit(
     if !signup::offered(&state).await? {
         return Err(disabled());
     }
-    let Some(live) = session.0 else {
-        return Err(PageError::forbidden_csrf());
-    };
-    if !csrf_matches(&live.data, form.csrf.as_deref()) {
-        return Err(PageError::forbidden_csrf());
-    }
+    let live = session.with_csrf(form.csrf.as_deref())?;
     let t = lang.tr(None, None);
     let input = SignupInput {
         email: form.email.clone(),
