@@ -25,6 +25,7 @@ mod notifications;
 mod observability;
 mod org_admin_pages;
 mod org_api;
+mod org_api_access;
 mod org_api_tokens;
 mod org_claims;
 mod org_clients;
