@@ -6,17 +6,14 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use poort_credentials::Password;
-use poort_oidc::jose::SigningAlg;
-use poort_oidc::token_request::GrantType;
 use serde_json::json;
 
 use crate::admin;
 use crate::app::{App, hashing_pool, master_key, open_database};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::flows::clients::{self as client_flow, ClientInput};
 use crate::flows::passwords;
 use crate::flows::users::{self as user_flow, UserInput};
 use crate::keyring;
@@ -52,7 +49,7 @@ enum Command {
     User(UserCommand),
     /// Manage OAuth clients (relying parties).
     #[command(subcommand)]
-    Client(ClientCommand),
+    Client(crate::client_cli::ClientCommand),
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -136,61 +133,6 @@ struct UserCreate {
 }
 
 #[derive(Subcommand)]
-enum ClientCommand {
-    /// Register a client; prints its id and, for confidential clients, its secret (once).
-    Create(ClientCreate),
-    /// List registered clients.
-    List,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum GrantArg {
-    #[value(name = "authorization_code")]
-    AuthorizationCode,
-    #[value(name = "refresh_token")]
-    RefreshToken,
-    #[value(name = "client_credentials")]
-    ClientCredentials,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum AlgArg {
-    #[value(name = "RS256")]
-    Rs256,
-    #[value(name = "ES256")]
-    Es256,
-    #[value(name = "EdDSA")]
-    EdDsa,
-}
-
-#[derive(Args)]
-struct ClientCreate {
-    #[arg(long)]
-    name: String,
-    #[arg(long = "redirect-uri")]
-    redirect_uris: Vec<String>,
-    #[arg(long = "post-logout-redirect-uri")]
-    post_logout_redirect_uris: Vec<String>,
-    /// A public client (no secret; PKCE required), e.g. a single-page or native app.
-    #[arg(long)]
-    public: bool,
-    /// Trusted first-party app: no consent screen.
-    #[arg(long)]
-    first_party: bool,
-    /// Allowed grants (default: authorization_code and refresh_token).
-    #[arg(long = "grant", value_enum)]
-    grants: Vec<GrantArg>,
-    #[arg(long, value_enum, default_value = "RS256")]
-    id_token_alg: AlgArg,
-    /// A scope its client_credentials tokens may carry (repeatable; with --grant client-credentials).
-    #[arg(long = "scope")]
-    allowed_scopes: Vec<String>,
-    /// A resource URI (RFC 8707) its client_credentials tokens may be issued for (repeatable).
-    #[arg(long = "audience")]
-    audiences: Vec<String>,
-}
-
-#[derive(Subcommand)]
 enum KeysCommand {
     /// Make new active signing keys; old ones stay published until their tokens expire.
     Rotate,
@@ -269,8 +211,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Client(ClientCommand::Create(args)) => create_client(config, args, cli.json).await,
-        Command::Client(ClientCommand::List) => list_clients(config, cli.json).await,
+        Command::Client(command) => crate::client_cli::run(config, command, cli.json).await,
         Command::Backup(args) => backup(config, args, cli.json).await,
         Command::Restore(args) => restore(config, args, cli.json).await,
         Command::Token(command) => crate::token_cli::run(config, command, cli.json).await,
@@ -476,80 +417,6 @@ async fn reset_mfa(config: Config, args: UserLogin, json_mode: bool) -> anyhow::
     Ok(())
 }
 
-async fn create_client(config: Config, args: ClientCreate, json_mode: bool) -> anyhow::Result<()> {
-    let db = open_database(&config).await?;
-    let grant_types = args
-        .grants
-        .iter()
-        .map(|g| match g {
-            GrantArg::AuthorizationCode => GrantType::AuthorizationCode,
-            GrantArg::RefreshToken => GrantType::RefreshToken,
-            GrantArg::ClientCredentials => GrantType::ClientCredentials,
-        })
-        .collect();
-    let id_token_alg = match args.id_token_alg {
-        AlgArg::Rs256 => SigningAlg::RS256,
-        AlgArg::Es256 => SigningAlg::ES256,
-        AlgArg::EdDsa => SigningAlg::EdDSA,
-    };
-    let created = client_flow::create(
-        &db,
-        ClientInput {
-            name: args.name,
-            redirect_uris: args.redirect_uris,
-            post_logout_redirect_uris: args.post_logout_redirect_uris,
-            public: args.public,
-            first_party: args.first_party,
-            grant_types,
-            id_token_alg,
-            allowed_scopes: args.allowed_scopes,
-            audiences: args.audiences,
-            org_id: None,
-        },
-        SystemClock.now(),
-        &crate::flows::orgs::Actor::operator(),
-    )
-    .await?;
-    let client = created.client;
-    if json_mode {
-        println!(
-            "{}",
-            json!({"client_id": client.id, "client_secret": created.secret, "name": client.name})
-        );
-    } else {
-        println!("client_id:     {}", client.id);
-        match created.secret {
-            Some(secret) => {
-                println!("client_secret: {secret}");
-                println!("The secret is shown only this once; store it now.");
-            }
-            None => println!("(public client: no secret; PKCE is required)"),
-        }
-    }
-    Ok(())
-}
-
-async fn list_clients(config: Config, json_mode: bool) -> anyhow::Result<()> {
-    let db = open_database(&config).await?;
-    let clients = poort_store::clients::list(&db).await?;
-    if json_mode {
-        let list: Vec<_> = clients.iter().map(client_flow::view).collect();
-        println!("{}", serde_json::Value::Array(list));
-    } else {
-        for c in clients {
-            let kind = if c.public { "public" } else { "confidential" };
-            println!(
-                "{}  {}  ({kind}, {})  {}",
-                c.id,
-                c.name,
-                c.id_token_alg,
-                c.redirect_uris.join(" ")
-            );
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
@@ -574,31 +441,6 @@ mod tests {
         }
         assert!(Cli::try_parse_from(["poort", "user", "import"]).is_err());
         assert!(Cli::try_parse_from(["poort", "user", "unlock"]).is_err());
-    }
-
-    #[test]
-    fn a_service_client_takes_scopes_and_audiences() {
-        let cli = Cli::try_parse_from([
-            "poort",
-            "client",
-            "create",
-            "--name",
-            "exporter",
-            "--grant",
-            "client_credentials",
-            "--scope",
-            "reports.read",
-            "--scope",
-            "reports.write",
-            "--audience",
-            "https://reports.example/api",
-        ])
-        .unwrap();
-        let Some(Command::Client(super::ClientCommand::Create(args))) = cli.command else {
-            panic!("not a client create command");
-        };
-        assert_eq!(args.allowed_scopes, ["reports.read", "reports.write"]);
-        assert_eq!(args.audiences, ["https://reports.example/api"]);
     }
 
     #[test]

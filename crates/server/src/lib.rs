@@ -7,6 +7,7 @@ pub mod app;
 pub mod backup;
 pub mod cache;
 pub mod cli;
+pub mod client_cli;
 pub mod clock;
 pub mod config;
 pub mod flows;
