@@ -14,12 +14,12 @@ use crate::Args;
 use crate::http::{Conn, request};
 use crate::limits::{self, Argon2Params, Limits};
 use crate::load::{self, Group, GroupResult, Placement};
-use crate::report::{
-    MemoryRecord, PhaseRecord, Report, ScaleRecord, StormRecord, Target, machine_facts,
-};
+use crate::report::{PhaseRecord, Report, Target, machine_facts};
 use crate::scenario::{LoginSetup, Scenario};
 use crate::seed::{self, Seeded};
 use crate::server::{self, Server, ServerSpec};
+
+mod special;
 
 /// Paced probes of the login storm: per connection per second, and connections per probe.
 const PROBE_RATE: f64 = 100.0;
@@ -444,20 +444,6 @@ impl Bench<'_> {
             Target::RatioAtLeast(0.9),
             &mut |b| Ok(b.login_group("login_flow", conns)),
         )?;
-        if self.args.wants("introspection_api_token") {
-            let cfg = config(self.args, &self.data_dir);
-            let user = self.seeded.first_user_id.clone();
-            let token = self
-                .runtime
-                .block_on(seed::api_token_for(&cfg, &user, now()))?;
-            self.record(
-                &server,
-                report,
-                "introspection_api_token",
-                Target::PerSec(30_000.0),
-                &mut |b| Ok(b.fixed("introspection_api_token", conns, b.introspection(&token))),
-            )?;
-        }
         server.stop()
     }
 
@@ -502,6 +488,20 @@ impl Bench<'_> {
                 &mut |b| Ok(b.fixed("userinfo", conns, b.userinfo(&token))),
             )?;
         }
+        if !suffix.is_empty() || self.args.wants("introspection_api_token") {
+            let cfg = config(self.args, &self.data_dir);
+            let user = self.seeded.first_user_id.clone();
+            let token = self
+                .runtime
+                .block_on(seed::api_token_for(&cfg, &user, now()))?;
+            self.record(
+                server,
+                report,
+                &name("introspection_api_token"),
+                Target::PerSec(30_000.0),
+                &mut |b| Ok(b.fixed("introspection_api_token", conns, b.introspection(&token))),
+            )?;
+        }
         self.record(
             server,
             report,
@@ -524,84 +524,5 @@ impl Bench<'_> {
             &mut |b| Ok(b.fixed("client_credentials_rs256", conns, b.client_credentials())),
         )?;
         server.stop()
-    }
-
-    fn probes(&self) -> Vec<Group> {
-        let mut token = self.fixed("token_probe", PROBE_CONNECTIONS, self.client_credentials());
-        token.pace_per_conn = Some(PROBE_RATE);
-        let mut jwks = self.fixed("jwks_probe", PROBE_CONNECTIONS, self.get("/jwks"));
-        jwks.pace_per_conn = Some(PROBE_RATE);
-        vec![token, jwks]
-    }
-
-    fn storm(&mut self) -> anyhow::Result<StormRecord> {
-        eprintln!("== login storm: server and load on all cores");
-        let server = self.start(None, &[])?;
-        let (warmup, measure) = (self.args.warmup(), self.args.measure());
-        let alone = load::run(
-            self.addr,
-            self.probes(),
-            warmup,
-            measure,
-            Placement::AllCores,
-        )?;
-        let mut groups = vec![self.login_group("login_storm", self.args.connections)];
-        groups.extend(self.probes());
-        let stormy = load::run(self.addr, groups, warmup, measure, Placement::AllCores)?;
-        server.stop()?;
-        let record = StormRecord::new(alone, stormy, self.limits.as_ref());
-        eprintln!(
-            "   token p99 alone {:.2} ms, under the storm {:.2} ms; logins {:.1}/s",
-            record.token_alone.p99_ms, record.token_storm.p99_ms, record.logins.per_sec
-        );
-        Ok(record)
-    }
-
-    fn memory(&mut self) -> anyhow::Result<MemoryRecord> {
-        let sessions = self.args.sessions();
-        eprintln!("== memory: idle, then {sessions} browser sessions");
-        let server = self.start(self.server_core(), &[])?;
-        std::thread::sleep(Duration::from_secs(1));
-        let idle = server.rss_bytes()?;
-        let mut group = self.fixed("sessions", self.args.connections, self.get("/login"));
-        group.max_iterations = Some(sessions as i64);
-        let result = load::run(
-            self.addr,
-            vec![group],
-            Duration::ZERO,
-            Duration::from_secs(300),
-            self.pinned_load(),
-        )?
-        .pop()
-        .context("no result")?;
-        std::thread::sleep(Duration::from_millis(500));
-        let after = server.rss_bytes()?;
-        server.stop()?;
-        Ok(MemoryRecord::new(idle, after, result))
-    }
-
-    fn scale(&mut self, empty: &[PhaseRecord]) -> anyhow::Result<ScaleRecord> {
-        let counts = self.args.scale_counts();
-        eprintln!(
-            "== scale: seeding {} users, {} clients, {} refresh tokens (store bulk inserts)",
-            counts.users, counts.clients, counts.refresh_tokens
-        );
-        let cfg = config(self.args, &self.data_dir);
-        let seeded = self.runtime.block_on(seed::scale(&cfg, &counts, now()))?;
-        eprintln!("   seeded in {:.1} s", seeded.seconds);
-        let pool_size = self.args.connections * (self.args.repeat * 2 + 2) + 16;
-        let extra = self.runtime.block_on(seed::refresh_tokens_for(
-            &cfg,
-            &self.seeded.web.id,
-            &self.seeded.first_user_id,
-            pool_size,
-            now(),
-        ))?;
-        self.refresh_pool.extend(extra);
-        let server = self.start(self.server_core(), &[])?;
-        let mut scaled = Report::scratch();
-        self.token_phases(&server, &mut scaled, "_scale")?;
-        server.stop()?;
-        Ok(ScaleRecord::new(seeded, scaled.phases, empty))
     }
 }

@@ -131,6 +131,7 @@ impl App {
             hashing: hashing_pool(&config)?,
             passwords: PasswordSettings::load(&config)?,
             config,
+            rotations: poort_store::rotations::RotationQueue::spawn(db.clone()),
             db,
             ephemeral,
             keys: KeyRing::new(keys),

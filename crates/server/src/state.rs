@@ -38,6 +38,8 @@ pub struct AppState {
     pub mail: crate::mail::Mailer,
     /// Live API tokens by digest, revoked through a shared marker (flows/api_tokens).
     pub api_tokens: crate::flows::api_tokens::TokenCache,
+    /// Refresh-token rotations, committed in groups by one writer task (store `rotations`).
+    pub rotations: poort_store::rotations::RotationQueue,
 }
 
 pub type SharedState = Arc<AppState>;

@@ -11,6 +11,7 @@ use crate::db::Db;
 use crate::entities::api_tokens::{self, Column, Entity};
 use crate::entities::users;
 use crate::error::StoreError;
+use crate::first::First;
 use crate::id::new_id;
 use crate::json_list;
 use crate::tx::begin_write;
@@ -61,13 +62,13 @@ pub async fn find_by_digest(
     let found = Entity::find()
         .filter(Column::Digest.eq(digest))
         .find_also_related(users::Entity)
-        .one(db.conn())
+        .first(db.conn())
         .await?;
     Ok(found.and_then(|(token, user)| user.map(|user| (token, user))))
 }
 
 pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<api_tokens::Model>, StoreError> {
-    Ok(Entity::find_by_id(id.to_owned()).one(db.conn()).await?)
+    Ok(Entity::find_by_id(id.to_owned()).first(db.conn()).await?)
 }
 
 /// A user's tokens (revoked and expired included), newest first.
@@ -133,7 +134,7 @@ pub async fn revoke(
     let row = Entity::find()
         .filter(Column::Id.eq(id))
         .filter(within)
-        .one(&txn)
+        .first(&txn)
         .await?;
     txn.commit().await?;
     Ok(row)

@@ -10,6 +10,7 @@ use crate::tx::begin_write;
 use crate::db::Db;
 use crate::entities::clients::{self, Column, Entity};
 use crate::error::StoreError;
+use crate::first::First;
 use crate::json_list;
 
 /// A client to register. `id` is the public `client_id`, chosen by the caller.
@@ -199,7 +200,7 @@ pub async fn create_many(db: &Db, new_clients: Vec<NewClient>, now: i64) -> Resu
 
 pub async fn find(db: &Db, id: &str) -> Result<Option<Client>, StoreError> {
     Entity::find_by_id(id)
-        .one(db.conn())
+        .first(db.conn())
         .await?
         .map(Client::try_from)
         .transpose()

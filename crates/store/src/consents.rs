@@ -6,6 +6,7 @@ use sea_orm::{EntityTrait, IntoActiveModel};
 use crate::db::Db;
 use crate::entities::consents::{self, Column, Entity};
 use crate::error::StoreError;
+use crate::first::First;
 
 pub async fn find(
     db: &Db,
@@ -14,7 +15,7 @@ pub async fn find(
 ) -> Result<Option<consents::Model>, StoreError> {
     Ok(
         Entity::find_by_id((user_id.to_owned(), client_id.to_owned()))
-            .one(db.conn())
+            .first(db.conn())
             .await?,
     )
 }

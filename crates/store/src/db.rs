@@ -24,6 +24,13 @@ const POSTGRES_MAX_CONNECTIONS: u32 = 16;
 /// How long a request waits for a pooled connection (or a new one to an unreachable server)
 /// before failing: a lost database gives a quick 503, not a 30-second hang (sqlx's default).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// sqlx pings every connection it hands out unless told otherwise: a round trip to the SQLite
+/// worker thread (or the PostgreSQL server) before every statement. Only a connection idle this
+/// long is checked first; a busy pool's connections have just proved themselves.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(30);
+/// Prepared statements kept per SQLite connection (sqlx's default is 100). Poort has a few
+/// hundred distinct statements; one evicted from the cache is parsed and planned again.
+const SQLITE_STATEMENT_CACHE: usize = 256;
 
 /// Which database engine a [`Db`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,7 +105,8 @@ pub(crate) async fn open(url: &str) -> Result<Db, StoreError> {
     options
         .sqlx_logging(false)
         .acquire_timeout(ACQUIRE_TIMEOUT)
-        .connect_timeout(ACQUIRE_TIMEOUT);
+        .connect_timeout(ACQUIRE_TIMEOUT)
+        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR);
     match backend {
         Backend::Sqlite => {
             create_parent_dir(url).await?;
@@ -114,6 +122,11 @@ pub(crate) async fn open(url: &str) -> Result<Db, StoreError> {
                         .synchronous(SqliteSynchronous::Normal)
                         .foreign_keys(true)
                         .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                        .statement_cache_capacity(SQLITE_STATEMENT_CACHE)
+                        // Statement journals (a multi-row statement inside a transaction keeps
+                        // one, to undo just that statement) and temporary sorts stay in memory
+                        // instead of spilling to temporary files.
+                        .pragma("temp_store", "memory")
                 });
         }
         Backend::Postgres => {
@@ -254,6 +267,7 @@ mod sqlite_tests {
             assert_eq!(pragma(txn, "foreign_keys").await, "1");
             assert_eq!(pragma(txn, "synchronous").await, "1", "NORMAL");
             assert_eq!(pragma(txn, "busy_timeout").await, "5000");
+            assert_eq!(pragma(txn, "temp_store").await, "2", "MEMORY");
         }
     }
 

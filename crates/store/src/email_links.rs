@@ -9,6 +9,7 @@ use sea_orm::{
 use crate::db::Db;
 use crate::entities::email_links::{self, Column, Entity};
 use crate::error::StoreError;
+use crate::first::First;
 use crate::id::new_id;
 
 /// What a link is for.
@@ -53,7 +54,7 @@ pub async fn find(
     Ok(Entity::find()
         .filter(Column::TokenDigest.eq(token_digest))
         .filter(Column::Purpose.eq(purpose))
-        .one(db.conn())
+        .first(db.conn())
         .await?)
 }
 

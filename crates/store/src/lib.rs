@@ -17,6 +17,7 @@ mod db;
 pub mod entities;
 pub mod ephemeral;
 mod error;
+mod first;
 mod id;
 mod json_list;
 pub mod mfa_factors;
@@ -29,6 +30,7 @@ pub mod platform_admins;
 pub mod recovery_codes;
 pub mod refresh_tokens;
 pub mod retention;
+pub mod rotations;
 pub mod signing_keys;
 pub mod support_staff;
 #[cfg(any(test, feature = "testing"))]

@@ -11,6 +11,7 @@ use sea_orm::{
 use crate::db::Db;
 use crate::entities::mail_queue::{self, Column, Entity};
 use crate::error::StoreError;
+use crate::first::First;
 
 /// A mail to queue; `sealed` is the rendered message, encrypted by the caller.
 #[derive(Clone, Debug)]
@@ -114,7 +115,7 @@ pub async fn record_failure(
 }
 
 pub async fn find(db: &Db, id: &str) -> Result<Option<mail_queue::Model>, StoreError> {
-    Ok(Entity::find_by_id(id).one(db.conn()).await?)
+    Ok(Entity::find_by_id(id).first(db.conn()).await?)
 }
 
 /// Every queued row (sent mails are gone), oldest first; for operators and tests.

@@ -11,6 +11,7 @@ use crate::db::Db;
 use crate::entities::mfa_factors::{self, Column, Entity};
 use crate::entities::recovery_codes;
 use crate::error::StoreError;
+use crate::first::First;
 use crate::tx::begin_write;
 
 /// `kind` of a TOTP authenticator.
@@ -92,7 +93,7 @@ pub async fn find_for_user(
 ) -> Result<Option<mfa_factors::Model>, StoreError> {
     Ok(Entity::find_by_id(id)
         .filter(Column::UserId.eq(user_id))
-        .one(db.conn())
+        .first(db.conn())
         .await?)
 }
 
@@ -102,7 +103,7 @@ pub async fn find_by_credential_id(
 ) -> Result<Option<mfa_factors::Model>, StoreError> {
     Ok(Entity::find()
         .filter(Column::CredentialId.eq(credential_id))
-        .one(db.conn())
+        .first(db.conn())
         .await?)
 }
 

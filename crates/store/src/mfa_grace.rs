@@ -6,6 +6,7 @@ use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, IntoActiveModel, QueryFilter}
 use crate::db::Db;
 use crate::entities::mfa_grace::{self, Column, Entity};
 use crate::error::StoreError;
+use crate::first::First;
 
 /// The user's grace record, started now if there was none (one statement, race-free).
 pub async fn start(db: &Db, user_id: &str, now: i64) -> Result<mfa_grace::Model, StoreError> {
@@ -22,7 +23,7 @@ pub async fn start(db: &Db, user_id: &str, now: i64) -> Result<mfa_grace::Model,
 }
 
 pub async fn find(db: &Db, user_id: &str) -> Result<Option<mfa_grace::Model>, StoreError> {
-    Ok(Entity::find_by_id(user_id).one(db.conn()).await?)
+    Ok(Entity::find_by_id(user_id).first(db.conn()).await?)
 }
 
 /// Counts one postponement if fewer than `max` were used; true iff this call counted it.

@@ -9,6 +9,7 @@ use crate::audit::{NewAuditEntry, append_in};
 use crate::db::Db;
 use crate::entities::{org_invitations, org_members};
 use crate::error::StoreError;
+use crate::first::First;
 use crate::json_list;
 use crate::tx::begin_write;
 
@@ -84,7 +85,7 @@ pub async fn find_open(
         .filter(org_invitations::Column::TokenDigest.eq(token_digest))
         .filter(org_invitations::Column::UsedAt.is_null())
         .filter(org_invitations::Column::ExpiresAt.gt(now))
-        .one(db.conn())
+        .first(db.conn())
         .await?
         .map(Invitation::from_row)
         .transpose()
@@ -123,7 +124,7 @@ pub async fn accept(
     if used.rows_affected != 1 {
         return Ok(Accepted::NotOpen);
     }
-    let Some(row) = org_invitations::Entity::find_by_id(id).one(&txn).await? else {
+    let Some(row) = org_invitations::Entity::find_by_id(id).first(&txn).await? else {
         return Ok(Accepted::NotOpen);
     };
     let invitation = Invitation::from_row(row)?;

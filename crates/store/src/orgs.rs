@@ -15,6 +15,7 @@ use crate::audit::{NewAuditEntry, commit_with};
 use crate::db::{Backend, Db};
 use crate::entities::{org_members, org_roles, organisations, users};
 use crate::error::StoreError;
+use crate::first::First;
 use crate::json_list;
 use crate::tx::begin_write;
 
@@ -116,13 +117,15 @@ pub async fn create(
 }
 
 pub async fn find(db: &Db, id: &str) -> Result<Option<organisations::Model>, StoreError> {
-    Ok(organisations::Entity::find_by_id(id).one(db.conn()).await?)
+    Ok(organisations::Entity::find_by_id(id)
+        .first(db.conn())
+        .await?)
 }
 
 pub async fn find_by_name(db: &Db, name: &str) -> Result<Option<organisations::Model>, StoreError> {
     Ok(organisations::Entity::find()
         .filter(organisations::Column::Name.eq(name))
-        .one(db.conn())
+        .first(db.conn())
         .await?)
 }
 
@@ -193,7 +196,7 @@ pub async fn find_member(
     user_id: &str,
 ) -> Result<Option<Member>, StoreError> {
     org_members::Entity::find_by_id((org_id.to_owned(), user_id.to_owned()))
-        .one(db.conn())
+        .first(db.conn())
         .await?
         .map(Member::from_row)
         .transpose()
@@ -325,11 +328,11 @@ async fn locked_member(
     if backend == Backend::Postgres {
         organisations::Entity::find_by_id(org_id)
             .lock_exclusive()
-            .one(txn)
+            .first(txn)
             .await?;
     }
     org_members::Entity::find_by_id((org_id.to_owned(), user_id.to_owned()))
-        .one(txn)
+        .first(txn)
         .await?
         .map(Member::from_row)
         .transpose()

@@ -6,6 +6,7 @@ use crate::audit::NewAuditEntry;
 use crate::db::Db;
 use crate::entities::platform_admins::{self, Entity};
 use crate::error::StoreError;
+use crate::first::First;
 use crate::tx::begin_write;
 
 /// Makes `user_id` a platform administrator (idempotent); true if it was not one before.
@@ -20,7 +21,7 @@ pub async fn grant(
         created_at: now,
     };
     let txn = begin_write(db).await?;
-    if Entity::find_by_id(user_id).one(&txn).await?.is_some() {
+    if Entity::find_by_id(user_id).first(&txn).await?.is_some() {
         return Ok(false);
     }
     Entity::insert(row.into_active_model())
@@ -32,5 +33,8 @@ pub async fn grant(
 }
 
 pub async fn is_admin(db: &Db, user_id: &str) -> Result<bool, StoreError> {
-    Ok(Entity::find_by_id(user_id).one(db.conn()).await?.is_some())
+    Ok(Entity::find_by_id(user_id)
+        .first(db.conn())
+        .await?
+        .is_some())
 }

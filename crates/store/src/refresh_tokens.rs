@@ -1,14 +1,17 @@
 //! Repository for `refresh_tokens`: issue, rotate (single use, race-free), revoke by family.
 
+use std::collections::{BTreeSet, HashSet};
+
 use sea_orm::sea_query::IntoCondition;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect,
+    QuerySelect, QueryTrait,
 };
 
 use crate::db::Db;
 use crate::entities::refresh_tokens::{self, Column, Entity};
 use crate::error::StoreError;
+use crate::first::First;
 use crate::json_list;
 use crate::tx::begin_write;
 
@@ -71,7 +74,7 @@ pub async fn find_by_digest(
 ) -> Result<Option<refresh_tokens::Model>, StoreError> {
     Ok(Entity::find()
         .filter(Column::TokenDigest.eq(digest))
-        .one(db.conn())
+        .first(db.conn())
         .await?)
 }
 
@@ -81,23 +84,62 @@ pub async fn mark_used(db: &Db, id: &str, now: i64) -> Result<bool, StoreError> 
     mark_used_on(db.writer(), id, now).await
 }
 
-/// In one transaction: marks `old_id` used (compare-and-set) and inserts its successor.
-/// False (and nothing inserted) if the token was already used or revoked, e.g. by a
-/// concurrent rotation of the same token.
-pub async fn rotate(
+/// A rotation to commit: mark `old_id` used and store `successor` in its place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rotation {
+    pub old_id: String,
+    pub successor: NewRefreshToken,
+}
+
+/// Commits many rotations in one transaction (see [`crate::rotations::RotationQueue`]): each
+/// marks its old token used if it is neither used nor revoked (compare-and-set), and stores its
+/// successor only if it did. Returns, per rotation, whether it won; of rotations of the same
+/// token, at most the first wins, as it would have one statement at a time. `now` is the
+/// `used_at` of every token marked.
+pub async fn rotate_many(
     db: &Db,
-    old_id: &str,
-    successor: NewRefreshToken,
+    rotations: &[Rotation],
     now: i64,
-) -> Result<bool, StoreError> {
-    let txn = begin_write(db).await?;
-    if !mark_used_on(&txn, old_id, now).await? {
-        txn.rollback().await?;
-        return Ok(false);
+) -> Result<Vec<bool>, StoreError> {
+    if rotations.is_empty() {
+        return Ok(Vec::new());
     }
-    insert_on(&txn, successor).await?;
+    let ids: BTreeSet<&str> = rotations.iter().map(|r| r.old_id.as_str()).collect();
+    let txn = begin_write(db).await?;
+    let mut update = Entity::update_many()
+        .set(refresh_tokens::ActiveModel {
+            used_at: Set(Some(now)),
+            ..Default::default()
+        })
+        .filter(Column::Id.is_in(ids))
+        .filter(Column::UsedAt.is_null())
+        .filter(Column::RevokedAt.is_null())
+        .into_query();
+    update.returning_col(Column::Id);
+    let marked: HashSet<String> = txn
+        .query_all(&update)
+        .await?
+        .iter()
+        .map(|row| row.try_get::<String>("", "id"))
+        .collect::<Result<_, _>>()?;
+    let mut claimed = HashSet::new();
+    let won: Vec<bool> = rotations
+        .iter()
+        .map(|r| marked.contains(&r.old_id) && claimed.insert(r.old_id.as_str()))
+        .collect();
+    let successors: Vec<_> = rotations
+        .iter()
+        .zip(&won)
+        .filter(|(_, won)| **won)
+        .map(|(r, _)| r.successor.clone().into_row().into_active_model())
+        .collect();
+    if !successors.is_empty() {
+        Entity::insert_many(successors)
+            .exec_without_returning(&txn)
+            .await?;
+    }
     txn.commit().await?;
-    Ok(true)
+    Ok(won)
 }
 
 /// Revokes every not yet revoked token of a family (e.g. on refresh token reuse) and returns

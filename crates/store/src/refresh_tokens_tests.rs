@@ -2,14 +2,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::sync::Arc;
+
 use super::{
-    NewRefreshToken, delete_expired, find_by_digest, insert, mark_used, revoke, revoke_family,
-    rotate,
+    NewRefreshToken, Rotation, delete_expired, find_by_digest, insert, mark_used, revoke,
+    revoke_family, rotate_many,
 };
 use crate::db::Db;
 use crate::error::StoreError;
 use crate::fixtures;
 use crate::id::new_id;
+use crate::rotations::RotationQueue;
 use crate::testing::fresh_dbs;
 
 struct Parents {
@@ -87,7 +90,8 @@ async fn rotate_marks_old_and_inserts_successor() {
         let parents = parents(&db).await;
         let old = insert(&db, token(&parents, "fam", "j1")).await.unwrap();
         let next = token(&parents, "fam", "j2");
-        assert!(rotate(&db, &old.id, next.clone(), 500).await.unwrap());
+        let queue = RotationQueue::spawn(db.clone());
+        assert!(queue.rotate(&old.id, next.clone(), 500).await.unwrap());
         let old_now = find_by_digest(&db, &old.token_digest)
             .await
             .unwrap()
@@ -102,10 +106,82 @@ async fn rotate_marks_old_and_inserts_successor() {
 
         // Rotating the same token again (a replay) inserts nothing.
         let replay = token(&parents, "fam", "j3");
-        assert!(!rotate(&db, &old.id, replay.clone(), 501).await.unwrap());
+        assert!(!queue.rotate(&old.id, replay.clone(), 501).await.unwrap());
         assert_eq!(
             find_by_digest(&db, &replay.token_digest).await.unwrap(),
             None
+        );
+    }
+}
+
+fn rotation(old_id: &str, successor: &NewRefreshToken) -> Rotation {
+    Rotation {
+        old_id: old_id.to_owned(),
+        successor: successor.clone(),
+    }
+}
+
+#[tokio::test]
+async fn a_group_of_rotations_has_one_winner_per_token_and_skips_dead_ones() {
+    for (db, _guard) in fresh_dbs().await.unwrap() {
+        let parents = parents(&db).await;
+        let a = insert(&db, token(&parents, "fa", "a0")).await.unwrap();
+        let b = insert(&db, token(&parents, "fb", "b0")).await.unwrap();
+        let revoked = insert(&db, token(&parents, "fc", "c0")).await.unwrap();
+        assert!(revoke(&db, &revoked.id, 550).await.unwrap());
+        let (a1, b1, a2, c1) = (
+            token(&parents, "fa", "a1"),
+            token(&parents, "fb", "b1"),
+            token(&parents, "fa", "a2"),
+            token(&parents, "fc", "c1"),
+        );
+        let group = [
+            rotation(&a.id, &a1),
+            rotation(&b.id, &b1),
+            rotation(&a.id, &a2),
+            rotation(&revoked.id, &c1),
+            rotation("unknown", &token(&parents, "fx", "x1")),
+        ];
+        let won = rotate_many(&db, &group, 600).await.unwrap();
+        assert_eq!(won, [true, true, false, false, false], "{:?}", db.backend());
+        for (stored, successor) in [(true, &a1), (true, &b1), (false, &a2), (false, &c1)] {
+            let found = find_by_digest(&db, &successor.token_digest).await.unwrap();
+            assert_eq!(found.is_some(), stored, "{}", successor.access_jti);
+        }
+        let a_now = find_by_digest(&db, &a.token_digest).await.unwrap().unwrap();
+        assert_eq!(a_now.used_at, Some(600));
+        let c_now = find_by_digest(&db, &revoked.token_digest)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(c_now.used_at, None, "a revoked token is not marked used");
+    }
+}
+
+#[tokio::test]
+async fn a_failed_group_changes_nothing() {
+    for (db, _guard) in fresh_dbs().await.unwrap() {
+        let parents = parents(&db).await;
+        let a = insert(&db, token(&parents, "fa", "a0")).await.unwrap();
+        let b = insert(&db, token(&parents, "fb", "b0")).await.unwrap();
+        let a1 = token(&parents, "fa", "a1");
+        // b's successor reuses a stored digest: the whole group must roll back.
+        let mut clash = token(&parents, "fb", "b1");
+        clash.token_digest = a.token_digest.clone();
+        let result = rotate_many(&db, &[rotation(&a.id, &a1), rotation(&b.id, &clash)], 600).await;
+        assert!(matches!(result, Err(StoreError::Conflict)), "{result:?}");
+        for old in [&a, &b] {
+            let now = find_by_digest(&db, &old.token_digest)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(now.used_at, None, "{:?}", db.backend());
+        }
+        assert!(
+            find_by_digest(&db, &a1.token_digest)
+                .await
+                .unwrap()
+                .is_none()
         );
     }
 }
@@ -115,6 +191,7 @@ async fn concurrent_rotations_of_one_token_have_one_winner() {
     for (db, _guard) in fresh_dbs().await.unwrap() {
         let parents = parents(&db).await;
         let old = insert(&db, token(&parents, "fam", "j0")).await.unwrap();
+        let queue = Arc::new(RotationQueue::spawn(db.clone()));
         let successors: Vec<NewRefreshToken> = (0..8)
             .map(|n| token(&parents, "fam", &format!("j{}", n + 1)))
             .collect();
@@ -122,9 +199,9 @@ async fn concurrent_rotations_of_one_token_have_one_winner() {
             .iter()
             .cloned()
             .map(|successor| {
-                let db = db.clone();
+                let queue = queue.clone();
                 let old_id = old.id.clone();
-                tokio::spawn(async move { rotate(&db, &old_id, successor, 600).await })
+                tokio::spawn(async move { queue.rotate(&old_id, successor, 600).await })
             })
             .collect();
         let mut wins = 0;

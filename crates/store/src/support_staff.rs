@@ -8,6 +8,7 @@ use crate::db::Db;
 use crate::entities::support_staff::{self, Entity};
 use crate::entities::users;
 use crate::error::StoreError;
+use crate::first::First;
 use crate::tx::begin_write;
 
 /// Makes `user_id` support staff (idempotent); true if they were not before. The audit entry
@@ -25,7 +26,7 @@ pub async fn add(
         created_by: created_by.map(str::to_owned),
     };
     let txn = begin_write(db).await?;
-    if Entity::find_by_id(user_id).one(&txn).await?.is_some() {
+    if Entity::find_by_id(user_id).first(&txn).await?.is_some() {
         return Ok(false);
     }
     Entity::insert(row.into_active_model())
@@ -50,7 +51,10 @@ pub async fn remove(db: &Db, user_id: &str, audit: NewAuditEntry) -> Result<bool
 }
 
 pub async fn is_staff(db: &Db, user_id: &str) -> Result<bool, StoreError> {
-    Ok(Entity::find_by_id(user_id).one(db.conn()).await?.is_some())
+    Ok(Entity::find_by_id(user_id)
+        .first(db.conn())
+        .await?
+        .is_some())
 }
 
 /// Every staff user with their account, by email.

@@ -8,6 +8,7 @@ use sea_orm::{
 use crate::db::Db;
 use crate::entities::users::{self, Column, Entity};
 use crate::error::StoreError;
+use crate::first::First;
 use crate::id::new_id;
 
 /// A user to create. The email is lower-cased before storage.
@@ -78,7 +79,7 @@ pub async fn create_many(
 }
 
 pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<users::Model>, StoreError> {
-    Ok(Entity::find_by_id(id).one(db.conn()).await?)
+    Ok(Entity::find_by_id(id).first(db.conn()).await?)
 }
 
 /// Finds a user by email (case-insensitively) or by exact username. If one user's username

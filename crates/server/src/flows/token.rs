@@ -245,7 +245,7 @@ async fn issue_user_tokens(
         family_id = Some(new.family_id.clone());
         match family {
             Some((old, NextInFamily::Rotate)) => {
-                if !refresh_tokens::rotate(&state.db, &old.id, new, now).await? {
+                if !state.rotations.rotate(&old.id, new, now).await? {
                     // Another request rotated the same token between our read and our write.
                     return Ok(None);
                 }

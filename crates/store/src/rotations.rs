@@ -1,0 +1,103 @@
+//! Group commit of refresh-token rotations. Every refresh grant marks its token used and stores
+//! the successor, a write transaction of its own; on SQLite those transactions run one at a
+//! time, and each pays a BEGIN, a COMMIT (WAL frames for every index page it touched) and the
+//! round trips to the connection's thread. The queue's one writer task takes every rotation
+//! waiting when it is free and commits them together (`refresh_tokens::rotate_many`): alone a
+//! rotation costs what it did, under load N rotations share one transaction. Each still gets
+//! its own answer, and one token rotated twice still has exactly one winner.
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::db::Db;
+use crate::error::StoreError;
+use crate::refresh_tokens::{self, NewRefreshToken, Rotation};
+
+/// Rotations committed together at most (15 columns each: far below SQLite's variable limit,
+/// and few enough distinct statement shapes for the writer's statement cache).
+const MAX_BATCH: usize = 32;
+/// Rotations waiting at most before callers wait to enqueue theirs.
+const QUEUE_DEPTH: usize = 1024;
+
+struct Pending {
+    rotation: Rotation,
+    now: i64,
+    answer: oneshot::Sender<Result<bool, StoreError>>,
+}
+
+/// The rotations of this process, committed in groups. Cheap to share behind an `Arc`.
+pub struct RotationQueue {
+    pending: mpsc::Sender<Pending>,
+}
+
+impl RotationQueue {
+    /// Starts the writer task on the current tokio runtime; it ends with the queue.
+    pub fn spawn(db: Db) -> Self {
+        let (pending, waiting) = mpsc::channel(QUEUE_DEPTH);
+        tokio::spawn(write_batches(db, waiting));
+        Self { pending }
+    }
+
+    /// Marks `old_id` used (if neither used nor revoked) and stores `successor`, both or
+    /// neither. False if the token was already used or revoked, e.g. by a concurrent rotation.
+    pub async fn rotate(
+        &self,
+        old_id: &str,
+        successor: NewRefreshToken,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let (answer, answered) = oneshot::channel();
+        let rotation = Rotation {
+            old_id: old_id.to_owned(),
+            successor,
+        };
+        self.pending
+            .send(Pending {
+                rotation,
+                now,
+                answer,
+            })
+            .await
+            .map_err(|_| stopped())?;
+        answered.await.map_err(|_| stopped())?
+    }
+}
+
+async fn write_batches(db: Db, mut waiting: mpsc::Receiver<Pending>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let rotations: Vec<Rotation> = batch.iter().map(|p| p.rotation.clone()).collect();
+        // The group's `used_at`: the latest of its callers' clocks (they differ by the time
+        // the group waited, milliseconds).
+        let now = batch.iter().map(|p| p.now).max().unwrap_or_default();
+        match refresh_tokens::rotate_many(&db, &rotations, now).await {
+            Ok(won) => {
+                for (pending, won) in batch.drain(..).zip(won) {
+                    // A caller that gave up (its request was dropped) needs no answer.
+                    let _ = pending.answer.send(Ok(won));
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, rotations = batch.len(), "refresh-token rotations failed");
+                for pending in batch.drain(..) {
+                    let _ = pending.answer.send(Err(same_error(&error)));
+                }
+            }
+        }
+    }
+}
+
+/// The group's error for each of its callers (`StoreError` holds a `DbErr`, which is not
+/// `Clone`): the kind is kept where callers tell kinds apart, the message otherwise.
+fn same_error(error: &StoreError) -> StoreError {
+    match error {
+        StoreError::Conflict => StoreError::Conflict,
+        StoreError::NotFound => StoreError::NotFound,
+        other => StoreError::Db(sea_orm::DbErr::Custom(other.to_string())),
+    }
+}
+
+fn stopped() -> StoreError {
+    StoreError::Db(sea_orm::DbErr::Custom(
+        "the refresh-token rotation writer has stopped".into(),
+    ))
+}
