@@ -78,12 +78,6 @@ pub async fn find_by_digest(
         .await?)
 }
 
-/// Marks a token used if it is neither used nor revoked, as one compare-and-set statement.
-/// True iff this call marked it: of concurrent callers exactly one wins.
-pub async fn mark_used(db: &Db, id: &str, now: i64) -> Result<bool, StoreError> {
-    mark_used_on(db.writer(), id, now).await
-}
-
 /// A rotation to commit: mark `old_id` used and store `successor` in its place.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rotation {
@@ -223,20 +217,6 @@ async fn insert_on(
         .exec_without_returning(conn)
         .await?;
     Ok(row)
-}
-
-async fn mark_used_on(conn: &impl ConnectionTrait, id: &str, now: i64) -> Result<bool, StoreError> {
-    let marked = Entity::update_many()
-        .set(refresh_tokens::ActiveModel {
-            used_at: Set(Some(now)),
-            ..Default::default()
-        })
-        .filter(Column::Id.eq(id))
-        .filter(Column::UsedAt.is_null())
-        .filter(Column::RevokedAt.is_null())
-        .exec(conn)
-        .await?;
-    Ok(marked.rows_affected == 1)
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use super::{
-    NewRefreshToken, Rotation, delete_expired, find_by_digest, insert, mark_used, revoke,
-    revoke_family, rotate_many,
+    NewRefreshToken, Rotation, delete_expired, find_by_digest, insert, revoke, revoke_family,
+    rotate_many,
 };
 use crate::db::Db;
 use crate::error::StoreError;
@@ -66,21 +66,30 @@ async fn insert_and_find_by_digest() {
     }
 }
 
+/// Rotates `old_id` alone (a group of one) to a new successor; true if it won.
+async fn rotates(db: &Db, parents: &Parents, old_id: &str, now: i64) -> bool {
+    let successor = token(parents, "fam", &new_id());
+    rotate_many(db, &[rotation(old_id, &successor)], now)
+        .await
+        .unwrap()
+        == [true]
+}
+
 #[tokio::test]
-async fn mark_used_succeeds_once_and_never_after_revocation() {
+async fn a_token_rotates_once_and_never_after_revocation() {
     for (db, _guard) in fresh_dbs().await.unwrap() {
         let parents = parents(&db).await;
         let first = insert(&db, token(&parents, "fam", "j1")).await.unwrap();
-        assert!(mark_used(&db, &first.id, 200).await.unwrap());
-        assert!(!mark_used(&db, &first.id, 201).await.unwrap());
+        assert!(rotates(&db, &parents, &first.id, 200).await);
+        assert!(!rotates(&db, &parents, &first.id, 201).await);
         let used = find_by_digest(&db, &first.token_digest).await.unwrap();
         assert_eq!(used.and_then(|t| t.used_at), Some(200));
 
         let second = insert(&db, token(&parents, "fam", "j2")).await.unwrap();
         assert!(revoke(&db, &second.id, 300).await.unwrap());
         assert!(!revoke(&db, &second.id, 301).await.unwrap());
-        assert!(!mark_used(&db, &second.id, 302).await.unwrap());
-        assert!(!mark_used(&db, "missing", 302).await.unwrap());
+        assert!(!rotates(&db, &parents, &second.id, 302).await);
+        assert!(!rotates(&db, &parents, "missing", 302).await);
     }
 }
 
@@ -258,7 +267,7 @@ async fn revoke_family_revokes_all_and_returns_live_access_jtis() {
             .unwrap()
             .unwrap();
         assert_eq!(other_now.revoked_at, None);
-        assert!(!mark_used(&db, &a.id, 201).await.unwrap());
+        assert!(!rotates(&db, &parents, &a.id, 201).await);
     }
 }
 
