@@ -195,6 +195,49 @@ async fn a_failed_group_changes_nothing() {
     }
 }
 
+#[tokio::test]
+async fn a_bad_rotation_in_a_group_fails_only_its_caller() {
+    for (db, _guard) in fresh_dbs().await.unwrap() {
+        let parents = parents(&db).await;
+        let queue = Arc::new(RotationQueue::spawn(db.clone()));
+        let a = insert(&db, token(&parents, "fa", "a0")).await.unwrap();
+        let b = insert(&db, token(&parents, "fb", "b0")).await.unwrap();
+        let c = insert(&db, token(&parents, "fc", "c0")).await.unwrap();
+        // b's successor reuses a stored digest; a's and c's are fine.
+        let mut clash = token(&parents, "fb", "b1");
+        clash.token_digest = a.token_digest.clone();
+        let rotations = [
+            (a.id.clone(), token(&parents, "fa", "a1")),
+            (b.id.clone(), clash),
+            (c.id.clone(), token(&parents, "fc", "c1")),
+        ];
+        // Spawned together, they reach the writer task as one group.
+        let tasks: Vec<_> = rotations
+            .into_iter()
+            .map(|(old_id, successor)| {
+                let queue = queue.clone();
+                tokio::spawn(async move { queue.rotate(&old_id, successor, 700).await })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for task in tasks {
+            answers.push(task.await.unwrap());
+        }
+        assert!(
+            matches!(answers[0], Ok(true)),
+            "{:?} {answers:?}",
+            db.backend()
+        );
+        assert!(
+            matches!(answers[1], Err(StoreError::Conflict)),
+            "{answers:?}"
+        );
+        assert!(matches!(answers[2], Ok(true)), "{answers:?}");
+        let b_now = find_by_digest(&db, &b.token_digest).await.unwrap().unwrap();
+        assert_eq!(b_now.used_at, None, "the failed rotation changed nothing");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_rotations_of_one_token_have_one_winner() {
     for (db, _guard) in fresh_dbs().await.unwrap() {

@@ -65,6 +65,8 @@ impl RotationQueue {
 async fn write_batches(db: Db, mut waiting: mpsc::Receiver<Pending>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        // A caller that gave up (its request was dropped) keeps its token: it is not rotated.
+        batch.retain(|pending| !pending.answer.is_closed());
         let rotations: Vec<Rotation> = batch.iter().map(|p| p.rotation.clone()).collect();
         // The group's `used_at`: the latest of its callers' clocks (they differ by the time
         // the group waited, milliseconds).
@@ -72,17 +74,52 @@ async fn write_batches(db: Db, mut waiting: mpsc::Receiver<Pending>) {
         match refresh_tokens::rotate_many(&db, &rotations, now).await {
             Ok(won) => {
                 for (pending, won) in batch.drain(..).zip(won) {
-                    // A caller that gave up (its request was dropped) needs no answer.
                     let _ = pending.answer.send(Ok(won));
                 }
             }
             Err(error) => {
-                tracing::warn!(%error, rotations = batch.len(), "refresh-token rotations failed");
-                for pending in batch.drain(..) {
-                    let _ = pending.answer.send(Err(same_error(&error)));
+                tracing::warn!(%error, rotations = batch.len(), "a group of refresh-token rotations failed");
+                if let Some(outage) = one_by_one(&db, &mut batch).await {
+                    fail_waiting(&mut waiting, &outage);
                 }
             }
         }
+    }
+}
+
+/// After a group failed (on PostgreSQL e.g. a deadlock with another node's group), each of its
+/// rotations gets a transaction of its own, so one bad row fails only its caller. The first of
+/// those to fail with a database error means the database itself is failing: the rest get that
+/// error at once (returned, for the callers still waiting) instead of each waiting out the
+/// pool's acquire timeout in turn.
+async fn one_by_one(db: &Db, batch: &mut Vec<Pending>) -> Option<StoreError> {
+    let mut outage = None;
+    for pending in batch.drain(..) {
+        let answer = match &outage {
+            Some(error) => Err(same_error(error)),
+            None => {
+                let alone = std::slice::from_ref(&pending.rotation);
+                match refresh_tokens::rotate_many(db, alone, pending.now).await {
+                    Ok(won) => Ok(won == [true]),
+                    // A unique key taken is this rotation's own fault, not the database's.
+                    Err(error @ StoreError::Db(_)) => {
+                        let answer = Err(same_error(&error));
+                        outage = Some(error);
+                        answer
+                    }
+                    Err(error) => Err(error),
+                }
+            }
+        };
+        let _ = pending.answer.send(answer);
+    }
+    outage
+}
+
+/// Answers every rotation already waiting with `error`.
+fn fail_waiting(waiting: &mut mpsc::Receiver<Pending>, error: &StoreError) {
+    while let Ok(pending) = waiting.try_recv() {
+        let _ = pending.answer.send(Err(same_error(error)));
     }
 }
 
