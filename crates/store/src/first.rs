@@ -10,8 +10,8 @@
 use std::future::Future;
 
 use sea_orm::{
-    ConnectionTrait, DbErr, EntityTrait, ModelTrait, Select, SelectModel, SelectTwo,
-    SelectTwoModel, Selector, SelectorTrait,
+    ConnectionTrait, DbErr, EntityTrait, Select, SelectModel, SelectTwo, SelectTwoModel, Selector,
+    SelectorTrait,
 };
 
 pub(crate) trait First: Sized + Send {
@@ -56,7 +56,6 @@ where
     F: EntityTrait,
     E::Model: Send,
     F::Model: Send,
-    <E as EntityTrait>::Model: ModelTrait,
 {
     type Row = SelectTwoModel<E::Model, F::Model>;
 

@@ -130,6 +130,11 @@ fn rotation(old_id: &str, successor: &NewRefreshToken) -> Rotation {
     }
 }
 
+/// The stored token with this digest, if any.
+async fn stored(db: &Db, digest: &str) -> Option<crate::entities::refresh_tokens::Model> {
+    find_by_digest(db, digest).await.unwrap()
+}
+
 #[tokio::test]
 async fn a_group_of_rotations_has_one_winner_per_token_and_skips_dead_ones() {
     for (db, _guard) in fresh_dbs().await.unwrap() {
@@ -153,16 +158,13 @@ async fn a_group_of_rotations_has_one_winner_per_token_and_skips_dead_ones() {
         ];
         let won = rotate_many(&db, &group, 600).await.unwrap();
         assert_eq!(won, [true, true, false, false, false], "{:?}", db.backend());
-        for (stored, successor) in [(true, &a1), (true, &b1), (false, &a2), (false, &c1)] {
-            let found = find_by_digest(&db, &successor.token_digest).await.unwrap();
-            assert_eq!(found.is_some(), stored, "{}", successor.access_jti);
+        for (kept, successor) in [(true, &a1), (true, &b1), (false, &a2), (false, &c1)] {
+            let found = stored(&db, &successor.token_digest).await;
+            assert_eq!(found.is_some(), kept, "{}", successor.access_jti);
         }
-        let a_now = find_by_digest(&db, &a.token_digest).await.unwrap().unwrap();
+        let a_now = stored(&db, &a.token_digest).await.unwrap();
         assert_eq!(a_now.used_at, Some(600));
-        let c_now = find_by_digest(&db, &revoked.token_digest)
-            .await
-            .unwrap()
-            .unwrap();
+        let c_now = stored(&db, &revoked.token_digest).await.unwrap();
         assert_eq!(c_now.used_at, None, "a revoked token is not marked used");
     }
 }
@@ -180,18 +182,10 @@ async fn a_failed_group_changes_nothing() {
         let result = rotate_many(&db, &[rotation(&a.id, &a1), rotation(&b.id, &clash)], 600).await;
         assert!(matches!(result, Err(StoreError::Conflict)), "{result:?}");
         for old in [&a, &b] {
-            let now = find_by_digest(&db, &old.token_digest)
-                .await
-                .unwrap()
-                .unwrap();
+            let now = stored(&db, &old.token_digest).await.unwrap();
             assert_eq!(now.used_at, None, "{:?}", db.backend());
         }
-        assert!(
-            find_by_digest(&db, &a1.token_digest)
-                .await
-                .unwrap()
-                .is_none()
-        );
+        assert!(stored(&db, &a1.token_digest).await.is_none());
     }
 }
 
@@ -233,7 +227,7 @@ async fn a_bad_rotation_in_a_group_fails_only_its_caller() {
             "{answers:?}"
         );
         assert!(matches!(answers[2], Ok(true)), "{answers:?}");
-        let b_now = find_by_digest(&db, &b.token_digest).await.unwrap().unwrap();
+        let b_now = stored(&db, &b.token_digest).await.unwrap();
         assert_eq!(b_now.used_at, None, "the failed rotation changed nothing");
     }
 }

@@ -62,24 +62,41 @@ impl RotationQueue {
     }
 }
 
+/// Who waits for a rotation of the group being written.
+struct Caller {
+    now: i64,
+    answer: oneshot::Sender<Result<bool, StoreError>>,
+}
+
 async fn write_batches(db: Db, mut waiting: mpsc::Receiver<Pending>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {
         // A caller that gave up (its request was dropped) keeps its token: it is not rotated.
-        batch.retain(|pending| !pending.answer.is_closed());
-        let rotations: Vec<Rotation> = batch.iter().map(|p| p.rotation.clone()).collect();
+        let (rotations, callers): (Vec<Rotation>, Vec<Caller>) = batch
+            .drain(..)
+            .filter(|pending| !pending.answer.is_closed())
+            .map(|p| {
+                (
+                    p.rotation,
+                    Caller {
+                        now: p.now,
+                        answer: p.answer,
+                    },
+                )
+            })
+            .unzip();
         // The group's `used_at`: the latest of its callers' clocks (they differ by the time
         // the group waited, milliseconds).
-        let now = batch.iter().map(|p| p.now).max().unwrap_or_default();
+        let now = callers.iter().map(|c| c.now).max().unwrap_or_default();
         match refresh_tokens::rotate_many(&db, &rotations, now).await {
             Ok(won) => {
-                for (pending, won) in batch.drain(..).zip(won) {
-                    let _ = pending.answer.send(Ok(won));
+                for (caller, won) in callers.into_iter().zip(won) {
+                    let _ = caller.answer.send(Ok(won));
                 }
             }
             Err(error) => {
-                tracing::warn!(%error, rotations = batch.len(), "a group of refresh-token rotations failed");
-                if let Some(outage) = one_by_one(&db, &mut batch).await {
+                tracing::warn!(%error, rotations = rotations.len(), "a group of refresh-token rotations failed");
+                if let Some(outage) = one_by_one(&db, &rotations, callers).await {
                     fail_waiting(&mut waiting, &outage);
                 }
             }
@@ -92,14 +109,14 @@ async fn write_batches(db: Db, mut waiting: mpsc::Receiver<Pending>) {
 /// those to fail with a database error means the database itself is failing: the rest get that
 /// error at once (returned, for the callers still waiting) instead of each waiting out the
 /// pool's acquire timeout in turn.
-async fn one_by_one(db: &Db, batch: &mut Vec<Pending>) -> Option<StoreError> {
+async fn one_by_one(db: &Db, rotations: &[Rotation], callers: Vec<Caller>) -> Option<StoreError> {
     let mut outage = None;
-    for pending in batch.drain(..) {
+    for (rotation, caller) in rotations.iter().zip(callers) {
         let answer = match &outage {
             Some(error) => Err(same_error(error)),
             None => {
-                let alone = std::slice::from_ref(&pending.rotation);
-                match refresh_tokens::rotate_many(db, alone, pending.now).await {
+                let alone = std::slice::from_ref(rotation);
+                match refresh_tokens::rotate_many(db, alone, caller.now).await {
                     Ok(won) => Ok(won == [true]),
                     // A unique key taken is this rotation's own fault, not the database's.
                     Err(error @ StoreError::Db(_)) => {
@@ -111,7 +128,7 @@ async fn one_by_one(db: &Db, batch: &mut Vec<Pending>) -> Option<StoreError> {
                 }
             }
         };
-        let _ = pending.answer.send(answer);
+        let _ = caller.answer.send(answer);
     }
     outage
 }
