@@ -160,8 +160,10 @@ pub async fn api_token_for(config: &Config, user_id: &str, now: i64) -> anyhow::
             hint: token.hint(),
             scopes: vec!["profile:read".into(), "tokens:read".into()],
             expires_at: now + 365 * 86_400,
+            amr: vec!["cli".into()],
         },
         now,
+        |_| poort_store::audit::NewAuditEntry::new(now, "api_token.minted"),
     )
     .await?;
     db.close().await?;

@@ -10,7 +10,7 @@ use crate::m20261122_000001_create_users::Users;
 pub struct Migration;
 
 #[derive(DeriveIden)]
-enum ApiTokens {
+pub(crate) enum ApiTokens {
     Table,
     Id,
     UserId,

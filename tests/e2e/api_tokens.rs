@@ -30,6 +30,7 @@ async fn mint(
             name: "test".into(),
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
             expires_in_secs: secs,
+            amr: vec!["pwd".into()],
         },
     )
     .await?
@@ -384,6 +385,9 @@ async fn another_user_cannot_see_or_revoke_a_token() -> anyhow::Result<()> {
 #[tokio::test]
 async fn the_cli_creates_lists_and_revokes() -> anyhow::Result<()> {
     let (server, client, _browser) = setup(ClientSpec::default(), |_| {}).await?;
+    // `--org` takes a name (as here) or an id; the token is bound by id.
+    let org = server.create_org("Org One", None).await?;
+    server.create_org("Org Two", None).await?;
     let run = |args: &[&str]| {
         let command = token_cli::parse(args.iter().copied());
         let state = server.state.clone();
@@ -403,29 +407,29 @@ async fn the_cli_creates_lists_and_revokes() -> anyhow::Result<()> {
             "--expires-in",
             "30d",
             "--org",
-            "org-1",
+            "Org One",
         ])
         .await?,
     )?;
     let secret = created["token"].as_str().unwrap_or_default().to_owned();
     let id = created["id"].as_str().unwrap_or_default().to_owned();
     assert_eq!(created["expires_at"], json!(server.now() + 30 * 86_400));
-    assert_eq!(created["org_id"], "org-1");
+    assert_eq!(created["org_id"], org.id.as_str());
 
     let introspected = introspect(&server, &client, &secret).await?;
-    assert_eq!(introspected["org_id"], "org-1");
+    assert_eq!(introspected["org_id"], org.id.as_str());
     assert_eq!(introspected["scope"], "admin:read profile:read");
 
     for filter in [
         &["list", "--user", EMAIL][..],
-        &["list", "--org", "org-1"],
+        &["list", "--org", org.id.as_str()],
         &["list"],
     ] {
         let listed: Value = serde_json::from_str(&run(filter).await?)?;
         assert_eq!(listed[0]["id"], id.as_str(), "{filter:?}");
         assert!(!listed.to_string().contains(&secret));
     }
-    let listed: Value = serde_json::from_str(&run(&["list", "--org", "org-2"]).await?)?;
+    let listed: Value = serde_json::from_str(&run(&["list", "--org", "Org Two"]).await?)?;
     assert_eq!(listed, json!([]));
 
     for bad in [

@@ -81,7 +81,7 @@ async fn organisation_admin_pages_speak_dutch_and_french() -> anyhow::Result<()>
     let saved = owner
         .post_form(
             &format!("{base}/settings"),
-            &[("csrf", &csrf), ("require_2fa", "true")],
+            &[("csrf", &csrf), ("support_access", "true")],
         )
         .await?;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);

@@ -7,6 +7,7 @@ mod caches;
 mod email_change;
 mod failures;
 mod full_flow;
+mod gate;
 mod hash_upgrades;
 mod i18n_admin_languages;
 mod i18n_mfa_languages;

@@ -85,7 +85,7 @@ async fn owners_manage_their_organisation_in_the_admin_pages() -> anyhow::Result
             &format!("{base}/settings"),
             &[
                 ("csrf", &csrf),
-                ("require_2fa", "true"),
+                ("support_access", "true"),
                 ("ip_allowlist", "127.0.0.0/8, 10.0.0.0/8"),
                 ("max_token_lifetime_days", "30"),
             ],

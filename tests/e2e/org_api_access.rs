@@ -42,6 +42,7 @@ async fn org_token(server: &TestServer, user_id: &str, org_id: &str) -> anyhow::
             name: "ci".into(),
             scopes: vec!["admin:read".into()],
             expires_in_secs: 86_400,
+            amr: vec!["pwd".into()],
         },
     )
     .await?

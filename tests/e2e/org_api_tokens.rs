@@ -25,6 +25,7 @@ async fn mint(
             name: "automation".into(),
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
             expires_in_secs: 86_400,
+            amr: vec!["pwd".into()],
         },
     )
     .await?
@@ -153,6 +154,7 @@ async fn an_organisation_caps_the_lifetime_of_its_tokens() -> anyhow::Result<()>
         name: "ci".into(),
         scopes: vec!["admin:read".into()],
         expires_in_secs: days * 86_400,
+        amr: vec!["pwd".into()],
     };
     let too_long = flow::mint(&server.state, request(Some(&a.id), 31)).await?;
     assert!(

@@ -18,6 +18,8 @@ use serde_json::{Value, json};
 
 const PASSWORD: &str = "a long and unguessable passphrase";
 const STAFF: &str = "helper@poort.example";
+/// How staff authenticate: password and an authenticator app.
+const MFA: &[&str] = &["pwd", "otp", "mfa"];
 
 /// Runs `poort support ARGS --json` against the server's database.
 async fn support(server: &TestServer, args: &[&str]) -> anyhow::Result<String> {
@@ -36,6 +38,11 @@ async fn entries(server: &TestServer, chain: &str, action: &str) -> anyhow::Resu
 
 fn details(entry: &Entry) -> Value {
     serde_json::from_str(&entry.details).unwrap_or_default()
+}
+
+/// Staff act with a second factor of their own (the gate refuses them without).
+async fn staff_signed_in(server: &TestServer) -> anyhow::Result<Browser> {
+    server.browser_with_two_factors(STAFF, PASSWORD).await
 }
 
 async fn signed_in(server: &TestServer, email: &str) -> anyhow::Result<Browser> {
@@ -65,7 +72,7 @@ async fn acme(server: &TestServer) -> anyhow::Result<(String, String, String, St
 async fn staff_are_outsiders_where_support_access_is_off() -> anyhow::Result<()> {
     let server = start_server(|_| {}).await?;
     let (org, _owner, bob, staff) = acme(&server).await?;
-    let token = server.access_token_for(&staff, ALL_SCOPES)?;
+    let token = server.access_token_with(&staff, ALL_SCOPES, MFA)?;
     let members = format!("/api/v1/orgs/{org}/members");
     let listed = server
         .api(Method::GET, &members, Some(&token), None)
@@ -98,7 +105,7 @@ async fn staff_are_outsiders_where_support_access_is_off() -> anyhow::Result<()>
             .is_some(),
         "nothing changed"
     );
-    let page = signed_in(&server, STAFF)
+    let page = staff_signed_in(&server)
         .await?
         .get(&format!("/admin/orgs/{org}"))
         .await?;
@@ -136,7 +143,7 @@ async fn staff_help_where_allowed_and_every_use_is_audited() -> anyhow::Result<(
         "turning support access on is audited with the old and new value"
     );
 
-    let token = server.access_token_for(&staff, ALL_SCOPES)?;
+    let token = server.access_token_with(&staff, ALL_SCOPES, MFA)?;
     let base = format!("/api/v1/orgs/{org}");
     let shown = server.api(Method::GET, &base, Some(&token), None).await?;
     assert_eq!(shown.json["support_staff"], true, "{}", shown.text);
@@ -153,7 +160,7 @@ async fn staff_help_where_allowed_and_every_use_is_audited() -> anyhow::Result<(
     assert_eq!(details(read)["permission"], "members.read");
 
     // Reading through the admin pages is recorded too, and the org is in staff's list.
-    let browser = signed_in(&server, STAFF).await?;
+    let browser = staff_signed_in(&server).await?;
     let orgs = browser.get("/admin/orgs").await?.text().await?;
     assert!(orgs.contains("Acme"), "{orgs}");
     let page = browser.get(&format!("/admin/orgs/{org}/audit")).await?;
@@ -214,6 +221,7 @@ async fn staff_help_where_allowed_and_every_use_is_audited() -> anyhow::Result<(
             name: "ci".into(),
             scopes: vec!["admin:read".into()],
             expires_in_secs: 86_400,
+            amr: vec!["pwd".into()],
         },
     )
     .await?
@@ -280,7 +288,7 @@ async fn removing_staff_or_support_access_ends_it_at_once() -> anyhow::Result<()
     let server = start_server(|_| {}).await?;
     let (org, _owner, _bob, staff) = acme(&server).await?;
     server.set_org(&org, &["support_access=true"]).await?;
-    let token = server.access_token_for(&staff, ALL_SCOPES)?;
+    let token = server.access_token_with(&staff, ALL_SCOPES, MFA)?;
     let members = format!("/api/v1/orgs/{org}/members");
     let reply = server
         .api(Method::GET, &members, Some(&token), None)

@@ -138,6 +138,43 @@ impl TestServer {
         Ok((secret, response))
     }
 
+    /// A new browser signed in as `login` with two factors: the account enrolls an
+    /// authenticator app (if it has none, through a password session), then signs in with
+    /// the password and a code. Advances the clock by one TOTP step.
+    pub async fn browser_with_two_factors(
+        &self,
+        login: &str,
+        password: &str,
+    ) -> anyhow::Result<Browser> {
+        let browser = self.browser();
+        self.sign_in(&browser, login, password).await?;
+        let (secret, enrolled) = self.enroll_totp(&browser, "Phone", "").await?;
+        anyhow::ensure!(
+            enrolled.status().is_success(),
+            "enrolment: {}",
+            enrolled.status()
+        );
+        self.sign_out(&browser).await?;
+        let (url, body) = page(self.sign_in(&browser, login, password).await?).await?;
+        anyhow::ensure!(url.contains("/login/mfa"), "second step expected: {url}");
+        let csrf = hidden_field(&body, "csrf")?;
+        let tx = hidden_field(&body, "tx").unwrap_or_default();
+        self.clock.advance(30);
+        let code = totp_code(&secret, self.now())?;
+        let response = browser
+            .post_form(
+                "/login/mfa/totp",
+                &[("csrf", &csrf), ("tx", &tx), ("code", &code)],
+            )
+            .await?;
+        anyhow::ensure!(
+            response.status().is_redirection(),
+            "second step: {}",
+            response.status()
+        );
+        Ok(browser)
+    }
+
     /// Signs the browser out of Poort (the home page's button).
     pub async fn sign_out(&self, browser: &Browser) -> anyhow::Result<()> {
         let home = browser.get("/").await?.text().await?;

@@ -101,9 +101,21 @@ impl TestServer {
     }
 
     /// An access token for `user_id` with `scope` (space-separated), as the token endpoint
-    /// would issue it.
+    /// would issue it after a password login.
     pub fn access_token_for(&self, user_id: &str, scope: &str) -> anyhow::Result<String> {
+        self.access_token_with(user_id, scope, &["pwd"])
+    }
+
+    /// [`Self::access_token_for`] after a login described by `amr` (e.g. `["pwd", "otp",
+    /// "mfa"]`).
+    pub fn access_token_with(
+        &self,
+        user_id: &str,
+        scope: &str,
+        amr: &[&str],
+    ) -> anyhow::Result<String> {
         let scopes = Scopes::parse(scope).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let amr: Vec<String> = amr.iter().map(|a| (*a).to_owned()).collect();
         let minted = access_token::mint(
             &self.state,
             AccessTokenSubject {
@@ -112,6 +124,7 @@ impl TestServer {
                 scopes: &scopes,
                 auth_time: None,
                 sid: None,
+                amr: Some(&amr),
                 audiences: None,
             },
         )?;

@@ -30,6 +30,9 @@ pub enum ErrorCode {
     RegistrationNotSupported,
     /// RFC 8707 §2: a `resource` that is malformed or not allowed for the client.
     InvalidTarget,
+    /// RFC 9470 §3: the authentication behind the token is too weak for this resource
+    /// (e.g. one factor where two are required).
+    InsufficientUserAuthentication,
 }
 
 impl ErrorCode {
@@ -57,6 +60,7 @@ impl ErrorCode {
             Self::RequestUriNotSupported => "request_uri_not_supported",
             Self::RegistrationNotSupported => "registration_not_supported",
             Self::InvalidTarget => "invalid_target",
+            Self::InsufficientUserAuthentication => "insufficient_user_authentication",
         }
     }
 
@@ -64,7 +68,7 @@ impl ErrorCode {
     /// (not by redirect): RFC 6749 §5.2 and RFC 6750 §3.1.
     pub fn http_status(self) -> u16 {
         match self {
-            Self::InvalidClient | Self::InvalidToken => 401,
+            Self::InvalidClient | Self::InvalidToken | Self::InsufficientUserAuthentication => 401,
             Self::InsufficientScope => 403,
             Self::ServerError => 500,
             Self::TemporarilyUnavailable => 503,
@@ -160,6 +164,7 @@ constructors! {
     request_uri_not_supported => RequestUriNotSupported,
     registration_not_supported => RegistrationNotSupported,
     invalid_target => InvalidTarget,
+    insufficient_user_authentication => InsufficientUserAuthentication,
 }
 
 #[cfg(test)]

@@ -48,6 +48,26 @@ pub async fn delete_user(config: Config, login: &str) -> anyhow::Result<()> {
     }
 }
 
+/// Disables an account: it stops working at once (sessions, tokens, API tokens) until enabled.
+pub async fn disable_user(config: Config, login: &str) -> anyhow::Result<()> {
+    let app = App::build(config).await?;
+    match retention::disable_account(&app.state, login).await? {
+        Change::Done => Ok(()),
+        Change::NotApplicable => anyhow::bail!("{login} is already disabled"),
+        Change::NoSuchUser => anyhow::bail!("no account has the email or username {login:?}"),
+    }
+}
+
+/// Enables a disabled account (its ended sessions and revoked tokens stay ended).
+pub async fn enable_user(config: Config, login: &str) -> anyhow::Result<()> {
+    let app = App::build(config).await?;
+    match retention::enable_account(&app.state, login).await? {
+        Change::Done => Ok(()),
+        Change::NotApplicable => anyhow::bail!("{login} is not disabled"),
+        Change::NoSuchUser => anyhow::bail!("no account has the email or username {login:?}"),
+    }
+}
+
 /// Restores a deleted account within its retention period.
 pub async fn restore_user(config: Config, login: &str) -> anyhow::Result<()> {
     let app = App::build(config).await?;

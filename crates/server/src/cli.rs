@@ -110,6 +110,10 @@ enum UserCommand {
     Delete(UserLogin),
     /// Restore a deleted account within its retention period.
     Restore(UserLogin),
+    /// Disable an account: signed out everywhere, every token revoked, until enabled.
+    Disable(UserLogin),
+    /// Enable a disabled account (it signs in again; revoked tokens stay revoked).
+    Enable(UserLogin),
 }
 
 #[derive(Args)]
@@ -185,9 +189,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 cli.json,
                 json!({"login": args.login, "deleted": true}),
                 &format!(
-                    "Deleted {}: signed out everywhere; restorable until the retention period ends.",
+                    "Deleted {}: signed out everywhere, every token revoked; restorable until the retention period ends.",
                     args.login
                 ),
+            );
+            Ok(())
+        }
+        Command::User(UserCommand::Disable(args)) => {
+            admin::disable_user(config, &args.login).await?;
+            let text = format!(
+                "Disabled {}: signed out everywhere, every token revoked.",
+                args.login
+            );
+            print(
+                cli.json,
+                json!({"login": args.login, "disabled": true}),
+                &text,
+            );
+            Ok(())
+        }
+        Command::User(UserCommand::Enable(args)) => {
+            admin::enable_user(config, &args.login).await?;
+            let text = format!("Enabled {}: the account can sign in again.", args.login);
+            print(
+                cli.json,
+                json!({"login": args.login, "disabled": false}),
+                &text,
             );
             Ok(())
         }

@@ -129,7 +129,8 @@ pub async fn remove_member(
     ))
 }
 
-async fn find_org(db: &Db, reference: &str) -> anyhow::Result<Org> {
+/// An organisation named by its id or its name; an unknown one is an error.
+pub(crate) async fn find_org(db: &Db, reference: &str) -> anyhow::Result<Org> {
     if let Some(org) = orgs::find(db, reference).await? {
         return Ok(org);
     }

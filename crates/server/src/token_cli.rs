@@ -10,6 +10,8 @@ use serde_json::json;
 use crate::app::App;
 use crate::config::Config;
 use crate::flows::api_tokens::{self as flow, MintRequest, TokenView};
+use crate::flows::gate::principal::OPERATOR_AMR;
+use crate::org_cli::find_org;
 use crate::pages::api_tokens::date_time;
 use crate::state::AppState;
 
@@ -37,7 +39,7 @@ pub struct TokenCreate {
     /// Lifetime: 90m, 12h, 30d or 52w; required, at most `api_tokens.max_lifetime_days`.
     #[arg(long, value_name = "LIFETIME")]
     expires_in: String,
-    /// The organisation the token acts for (its id).
+    /// The organisation the token acts for (its id or name).
     #[arg(long)]
     org: Option<String>,
 }
@@ -48,7 +50,7 @@ pub struct TokenList {
     /// Only this user's tokens (email address or username).
     #[arg(long)]
     user: Option<String>,
-    /// Only the tokens of this organisation (its id).
+    /// Only the tokens that can act on this organisation (its id or name).
     #[arg(long)]
     org: Option<String>,
 }
@@ -87,12 +89,17 @@ pub async fn execute(
                 bail!("--expires-in must look like 90m, 12h, 30d or 52w");
             };
             let user = find_user(state, &args.user).await?;
+            let org_id = match &args.org {
+                Some(reference) => Some(find_org(&state.db, reference).await?.id),
+                None => None,
+            };
             let request = MintRequest {
                 user_id: user.id,
-                org_id: args.org,
+                org_id,
                 name: args.name,
                 scopes: args.scopes,
                 expires_in_secs,
+                amr: vec![OPERATOR_AMR.to_owned()],
             };
             let minted = match flow::mint(state, request).await? {
                 Ok(minted) => minted,
@@ -119,7 +126,10 @@ pub async fn execute(
                     let user = find_user(state, &login).await?;
                     flow::list_for_user(state, &user.id).await?
                 }
-                (None, Some(org)) => flow::list_for_org(state, &org).await?,
+                (None, Some(org)) => {
+                    let org = find_org(&state.db, &org).await?;
+                    flow::list_for_org(state, &org.id).await?
+                }
                 (None, None) => flow::list_all(state).await?,
             };
             if json_mode {

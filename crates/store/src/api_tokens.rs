@@ -3,13 +3,15 @@
 //! throttled compare-and-set, so busy tokens cost at most one write per interval; revocation
 //! is scoped to the owner and idempotent (the first revocation time stays).
 
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
 };
 
+use crate::audit::{NewAuditEntry, append_in};
 use crate::db::Db;
 use crate::entities::api_tokens::{self, Column, Entity};
-use crate::entities::users;
+use crate::entities::{org_members, users};
 use crate::error::StoreError;
 use crate::first::First;
 use crate::id::new_id;
@@ -26,12 +28,16 @@ pub struct NewApiToken {
     pub hint: String,
     pub scopes: Vec<String>,
     pub expires_at: i64,
+    /// How the minting was authenticated (see [`api_tokens::Model::amr`]).
+    pub amr: Vec<String>,
 }
 
+/// Stores a new token and its audit entry (made from the row by `audit`) in one transaction.
 pub async fn insert(
     db: &Db,
     token: NewApiToken,
     now: i64,
+    audit: impl FnOnce(&api_tokens::Model) -> NewAuditEntry,
 ) -> Result<api_tokens::Model, StoreError> {
     let row = api_tokens::Model {
         id: new_id(),
@@ -46,10 +52,14 @@ pub async fn insert(
         last_used_at: None,
         last_used_ip: None,
         revoked_at: None,
+        amr: Some(json_list::encode(&token.amr)),
     };
+    let txn = begin_write(db).await?;
     Entity::insert(row.clone().into_active_model())
-        .exec_without_returning(db.conn())
+        .exec_without_returning(&txn)
         .await?;
+    append_in(&txn, db.backend(), audit(&row)).await?;
+    txn.commit().await?;
     Ok(row)
 }
 
@@ -88,17 +98,34 @@ pub async fn list_all(db: &Db) -> Result<Vec<api_tokens::Model>, StoreError> {
         .await?)
 }
 
-/// Every token minted for an organisation (for its admins with `tokens.read`), newest first.
+/// Every token that can act on an organisation (for its admins with `tokens.read`), newest
+/// first: those minted for it, and its members' unbound tokens.
 pub async fn list_for_org(db: &Db, org_id: &str) -> Result<Vec<api_tokens::Model>, StoreError> {
     Ok(Entity::find()
-        .filter(Column::OrgId.eq(org_id))
+        .filter(acting_on_org(org_id))
         .order_by_desc(Column::Id)
         .all(db.conn())
         .await?)
 }
 
-/// Who may revoke a token: its owner, or (for an organisation's admins) any token of that
-/// organisation. Anyone else gets `None`, as if the token did not exist.
+/// Tokens bound to `org_id`, or unbound tokens of its members (an unbound token acts wherever
+/// its owner may).
+fn acting_on_org(org_id: &str) -> Condition {
+    let members = Query::select()
+        .column(org_members::Column::UserId)
+        .from(org_members::Entity)
+        .and_where(org_members::Column::OrgId.eq(org_id))
+        .to_owned();
+    Condition::any().add(Column::OrgId.eq(org_id)).add(
+        Condition::all()
+            .add(Column::OrgId.is_null())
+            .add(Column::UserId.in_subquery(members)),
+    )
+}
+
+/// Who may revoke a token: its owner, or (for an organisation's admins) any token that can act
+/// on that organisation (see [`list_for_org`]). Anyone else gets `None`, as if the token did
+/// not exist.
 #[derive(Debug, Clone, Copy)]
 pub enum RevokeScope<'a> {
     Owner(&'a str),
@@ -107,21 +134,24 @@ pub enum RevokeScope<'a> {
     Any,
 }
 
-/// Revokes the token if `scope` covers it. Returns the row (with the first revocation time if
-/// it was already revoked), or `None` when there is no such token within `scope`.
+/// Revokes the token if `scope` covers it, with its audit entry (made by `audit` from the
+/// revoked row) in the same transaction. Returns the row (with the first revocation time if
+/// it was already revoked: no new entry then), or `None` when there is no such token within
+/// `scope`.
 pub async fn revoke(
     db: &Db,
     id: &str,
     scope: RevokeScope<'_>,
     now: i64,
+    audit: impl FnOnce(&api_tokens::Model) -> NewAuditEntry,
 ) -> Result<Option<api_tokens::Model>, StoreError> {
     let within = match scope {
         RevokeScope::Owner(user_id) => Condition::all().add(Column::UserId.eq(user_id)),
-        RevokeScope::Org(org_id) => Condition::all().add(Column::OrgId.eq(org_id)),
+        RevokeScope::Org(org_id) => acting_on_org(org_id),
         RevokeScope::Any => Condition::all(),
     };
     let txn = begin_write(db).await?;
-    Entity::update_many()
+    let changed = Entity::update_many()
         .set(api_tokens::ActiveModel {
             revoked_at: Set(Some(now)),
             ..Default::default()
@@ -136,17 +166,23 @@ pub async fn revoke(
         .filter(within)
         .first(&txn)
         .await?;
+    if let Some(row) = &row
+        && changed.rows_affected == 1
+    {
+        append_in(&txn, db.backend(), audit(row)).await?;
+    }
     txn.commit().await?;
     Ok(row)
 }
 
-/// Revokes every live token a member minted for an organisation (the member left it) and
-/// returns the rows it revoked, so the caller can tell every node and audit each.
+/// Revokes every live token a member minted for an organisation (the member left it), each
+/// audited by `audit` in the same transaction.
 pub async fn revoke_for_member_of_org(
     db: &Db,
     org_id: &str,
     user_id: &str,
     now: i64,
+    audit: impl Fn(&api_tokens::Model) -> NewAuditEntry,
 ) -> Result<Vec<api_tokens::Model>, StoreError> {
     let txn = begin_write(db).await?;
     let live = Entity::find()
@@ -167,14 +203,46 @@ pub async fn revoke_for_member_of_org(
             .exec(&txn)
             .await?;
     }
+    let revoked = revoked_now(live, now);
+    for row in &revoked {
+        append_in(&txn, db.backend(), audit(row)).await?;
+    }
     txn.commit().await?;
-    Ok(live
-        .into_iter()
+    Ok(revoked)
+}
+
+/// Rows as they are once revoked at `now`.
+fn revoked_now(rows: Vec<api_tokens::Model>, now: i64) -> Vec<api_tokens::Model> {
+    rows.into_iter()
         .map(|row| api_tokens::Model {
             revoked_at: Some(now),
             ..row
         })
-        .collect())
+        .collect()
+}
+
+/// Revokes every live token of a user, inside the caller's transaction (an account being
+/// deleted or disabled), and returns the rows it revoked.
+pub(crate) async fn revoke_all_of_user_in(
+    txn: &sea_orm::DatabaseTransaction,
+    user_id: &str,
+    now: i64,
+) -> Result<Vec<api_tokens::Model>, StoreError> {
+    let live = Entity::find()
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::RevokedAt.is_null())
+        .all(txn)
+        .await?;
+    Entity::update_many()
+        .set(api_tokens::ActiveModel {
+            revoked_at: Set(Some(now)),
+            ..Default::default()
+        })
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::RevokedAt.is_null())
+        .exec(txn)
+        .await?;
+    Ok(revoked_now(live, now))
 }
 
 /// Records a use (time and IP) unless one was recorded less than `min_interval` seconds ago.

@@ -8,6 +8,7 @@ use crate::api_tokens::{
     NewApiToken, RevokeScope, delete_expired, find_by_digest, find_by_id, insert, list_all,
     list_for_org, list_for_user, revoke, revoke_for_member_of_org, touch_last_use,
 };
+use crate::audit::NewAuditEntry;
 use crate::error::StoreError;
 use crate::fixtures;
 use crate::testing::fresh_dbs;
@@ -21,6 +22,17 @@ fn new_token(user_id: &str, org: Option<&str>, digest: &str, expires_at: i64) ->
         hint: "poort_pat_...abcd".to_owned(),
         scopes: vec!["tokens:read".to_owned(), "profile:read".to_owned()],
         expires_at,
+        amr: vec!["pwd".to_owned()],
+    }
+}
+
+/// An audit entry for any token change (the store appends what it is given).
+fn entry(row: &crate::entities::api_tokens::Model) -> NewAuditEntry {
+    NewAuditEntry {
+        org_id: row.org_id.clone(),
+        subject: Some(row.user_id.clone()),
+        target: Some(row.id.clone()),
+        ..NewAuditEntry::new(row.created_at, "api_token.changed")
     }
 }
 
@@ -28,7 +40,7 @@ fn new_token(user_id: &str, org: Option<&str>, digest: &str, expires_at: i64) ->
 async fn insert_and_find_by_digest_with_owner() {
     for (db, _guard) in fresh_dbs().await.unwrap() {
         let user = fixtures::user(&db, "pat@example.com").await;
-        let row = insert(&db, new_token(&user, None, "d1", 1_000), 10)
+        let row = insert(&db, new_token(&user, None, "d1", 1_000), 10, entry)
             .await
             .unwrap();
         let (found, owner) = find_by_digest(&db, "d1").await.unwrap().unwrap();
@@ -49,10 +61,10 @@ async fn insert_and_find_by_digest_with_owner() {
 async fn digests_are_unique() {
     for (db, _guard) in fresh_dbs().await.unwrap() {
         let user = fixtures::user(&db, "dup@example.com").await;
-        insert(&db, new_token(&user, None, "same", 1_000), 10)
+        insert(&db, new_token(&user, None, "same", 1_000), 10, entry)
             .await
             .unwrap();
-        let again = insert(&db, new_token(&user, None, "same", 1_000), 10).await;
+        let again = insert(&db, new_token(&user, None, "same", 1_000), 10, entry).await;
         assert!(matches!(again, Err(StoreError::Conflict)), "{again:?}");
     }
 }
@@ -62,16 +74,21 @@ async fn lists_by_user_and_by_org_newest_first() {
     for (db, _guard) in fresh_dbs().await.unwrap() {
         let alice = fixtures::user(&db, "alice@example.com").await;
         let bob = fixtures::user(&db, "bob@example.com").await;
-        let a1 = insert(&db, new_token(&alice, None, "a1", 1_000), 10)
+        let a1 = insert(&db, new_token(&alice, None, "a1", 1_000), 10, entry)
             .await
             .unwrap();
-        let a2 = insert(&db, new_token(&alice, Some("org-1"), "a2", 1_000), 11)
+        let a2 = insert(
+            &db,
+            new_token(&alice, Some("org-1"), "a2", 1_000),
+            11,
+            entry,
+        )
+        .await
+        .unwrap();
+        let b1 = insert(&db, new_token(&bob, Some("org-1"), "b1", 1_000), 12, entry)
             .await
             .unwrap();
-        let b1 = insert(&db, new_token(&bob, Some("org-1"), "b1", 1_000), 12)
-            .await
-            .unwrap();
-        insert(&db, new_token(&bob, Some("org-2"), "b2", 1_000), 13)
+        insert(&db, new_token(&bob, Some("org-2"), "b2", 1_000), 13, entry)
             .await
             .unwrap();
 
@@ -80,14 +97,32 @@ async fn lists_by_user_and_by_org_newest_first() {
         };
         assert_eq!(
             ids(list_for_user(&db, &alice).await.unwrap()),
-            [a2.id.clone(), a1.id]
+            [a2.id.clone(), a1.id.clone()]
         );
         assert_eq!(
             ids(list_for_org(&db, "org-1").await.unwrap()),
-            [b1.id, a2.id]
+            [b1.id, a2.id.clone()]
         );
         assert!(list_for_org(&db, "org-3").await.unwrap().is_empty());
         assert_eq!(list_all(&db).await.unwrap().len(), 4);
+
+        // A member's unbound token can act on the organisation: its admins see it too, but
+        // not her tokens bound to another organisation.
+        let org = crate::orgs::NewOrg {
+            id: "org-2".to_owned(),
+            name: "Org 2".to_owned(),
+            settings: "{}".to_owned(),
+        };
+        crate::orgs::create(&db, org, None, 19, Vec::new())
+            .await
+            .unwrap();
+        let roles = ["member".to_owned()];
+        crate::orgs::add_member(&db, "org-2", &alice, &roles, 20, Vec::new())
+            .await
+            .unwrap();
+        let org_2 = ids(list_for_org(&db, "org-2").await.unwrap());
+        assert!(org_2.contains(&a1.id), "{org_2:?}");
+        assert!(!org_2.contains(&a2.id), "bound to org-1");
     }
 }
 
@@ -96,19 +131,19 @@ async fn revoke_is_scoped_and_idempotent() {
     for (db, _guard) in fresh_dbs().await.unwrap() {
         let alice = fixtures::user(&db, "alice@example.com").await;
         let mallory = fixtures::user(&db, "mallory@example.com").await;
-        let token = insert(&db, new_token(&alice, Some("org-1"), "t", 1_000), 10)
+        let token = insert(&db, new_token(&alice, Some("org-1"), "t", 1_000), 10, entry)
             .await
             .unwrap();
 
         // Someone else's id: as if it did not exist, and nothing changes.
         assert!(
-            revoke(&db, &token.id, RevokeScope::Owner(&mallory), 20)
+            revoke(&db, &token.id, RevokeScope::Owner(&mallory), 20, entry)
                 .await
                 .unwrap()
                 .is_none()
         );
         assert!(
-            revoke(&db, &token.id, RevokeScope::Org("org-2"), 20)
+            revoke(&db, &token.id, RevokeScope::Org("org-2"), 20, entry)
                 .await
                 .unwrap()
                 .is_none()
@@ -122,26 +157,29 @@ async fn revoke_is_scoped_and_idempotent() {
                 .is_none()
         );
 
-        let revoked = revoke(&db, &token.id, RevokeScope::Owner(&alice), 30)
+        let revoked = revoke(&db, &token.id, RevokeScope::Owner(&alice), 30, entry)
             .await
             .unwrap()
             .unwrap();
         assert_eq!(revoked.revoked_at, Some(30));
         // Again, by the org or an operator: still the first time.
         for scope in [RevokeScope::Owner(&alice), RevokeScope::Org("org-1")] {
-            let again = revoke(&db, &token.id, scope, 40).await.unwrap().unwrap();
+            let again = revoke(&db, &token.id, scope, 40, entry)
+                .await
+                .unwrap()
+                .unwrap();
             assert_eq!(again.revoked_at, Some(30));
         }
         assert!(
-            revoke(&db, "missing", RevokeScope::Any, 50)
+            revoke(&db, "missing", RevokeScope::Any, 50, entry)
                 .await
                 .unwrap()
                 .is_none()
         );
-        let other = insert(&db, new_token(&alice, None, "u", 1_000), 10)
+        let other = insert(&db, new_token(&alice, None, "u", 1_000), 10, entry)
             .await
             .unwrap();
-        let by_operator = revoke(&db, &other.id, RevokeScope::Any, 60)
+        let by_operator = revoke(&db, &other.id, RevokeScope::Any, 60, entry)
             .await
             .unwrap()
             .unwrap();
@@ -154,20 +192,30 @@ async fn a_member_leaving_loses_only_their_org_tokens() {
     for (db, _guard) in fresh_dbs().await.unwrap() {
         let alice = fixtures::user(&db, "alice@example.com").await;
         let bob = fixtures::user(&db, "bob@example.com").await;
-        let org_token = insert(&db, new_token(&alice, Some("org-1"), "a1", 1_000), 10)
+        let org_token = insert(
+            &db,
+            new_token(&alice, Some("org-1"), "a1", 1_000),
+            10,
+            entry,
+        )
+        .await
+        .unwrap();
+        let personal = insert(&db, new_token(&alice, None, "a2", 1_000), 10, entry)
             .await
             .unwrap();
-        let personal = insert(&db, new_token(&alice, None, "a2", 1_000), 10)
-            .await
-            .unwrap();
-        let other_org = insert(&db, new_token(&alice, Some("org-2"), "a3", 1_000), 10)
-            .await
-            .unwrap();
-        let bobs = insert(&db, new_token(&bob, Some("org-1"), "b1", 1_000), 10)
+        let other_org = insert(
+            &db,
+            new_token(&alice, Some("org-2"), "a3", 1_000),
+            10,
+            entry,
+        )
+        .await
+        .unwrap();
+        let bobs = insert(&db, new_token(&bob, Some("org-1"), "b1", 1_000), 10, entry)
             .await
             .unwrap();
 
-        let revoked = revoke_for_member_of_org(&db, "org-1", &alice, 50)
+        let revoked = revoke_for_member_of_org(&db, "org-1", &alice, 50, entry)
             .await
             .unwrap();
         assert_eq!(revoked.len(), 1);
@@ -185,7 +233,7 @@ async fn a_member_leaving_loses_only_their_org_tokens() {
             );
         }
         assert!(
-            revoke_for_member_of_org(&db, "org-1", &alice, 60)
+            revoke_for_member_of_org(&db, "org-1", &alice, 60, entry)
                 .await
                 .unwrap()
                 .is_empty(),
@@ -198,7 +246,7 @@ async fn a_member_leaving_loses_only_their_org_tokens() {
 async fn last_use_is_recorded_at_most_once_per_interval() {
     for (db, _guard) in fresh_dbs().await.unwrap() {
         let user = fixtures::user(&db, "use@example.com").await;
-        let token = insert(&db, new_token(&user, None, "t", 10_000), 10)
+        let token = insert(&db, new_token(&user, None, "t", 10_000), 10, entry)
             .await
             .unwrap();
         assert!(
@@ -234,10 +282,10 @@ async fn last_use_is_recorded_at_most_once_per_interval() {
 async fn expired_tokens_are_deleted_after_the_cutoff_and_tokens_go_with_their_owner() {
     for (db, _guard) in fresh_dbs().await.unwrap() {
         let user = fixtures::user(&db, "exp@example.com").await;
-        let old = insert(&db, new_token(&user, None, "old", 100), 10)
+        let old = insert(&db, new_token(&user, None, "old", 100), 10, entry)
             .await
             .unwrap();
-        let recent = insert(&db, new_token(&user, None, "recent", 200), 10)
+        let recent = insert(&db, new_token(&user, None, "recent", 200), 10, entry)
             .await
             .unwrap();
         let deleted = delete_expired(&db, 150).await.unwrap();

@@ -44,6 +44,24 @@ pub struct NewAuditEntry {
     pub details: serde_json::Value,
 }
 
+impl NewAuditEntry {
+    /// An entry with only its time and action set (platform chain, no actor).
+    pub fn new(at: i64, action: &str) -> Self {
+        Self {
+            at,
+            org_id: None,
+            actor: None,
+            staff: None,
+            subject: None,
+            action: action.to_owned(),
+            target: None,
+            ip: None,
+            user_agent: None,
+            details: serde_json::json!({}),
+        }
+    }
+}
+
 /// The chain an entry about `org_id` belongs to.
 pub fn chain_of(org_id: Option<&str>) -> &str {
     org_id.unwrap_or(PLATFORM_CHAIN)

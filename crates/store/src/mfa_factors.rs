@@ -47,8 +47,13 @@ impl std::fmt::Debug for NewFactor {
     }
 }
 
-/// Stores a factor; [`StoreError::Conflict`] if the id or WebAuthn credential id exists.
-pub async fn insert(db: &Db, factor: NewFactor) -> Result<mfa_factors::Model, StoreError> {
+/// Stores a factor with its audit entry (in one transaction); [`StoreError::Conflict`] if the
+/// id or WebAuthn credential id exists.
+pub async fn insert(
+    db: &Db,
+    factor: NewFactor,
+    audit: Option<crate::audit::NewAuditEntry>,
+) -> Result<mfa_factors::Model, StoreError> {
     let row = mfa_factors::Model {
         id: factor.id,
         user_id: factor.user_id,
@@ -62,9 +67,14 @@ pub async fn insert(db: &Db, factor: NewFactor) -> Result<mfa_factors::Model, St
         created_at: factor.created_at,
         last_used_at: None,
     };
+    let txn = begin_write(db).await?;
     Entity::insert(row.clone().into_active_model())
-        .exec_without_returning(db.writer())
+        .exec_without_returning(&txn)
         .await?;
+    if let Some(entry) = audit {
+        crate::audit::append_in(&txn, db.backend(), entry).await?;
+    }
+    txn.commit().await?;
     Ok(row)
 }
 
@@ -132,7 +142,13 @@ pub struct Removed {
 
 /// Removes one of the user's factors. When it was the last one, the recovery codes are deleted
 /// in the same transaction: without a factor there is no second step for them to stand in for.
-pub async fn remove(db: &Db, user_id: &str, id: &str) -> Result<Removed, StoreError> {
+/// `audit` commits with the removal.
+pub async fn remove(
+    db: &Db,
+    user_id: &str,
+    id: &str,
+    audit: Option<crate::audit::NewAuditEntry>,
+) -> Result<Removed, StoreError> {
     let txn = begin_write(db).await?;
     let deleted = Entity::delete_many()
         .filter(Column::Id.eq(id))
@@ -155,6 +171,9 @@ pub async fn remove(db: &Db, user_id: &str, id: &str) -> Result<Removed, StoreEr
             .filter(recovery_codes::Column::UserId.eq(user_id))
             .exec(&txn)
             .await?;
+    }
+    if let Some(entry) = audit {
+        crate::audit::append_in(&txn, db.backend(), entry).await?;
     }
     txn.commit().await?;
     Ok(Removed {

@@ -47,9 +47,9 @@ async fn factors_are_listed_per_user_in_creation_order() {
     for (db, _guard) in fresh_dbs().await.unwrap() {
         let user = fixtures::user(&db, "f@example.com").await;
         let other = fixtures::user(&db, "o@example.com").await;
-        let second = insert(&db, totp(&user, 20)).await.unwrap();
-        let first = insert(&db, totp(&user, 10)).await.unwrap();
-        insert(&db, totp(&other, 5)).await.unwrap();
+        let second = insert(&db, totp(&user, 20), None).await.unwrap();
+        let first = insert(&db, totp(&user, 10), None).await.unwrap();
+        insert(&db, totp(&other, 5), None).await.unwrap();
         let listed: Vec<String> = list_for_user(&db, &user)
             .await
             .unwrap()
@@ -69,7 +69,7 @@ async fn factors_are_listed_per_user_in_creation_order() {
 async fn totp_steps_only_move_forward() {
     for (db, _guard) in fresh_dbs().await.unwrap() {
         let user = fixtures::user(&db, "s@example.com").await;
-        let factor = insert(&db, totp(&user, 1)).await.unwrap();
+        let factor = insert(&db, totp(&user, 1), None).await.unwrap();
         assert!(
             !advance_totp_step(&db, &factor.id, 5, 100).await.unwrap(),
             "same step"
@@ -89,7 +89,7 @@ async fn totp_steps_only_move_forward() {
         );
         let mut fresh = totp(&user, 2);
         fresh.last_used_step = None;
-        let fresh = insert(&db, fresh).await.unwrap();
+        let fresh = insert(&db, fresh, None).await.unwrap();
         assert!(
             advance_totp_step(&db, &fresh.id, 0, 100).await.unwrap(),
             "first use"
@@ -101,8 +101,10 @@ async fn totp_steps_only_move_forward() {
 async fn credential_ids_are_unique_and_found() {
     for (db, _guard) in fresh_dbs().await.unwrap() {
         let user = fixtures::user(&db, "w@example.com").await;
-        let key = insert(&db, webauthn(&user, "cred-1")).await.unwrap();
-        let err = insert(&db, webauthn(&user, "cred-1")).await.unwrap_err();
+        let key = insert(&db, webauthn(&user, "cred-1"), None).await.unwrap();
+        let err = insert(&db, webauthn(&user, "cred-1"), None)
+            .await
+            .unwrap_err();
         assert!(matches!(err, StoreError::Conflict), "{err:?}");
         let found = find_by_credential_id(&db, "cred-1").await.unwrap().unwrap();
         assert_eq!(found.id, key.id);
@@ -114,8 +116,8 @@ async fn credential_ids_are_unique_and_found() {
         assert_eq!(used.credential.as_deref(), Some("{\"cred\":{\"n\":2}}"));
         assert_eq!(used.last_used_at, Some(50));
         // Several TOTP factors (no credential id) coexist.
-        insert(&db, totp(&user, 1)).await.unwrap();
-        insert(&db, totp(&user, 2)).await.unwrap();
+        insert(&db, totp(&user, 1), None).await.unwrap();
+        insert(&db, totp(&user, 2), None).await.unwrap();
     }
 }
 
@@ -124,8 +126,8 @@ async fn rename_and_remove_are_scoped_to_the_owner() {
     for (db, _guard) in fresh_dbs().await.unwrap() {
         let user = fixtures::user(&db, "r@example.com").await;
         let intruder = fixtures::user(&db, "i@example.com").await;
-        let a = insert(&db, totp(&user, 1)).await.unwrap();
-        let b = insert(&db, totp(&user, 2)).await.unwrap();
+        let a = insert(&db, totp(&user, 1), None).await.unwrap();
+        let b = insert(&db, totp(&user, 2), None).await.unwrap();
         recovery_codes::replace_for_user(&db, &user, &["d1".to_owned()], 1)
             .await
             .unwrap();
@@ -135,12 +137,12 @@ async fn rename_and_remove_are_scoped_to_the_owner() {
         let renamed = find_for_user(&db, &user, &a.id).await.unwrap().unwrap();
         assert_eq!(renamed.name, "Work phone");
 
-        let nothing = remove(&db, &intruder, &a.id).await.unwrap();
+        let nothing = remove(&db, &intruder, &a.id, None).await.unwrap();
         assert!(!nothing.removed);
-        let first = remove(&db, &user, &a.id).await.unwrap();
+        let first = remove(&db, &user, &a.id, None).await.unwrap();
         assert!(first.removed && !first.was_last);
         assert_eq!(recovery_codes::count_unused(&db, &user).await.unwrap(), 1);
-        let last = remove(&db, &user, &b.id).await.unwrap();
+        let last = remove(&db, &user, &b.id, None).await.unwrap();
         assert!(last.removed && last.was_last);
         // Without factors the recovery codes are gone too.
         assert_eq!(recovery_codes::count_unused(&db, &user).await.unwrap(), 0);
@@ -152,9 +154,11 @@ async fn an_operator_reset_removes_factors_and_codes_of_one_user() {
     for (db, _guard) in fresh_dbs().await.unwrap() {
         let user = fixtures::user(&db, "lost@example.com").await;
         let other = fixtures::user(&db, "kept@example.com").await;
-        insert(&db, totp(&user, 1)).await.unwrap();
-        insert(&db, webauthn(&user, "lost-key")).await.unwrap();
-        insert(&db, totp(&other, 1)).await.unwrap();
+        insert(&db, totp(&user, 1), None).await.unwrap();
+        insert(&db, webauthn(&user, "lost-key"), None)
+            .await
+            .unwrap();
+        insert(&db, totp(&other, 1), None).await.unwrap();
         recovery_codes::replace_for_user(&db, &user, &["d".to_owned()], 1)
             .await
             .unwrap();

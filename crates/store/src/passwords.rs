@@ -47,6 +47,7 @@ pub async fn change(
     new_hash: &str,
     now: i64,
     keep: u64,
+    audit: Option<crate::audit::NewAuditEntry>,
 ) -> Result<bool, StoreError> {
     let txn = begin_write(db).await?;
     let updated = Users::update_many()
@@ -77,6 +78,9 @@ pub async fn change(
             .await?;
     }
     trim_history(&txn, user_id, keep).await?;
+    if let Some(entry) = audit {
+        crate::audit::append_in(&txn, db.backend(), entry).await?;
+    }
     txn.commit().await?;
     Ok(true)
 }
@@ -202,7 +206,7 @@ mod tests {
             for n in 1..=4 {
                 let next = format!("$h{n}");
                 assert!(
-                    change(&db, &id, Some(&current), &next, 10 + n, 2)
+                    change(&db, &id, Some(&current), &next, 10 + n, 2, None)
                         .await
                         .unwrap()
                 );
@@ -222,8 +226,12 @@ mod tests {
     async fn change_is_refused_when_the_hash_moved_on() {
         for (db, _guard) in fresh_dbs().await.unwrap() {
             let id = user_with(&db, Some("$a")).await;
-            assert!(!change(&db, &id, Some("$stale"), "$b", 5, 5).await.unwrap());
-            assert!(!change(&db, &id, None, "$b", 5, 5).await.unwrap());
+            assert!(
+                !change(&db, &id, Some("$stale"), "$b", 5, 5, None)
+                    .await
+                    .unwrap()
+            );
+            assert!(!change(&db, &id, None, "$b", 5, 5, None).await.unwrap());
             assert!(history(&db, &id, 5).await.unwrap().is_empty());
             let user = users::find_by_id(&db, &id).await.unwrap().unwrap();
             assert_eq!(user.password_hash.as_deref(), Some("$a"));
@@ -235,7 +243,11 @@ mod tests {
                 password_hash: None,
             };
             let other = users::create(&db, other, 1).await.unwrap().id;
-            assert!(change(&db, &other, None, "$first", 6, 5).await.unwrap());
+            assert!(
+                change(&db, &other, None, "$first", 6, 5, None)
+                    .await
+                    .unwrap()
+            );
             assert!(history(&db, &other, 5).await.unwrap().is_empty());
         }
     }

@@ -7,27 +7,87 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
 };
 
+use crate::audit::{NewAuditEntry, append_in};
 use crate::db::{Backend, Db};
-use crate::entities::{auth_events, refresh_tokens, users};
+use crate::entities::{api_tokens, auth_events, refresh_tokens, users};
 use crate::error::StoreError;
 use crate::tx::begin_write;
 
 /// Advisory lock key for the purge ("poortprg" in ASCII): one node purges at a time.
 const PURGE_LOCK_KEY: i64 = 0x706f_6f72_7470_7267;
 
-/// Marks the account deleted (and so inactive). False if it is missing or already deleted.
-pub async fn mark_deleted(db: &Db, user_id: &str, now: i64) -> Result<bool, StoreError> {
+/// How an account stops working.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deactivation {
+    /// Deleted: restorable during the retention period, then purged.
+    Deleted,
+    /// Disabled by an operator until enabled again.
+    Disabled,
+}
+
+/// Deletes or disables the account, revokes every API token of it and appends `audit`, in
+/// one transaction: the account never stops working with its tokens still live, nor without
+/// its record. Returns the revoked tokens (for the caches of every node), or `None` when the
+/// account is missing or already in that state.
+pub async fn deactivate(
+    db: &Db,
+    user_id: &str,
+    how: Deactivation,
+    now: i64,
+    audit: NewAuditEntry,
+) -> Result<Option<Vec<api_tokens::Model>>, StoreError> {
+    let txn = begin_write(db).await?;
+    let update = users::Entity::update_many().filter(users::Column::Id.eq(user_id));
+    let update = match how {
+        Deactivation::Deleted => update
+            .set(users::ActiveModel {
+                deleted_at: Set(Some(now)),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+            .filter(users::Column::DeletedAt.is_null()),
+        Deactivation::Disabled => update
+            .set(users::ActiveModel {
+                disabled: Set(true),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+            .filter(users::Column::Disabled.eq(false)),
+    };
+    if update.exec(&txn).await?.rows_affected != 1 {
+        return Ok(None);
+    }
+    let revoked = crate::api_tokens::revoke_all_of_user_in(&txn, user_id, now).await?;
+    append_in(&txn, db.backend(), audit).await?;
+    txn.commit().await?;
+    Ok(Some(revoked))
+}
+
+/// Enables a disabled account, with its audit entry. False if it is missing or not disabled.
+/// Its tokens stay revoked.
+pub async fn enable(
+    db: &Db,
+    user_id: &str,
+    now: i64,
+    audit: NewAuditEntry,
+) -> Result<bool, StoreError> {
+    let txn = begin_write(db).await?;
     let updated = users::Entity::update_many()
         .set(users::ActiveModel {
-            deleted_at: Set(Some(now)),
+            disabled: Set(false),
             updated_at: Set(now),
             ..Default::default()
         })
         .filter(users::Column::Id.eq(user_id))
-        .filter(users::Column::DeletedAt.is_null())
-        .exec(db.writer())
+        .filter(users::Column::Disabled.eq(true))
+        .exec(&txn)
         .await?;
-    Ok(updated.rows_affected == 1)
+    if updated.rows_affected != 1 {
+        return Ok(false);
+    }
+    append_in(&txn, db.backend(), audit).await?;
+    txn.commit().await?;
+    Ok(true)
 }
 
 /// Undoes a deletion made after `deleted_after` (i.e. still within the retention period).

@@ -2,7 +2,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use super::{Purged, mark_deleted, purge, restore};
+use super::{Deactivation, Purged, deactivate, enable, purge, restore};
+use crate::api_tokens::{self, NewApiToken};
+use crate::audit::NewAuditEntry;
 use crate::auth_events::{self, Kind, NewAuthEvent};
 use crate::refresh_tokens::{self, NewRefreshToken};
 use crate::testing::fresh_dbs;
@@ -34,6 +36,85 @@ fn event(user: &str) -> NewAuthEvent {
         ip: None,
         at: 1,
         details: serde_json::json!({}),
+    }
+}
+
+fn entry(action: &str, user: &str) -> NewAuditEntry {
+    NewAuditEntry {
+        subject: Some(user.to_owned()),
+        ..NewAuditEntry::new(1, action)
+    }
+}
+
+/// Deletes the account as the flow does; false when it was missing or already deleted.
+async fn mark_deleted(
+    db: &crate::db::Db,
+    user: &str,
+    now: i64,
+) -> Result<bool, crate::error::StoreError> {
+    let audit = entry("account.deleted", user);
+    Ok(deactivate(db, user, Deactivation::Deleted, now, audit)
+        .await?
+        .is_some())
+}
+
+#[tokio::test]
+async fn deactivation_revokes_api_tokens_with_its_entry_and_enabling_keeps_them_revoked() {
+    for (db, _guard) in fresh_dbs().await.unwrap() {
+        let user = fixtures::user(&db, "off@example.com").await;
+        let token = NewApiToken {
+            user_id: user.clone(),
+            org_id: None,
+            name: "ci".to_owned(),
+            digest: format!("digest-{}", new_id()),
+            hint: "poort_pat_...abcd".to_owned(),
+            scopes: vec!["profile:read".to_owned()],
+            expires_at: 10_000,
+            amr: vec!["pwd".to_owned()],
+        };
+        let minted = api_tokens::insert(&db, token, 5, |_| entry("api_token.minted", &user))
+            .await
+            .unwrap();
+        let audit = entry("account.disabled", &user);
+        let revoked = deactivate(&db, &user, Deactivation::Disabled, 50, audit)
+            .await
+            .unwrap()
+            .expect("disabled");
+        assert_eq!(revoked.len(), 1);
+        assert_eq!(revoked[0].id, minted.id);
+        let row = api_tokens::find_by_id(&db, &minted.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.revoked_at, Some(50));
+        let again = deactivate(&db, &user, Deactivation::Disabled, 60, entry("x", &user));
+        assert!(again.await.unwrap().is_none(), "already disabled");
+        assert!(
+            enable(&db, &user, 70, entry("account.enabled", &user))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !enable(&db, &user, 80, entry("account.enabled", &user))
+                .await
+                .unwrap()
+        );
+        let row = api_tokens::find_by_id(&db, &minted.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.revoked_at, Some(50), "enabling brings no token back");
+        let query = crate::audit::AuditQuery::default();
+        let actions: Vec<String> = crate::audit::list(&db, "platform", &query, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.action)
+            .collect();
+        assert!(
+            actions.contains(&"account.disabled".to_owned()),
+            "{actions:?}"
+        );
     }
 }
 
@@ -88,6 +169,7 @@ async fn purge_removes_old_deletions_with_their_rows_and_expired_tokens_only() {
                 last_used_step: None,
                 created_at: 1,
             },
+            None,
         )
         .await
         .unwrap();

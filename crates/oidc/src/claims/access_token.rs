@@ -21,6 +21,10 @@ pub struct AccessTokenClaims {
     pub auth_time: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
+    /// How the user authenticated (RFC 9068 §2.2.3.1, OIDC Core §2); none for a client's own
+    /// token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amr: Option<Vec<String>>,
 }
 
 #[cfg(test)]
@@ -43,6 +47,7 @@ mod tests {
             scope: Scopes::parse("openid email").unwrap(),
             auth_time: Some(1_699_999_990),
             sid: None,
+            amr: None,
         };
         let value = serde_json::to_value(&claims).unwrap();
         assert_eq!(

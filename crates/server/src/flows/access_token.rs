@@ -26,6 +26,8 @@ pub struct AccessTokenSubject<'a> {
     pub scopes: &'a Scopes,
     pub auth_time: Option<i64>,
     pub sid: Option<&'a str>,
+    /// How the user authenticated; `None` for a client's own token.
+    pub amr: Option<&'a [String]>,
     /// The resource servers (RFC 8707) the token is for; `None`: the client itself.
     pub audiences: Option<&'a [String]>,
 }
@@ -51,6 +53,7 @@ pub fn mint(
         scope: subject.scopes.clone(),
         auth_time: subject.auth_time,
         sid: subject.sid.map(str::to_string),
+        amr: subject.amr.map(<[String]>::to_vec),
     };
     let keys = state.keys.current();
     let key = keys

@@ -12,6 +12,7 @@ pub mod codes;
 pub mod email_change;
 pub mod email_link;
 pub mod error;
+pub mod gate;
 pub mod introspect;
 pub mod lockout;
 pub mod login;

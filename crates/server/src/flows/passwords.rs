@@ -140,7 +140,26 @@ pub async fn change(
     let now = state.now();
     let keep = u64::from(policy.history).max(HISTORY_KEPT);
     let expected = user.password_hash.as_deref();
-    if !passwords::change(&state.db, &user.id, expected, hash.as_str(), now, keep).await? {
+    let how = match proof {
+        Proof::CurrentPassword(_) => "account_page",
+        Proof::JustLoggedIn => "renewal_at_login",
+        Proof::ResetLink { .. } => "reset_link",
+    };
+    // The audit entry commits with the change.
+    let mut entry = AuditEntry::about("password.changed", &user.id, json!({ "via": how }));
+    entry.ip = ip;
+    let audit = Some(entry.into_new(now));
+    if !passwords::change(
+        &state.db,
+        &user.id,
+        expected,
+        hash.as_str(),
+        now,
+        keep,
+        audit,
+    )
+    .await?
+    {
         return Ok(Err(ChangeRefusal::Stale));
     }
     // Whoever held the old password, or a session or token it produced, is out; the browser
@@ -148,11 +167,6 @@ pub async fn change(
     super::session::end_all_for_user(state, &user.id, keep_session).await?;
     super::token::revoke_all_for_user(state, &user.id).await?;
     let subject = Subject::user(&user);
-    let how = match proof {
-        Proof::CurrentPassword(_) => "account_page",
-        Proof::JustLoggedIn => "renewal_at_login",
-        Proof::ResetLink { .. } => "reset_link",
-    };
     record(
         &state.db,
         now,
@@ -162,9 +176,6 @@ pub async fn change(
         json!({ "via": how }),
     )
     .await?;
-    let mut entry = AuditEntry::about("password.changed", &user.id, json!({ "via": how }));
-    entry.ip = ip;
-    super::audit::record(state, entry).await?;
     // A reset mails its own notice, in the language of the page it was made on.
     if !matches!(proof, Proof::ResetLink { .. }) {
         let template = crate::mail::MailTemplate::PasswordChanged;

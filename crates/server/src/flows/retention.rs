@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use poort_store::retention::{self, Purged};
+use poort_store::retention::{self, Deactivation, Purged};
 use poort_store::users;
 use serde_json::json;
 
@@ -28,25 +28,64 @@ pub enum Change {
 
 /// Deletes the account with this email or username: deactivated now, purged later.
 pub async fn delete_account(state: &AppState, login: &str) -> Result<Change, FlowError> {
+    let change = deactivate(state, login, Deactivation::Deleted, "account.deleted").await?;
+    if change == Change::Done {
+        tracing::info!(login, "account deleted; purged after the retention period");
+    }
+    Ok(change)
+}
+
+/// Disables the account with this email or username until [`enable_account`].
+pub async fn disable_account(state: &AppState, login: &str) -> Result<Change, FlowError> {
+    deactivate(state, login, Deactivation::Disabled, "account.disabled").await
+}
+
+/// The account stops working everywhere at once: in one transaction it is marked, its API
+/// tokens revoked and the change audited; then its token families are revoked (their access
+/// tokens deny-listed), its sessions ended and every node told about the API tokens.
+async fn deactivate(
+    state: &AppState,
+    login: &str,
+    how: Deactivation,
+    action: &'static str,
+) -> Result<Change, FlowError> {
     let Some(user) = users::find_by_login(&state.db, login).await? else {
         return Ok(Change::NoSuchUser);
     };
     let now = state.now();
-    if !retention::mark_deleted(&state.db, &user.id, now).await? {
+    let mut entry = super::audit::AuditEntry::about(action, &user.id, json!({}));
+    entry.actor = None;
+    let audit = entry.into_new(now);
+    let Some(revoked) = retention::deactivate(&state.db, &user.id, how, now, audit).await? else {
         return Ok(Change::NotApplicable);
+    };
+    state.caches.users.remove(&user.id);
+    for token in &revoked {
+        super::api_tokens::announce_revocation(state, &token.id, &token.digest).await?;
     }
     super::token::revoke_all_for_user(state, &user.id).await?;
     super::session::end_all_for_user(state, &user.id, None).await?;
-    state.caches.users.remove(&user.id);
-    let mut entry = super::audit::AuditEntry::about("account.deleted", &user.id, json!({}));
-    entry.actor = None;
-    super::audit::record(state, entry).await?;
-    tracing::info!(user_id = %user.id, "account deleted; purged after the retention period");
     Ok(Change::Done)
 }
 
-/// Restores a deleted account if the retention period has not passed. Its tokens stay
-/// revoked: the user signs in again.
+/// Enables a disabled account. Its tokens and sessions stay ended: the user signs in again.
+pub async fn enable_account(state: &AppState, login: &str) -> Result<Change, FlowError> {
+    let Some(user) = users::find_by_login(&state.db, login).await? else {
+        return Ok(Change::NoSuchUser);
+    };
+    let now = state.now();
+    let mut entry = super::audit::AuditEntry::about("account.enabled", &user.id, json!({}));
+    entry.actor = None;
+    let enabled = retention::enable(&state.db, &user.id, now, entry.into_new(now)).await?;
+    state.caches.users.remove(&user.id);
+    Ok(match enabled {
+        true => Change::Done,
+        false => Change::NotApplicable,
+    })
+}
+
+/// Restores a deleted account if the retention period has not passed. Its tokens (API tokens
+/// included) stay revoked: the user signs in again.
 pub async fn restore_account(state: &AppState, login: &str) -> Result<Change, FlowError> {
     let Some(user) = users::find_by_login(&state.db, login).await? else {
         return Ok(Change::NoSuchUser);

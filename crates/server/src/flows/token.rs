@@ -196,6 +196,7 @@ async fn issue_user_tokens(
             scopes,
             auth_time: Some(session.auth_time),
             sid: Some(&session.sid),
+            amr: Some(&session.amr),
             audiences: None,
         },
     )?;
@@ -447,6 +448,7 @@ fn client_credentials(
             scopes: &scopes,
             auth_time: None,
             sid: None,
+            amr: None,
             audiences: Some(audiences),
         },
     )?;

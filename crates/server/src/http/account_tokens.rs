@@ -7,65 +7,28 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use poort_api_tokens::TokenScope;
 use poort_store::api_tokens::RevokeScope;
-use poort_store::entities::users::Model as User;
 
 use super::error::PageError;
 use super::forms::{Pairs, form_pairs};
 use super::locale::RequestLang;
-use super::session::BrowserSession;
-use super::{render, see_other};
-use crate::flows::FlowError;
+use super::render;
+use super::signed_in::SignedIn;
 use crate::flows::api_tokens::{self as flow, MintError, MintRequest, TokenStatus};
-use crate::flows::session::{LiveSession, csrf_matches};
+use crate::flows::gate;
 use crate::i18n::Tr;
 use crate::pages::api_tokens::{AccountTokensPage, ScopeChoice, TokenRow, date_time};
 use crate::pages::mfa::date;
 use crate::state::{AppState, SharedState};
 
-struct SignedIn {
-    live: LiveSession,
-    user: User,
-}
-
-/// The signed-in, active user, or the login page to go to.
-async fn signed_in(
-    state: &AppState,
-    session: BrowserSession,
-) -> Result<Result<SignedIn, Response>, PageError> {
-    let Some(live) = session.0 else {
-        return Ok(Err(see_other("/login")));
-    };
-    let Some(user_id) = live.data.user.as_ref().map(|u| u.user_id.clone()) else {
-        return Ok(Err(see_other("/login")));
-    };
-    let user = poort_store::users::find_by_id(&state.db, &user_id)
-        .await
-        .map_err(FlowError::from)?;
-    match user {
-        Some(user) if !user.disabled => Ok(Ok(SignedIn { live, user })),
-        _ => Ok(Err(see_other("/login"))),
-    }
-}
-
 /// The form's fields (scopes repeat), after the CSRF token matched the session's.
-async fn signed_in_form(
-    state: &AppState,
-    session: BrowserSession,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Result<(SignedIn, Pairs), Response>, PageError> {
+fn form_of(signed: &SignedIn, headers: &HeaderMap, body: &[u8]) -> Result<Pairs, PageError> {
     let pairs = form_pairs(headers, body).map_err(|e| PageError::protocol(e.description))?;
     let csrf = pairs
         .iter()
         .find(|(k, _)| k == "csrf")
         .map(|(_, v)| v.as_str());
-    match &session.0 {
-        Some(live) if csrf_matches(&live.data, csrf) => {}
-        _ => return Err(PageError::forbidden_csrf()),
-    }
-    Ok(signed_in(state, session)
-        .await?
-        .map(|signed| (signed, pairs)))
+    signed.check_csrf(csrf)?;
+    Ok(pairs)
 }
 
 fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
@@ -92,11 +55,6 @@ impl Outcome {
             status: StatusCode::OK,
         }
     }
-}
-
-/// The signed-in user's language.
-fn tr_of(lang: &RequestLang, signed: &SignedIn) -> Tr {
-    lang.tr(signed.user.locale.as_deref(), None)
 }
 
 /// The scope's line on the form, in the page's language.
@@ -129,6 +87,7 @@ fn mint_refusal(t: Tr, e: &MintError) -> String {
         MintError::LifetimeTooLong { max_days } => {
             t.fmt1("tokens_page.too_long", "max", &max_days.to_string())
         }
+        MintError::NoSuchOrg => t.get("error.not_found_title").to_owned(),
     }
 }
 
@@ -138,7 +97,7 @@ async fn render_page(
     signed: &SignedIn,
     outcome: Outcome,
 ) -> Result<Response, PageError> {
-    let tokens = flow::list_for_user(state, &signed.user.id)
+    let tokens = flow::list_for_user(state, &signed.user().id)
         .await?
         .into_iter()
         .map(|token| TokenRow {
@@ -162,7 +121,7 @@ async fn render_page(
     let page = AccountTokensPage {
         t,
         csrf: signed.live.data.csrf.clone(),
-        email: signed.user.email.clone(),
+        email: signed.user().email.clone(),
         tokens,
         scopes: TokenScope::ALL
             .iter()
@@ -181,27 +140,21 @@ async fn render_page(
 
 pub async fn show(
     State(state): State<SharedState>,
-    session: BrowserSession,
+    signed: SignedIn,
     lang: RequestLang,
 ) -> Result<Response, PageError> {
-    match signed_in(&state, session).await? {
-        Ok(signed) => render_page(&state, tr_of(&lang, &signed), &signed, Outcome::ok()).await,
-        Err(redirect) => Ok(redirect),
-    }
+    render_page(&state, signed.tr(&lang), &signed, Outcome::ok()).await
 }
 
 pub async fn create(
     State(state): State<SharedState>,
-    session: BrowserSession,
+    signed: SignedIn,
     lang: RequestLang,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let (signed, pairs) = match signed_in_form(&state, session, &headers, &body).await? {
-        Ok(found) => found,
-        Err(redirect) => return Ok(redirect),
-    };
-    let t = tr_of(&lang, &signed);
+    let pairs = form_of(&signed, &headers, &body)?;
+    let t = signed.tr(&lang);
     let Ok(days) = field(&pairs, "expires_in_days").trim().parse::<u32>() else {
         let outcome = Outcome {
             error: Some(t.get("tokens_page.days_missing").to_owned()),
@@ -210,8 +163,21 @@ pub async fn create(
         };
         return render_page(&state, t, &signed, outcome).await;
     };
+    // A one-factor session may not mint a token that could act in an organisation requiring
+    // two factors.
+    if gate::may_mint_for(&state, &signed.principal, None)
+        .await?
+        .is_err()
+    {
+        let outcome = Outcome {
+            error: Some(t.get("error.org_requires_2fa").to_owned()),
+            status: StatusCode::FORBIDDEN,
+            ..Outcome::ok()
+        };
+        return render_page(&state, t, &signed, outcome).await;
+    }
     let request = MintRequest {
-        user_id: signed.user.id.clone(),
+        user_id: signed.user().id.clone(),
         org_id: None,
         name: field(&pairs, "name").to_owned(),
         scopes: pairs
@@ -220,6 +186,7 @@ pub async fn create(
             .map(|(_, v)| v.clone())
             .collect(),
         expires_in_secs: i64::from(days) * 86_400,
+        amr: signed.principal.amr.clone(),
     };
     let outcome = match flow::mint(&state, request).await? {
         Ok(minted) => Outcome {
@@ -239,17 +206,14 @@ pub async fn create(
 
 pub async fn revoke(
     State(state): State<SharedState>,
-    session: BrowserSession,
+    signed: SignedIn,
     lang: RequestLang,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let (signed, pairs) = match signed_in_form(&state, session, &headers, &body).await? {
-        Ok(found) => found,
-        Err(redirect) => return Ok(redirect),
-    };
-    let t = tr_of(&lang, &signed);
-    let scope = RevokeScope::Owner(&signed.user.id);
+    let pairs = form_of(&signed, &headers, &body)?;
+    let t = signed.tr(&lang);
+    let scope = RevokeScope::Owner(&signed.user().id);
     let outcome = match flow::revoke(&state, field(&pairs, "id"), scope).await? {
         Some(token) => Outcome {
             message: Some(t.fmt1("tokens_page.revoked_notice", "name", &token.name)),

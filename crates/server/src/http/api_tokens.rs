@@ -4,8 +4,6 @@
 //! 401 `invalid_token`; a missing scope gets 403 `insufficient_scope`. Also mounts the account
 //! page (`account_tokens`).
 
-use std::net::{IpAddr, Ipv4Addr};
-
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, State};
@@ -20,9 +18,10 @@ use poort_store::api_tokens::RevokeScope;
 use serde::Deserialize;
 
 use super::account_tokens;
-use super::client_ip::ClientIp;
+use super::client_ip::Reached;
 use super::error::ApiError;
-use crate::flows::api_tokens::{self as flow, ApiTokenPrincipal, MintRequest};
+use crate::flows::api_tokens::{self as flow, MintRequest};
+use crate::flows::gate::{self, Credential, Principal, Refused};
 use crate::state::SharedState;
 
 pub fn routes() -> Router<SharedState> {
@@ -37,8 +36,9 @@ pub fn routes() -> Router<SharedState> {
         .route("/account/tokens/revoke", post(account_tokens::revoke))
 }
 
-/// The caller of the token API: a valid API token's principal.
-pub struct ApiTokenCaller(pub ApiTokenPrincipal);
+/// The caller of the token API: the principal of a valid API token, resolved by the gate
+/// (`flows::gate::resolve`) like every other credential.
+pub struct ApiTokenCaller(pub Principal);
 
 fn invalid_token(description: &str) -> ApiError {
     let error = OAuthError::new(ErrorCode::InvalidToken, description);
@@ -55,12 +55,7 @@ impl FromRequestParts<SharedState> for ApiTokenCaller {
         parts: &mut Parts,
         state: &SharedState,
     ) -> Result<Self, Self::Rejection> {
-        let ClientIp(ip) = match ClientIp::from_request_parts(parts, state).await {
-            Ok(ip) => ip,
-            Err(never) => match never {},
-        };
-        // Without connection info (an in-process router) the use is recorded as 0.0.0.0.
-        let ip = ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let Ok(Reached(seen)) = Reached::from_request_parts(parts, state).await;
         let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
             // RFC 6750 §3.1: no credentials, so a bare challenge.
             return Err(ApiError {
@@ -73,9 +68,20 @@ impl FromRequestParts<SharedState> for ApiTokenCaller {
                 "the Authorization header is not a Bearer token",
             ));
         };
-        match flow::authenticate(state, token, ip).await? {
+        if !token.starts_with(poort_api_tokens::PREFIX) {
+            return Err(invalid_token("an API token (poort_pat_…) is required"));
+        }
+        match gate::resolve(state, Credential::Bearer(token), seen).await? {
             Ok(principal) => Ok(ApiTokenCaller(principal)),
-            Err(refusal) => Err(invalid_token(&refusal.to_string())),
+            Err(Refused::Credential(why)) => Err(invalid_token(&why)),
+            Err(Refused::Inactive) => Err(invalid_token(
+                "the API token's owner is disabled or deleted",
+            )),
+            Err(Refused::Ip(_)) => Err(OAuthError::new(
+                ErrorCode::AccessDenied,
+                "an organisation's IP allowlist does not include this address",
+            )
+            .into()),
         }
     }
 }
@@ -96,7 +102,7 @@ fn insufficient_scope(scope: TokenScope) -> ApiError {
 }
 
 fn require(caller: &ApiTokenCaller, scope: TokenScope) -> Result<(), ApiError> {
-    if caller.0.has_scope(scope) {
+    if caller.0.has_scope(scope.as_str()) {
         Ok(())
     } else {
         Err(insufficient_scope(scope))
@@ -123,7 +129,7 @@ async fn list(
     caller: ApiTokenCaller,
 ) -> Result<Response, ApiError> {
     require(&caller, TokenScope::TokensRead)?;
-    let tokens = flow::list_for_user(&state, &caller.0.user_id).await?;
+    let tokens = flow::list_for_user(&state, caller.0.user_id()).await?;
     Ok(json(
         StatusCode::OK,
         &serde_json::json!({ "tokens": tokens }),
@@ -152,17 +158,30 @@ async fn create(
     // A token cannot mint a token stronger than itself.
     for raw in &body.scopes {
         if let Ok(scope) = raw.parse::<TokenScope>()
-            && !caller.0.has_scope(scope)
+            && !caller.0.has_scope(scope.as_str())
         {
             return Err(insufficient_scope(scope));
         }
     }
+    // Nor one that could act where the caller may not (an organisation requiring 2FA).
+    if gate::may_mint_for(&state, &caller.0, None).await?.is_err() {
+        let error = OAuthError::new(
+            ErrorCode::InsufficientUserAuthentication,
+            "an organisation of yours requires two-step verification: mint tokens from a \
+             session signed in with a second factor",
+        );
+        return Err(ApiError {
+            www_authenticate: Some(www_authenticate(Some(&error))),
+            error,
+        });
+    }
     let request = MintRequest {
-        user_id: caller.0.user_id.clone(),
+        user_id: caller.0.user_id().to_owned(),
         org_id: None,
         name: body.name,
         scopes: body.scopes,
         expires_in_secs: i64::from(body.expires_in_days) * 86_400,
+        amr: caller.0.amr.clone(),
     };
     match flow::mint(&state, request).await? {
         Ok(minted) => {
@@ -183,7 +202,7 @@ async fn revoke(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     require(&caller, TokenScope::TokensWrite)?;
-    match flow::revoke(&state, &id, RevokeScope::Owner(&caller.0.user_id)).await? {
+    match flow::revoke(&state, &id, RevokeScope::Owner(caller.0.user_id())).await? {
         Some(_) => Ok(StatusCode::NO_CONTENT.into_response()),
         None => Ok(not_found()),
     }
@@ -194,7 +213,7 @@ async fn me(
     caller: ApiTokenCaller,
 ) -> Result<Response, ApiError> {
     require(&caller, TokenScope::ProfileRead)?;
-    match flow::profile(&state, &caller.0.user_id).await? {
+    match flow::profile(&state, caller.0.user_id()).await? {
         Some(profile) => Ok(json(StatusCode::OK, &profile)),
         None => Err(invalid_token("the API token's owner no longer exists")),
     }

@@ -5,10 +5,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::client_ip::Reached;
 use super::error::PageError;
 use super::forms::{PageForm, PageParams};
 use super::locale::RequestLang;
 use super::session::BrowserSession;
+use super::signed_in::{MaybeSignedIn, SignedIn, through_gate};
 use super::{redirect, render, see_other};
 use crate::flows::authorize::{self, Next, Refusal};
 use crate::pages::{ConsentPage, ScopeView, describe_scope};
@@ -17,10 +19,10 @@ use crate::state::SharedState;
 /// `/authorize`, GET or POST.
 pub async fn authorize(
     State(state): State<SharedState>,
-    session: BrowserSession,
+    signed: MaybeSignedIn,
     PageParams(pairs): PageParams,
 ) -> Result<Response, PageError> {
-    let user = session.0.as_ref().and_then(|s| s.data.user.as_ref());
+    let user = signed.0.as_ref().and_then(SignedIn::session_user);
     respond(authorize::start(&state, &pairs, user).await?)
 }
 
@@ -31,10 +33,10 @@ pub struct TxQuery {
 
 pub async fn resume(
     State(state): State<SharedState>,
-    session: BrowserSession,
+    signed: MaybeSignedIn,
     Query(q): Query<TxQuery>,
 ) -> Result<Response, PageError> {
-    let user = session.0.as_ref().and_then(|s| s.data.user.as_ref());
+    let user = signed.0.as_ref().and_then(SignedIn::session_user);
     respond(authorize::resume(&state, &q.tx, user).await?)
 }
 
@@ -58,30 +60,25 @@ fn refusal_page(refusal: Refusal) -> PageError {
 
 pub async fn consent_show(
     State(state): State<SharedState>,
-    session: BrowserSession,
+    signed: MaybeSignedIn,
     lang: RequestLang,
     Query(q): Query<TxQuery>,
 ) -> Result<Response, PageError> {
-    let Some(live) = session.0 else {
-        return respond(authorize::resume(&state, &q.tx, None).await?);
-    };
-    let Some(user) = &live.data.user else {
+    let Some(signed) = signed.0 else {
         return respond(authorize::resume(&state, &q.tx, None).await?);
     };
     let Some(pending) = authorize::load_pending(&state, &q.tx).await? else {
         return Err(refusal_page(Refusal::UnknownTransaction));
     };
-    let user = poort_store::users::find_by_id(&state.db, &user.user_id)
-        .await
-        .map_err(crate::flows::FlowError::from)?;
+    let user = signed.user();
     let t = lang.tr(
-        user.as_ref().and_then(|u| u.locale.as_deref()),
+        user.locale.as_deref(),
         pending.request.ui_locales.as_deref(),
     );
-    let email = user.map(|u| u.email).unwrap_or_default();
+    let email = user.email.clone();
     let page = ConsentPage {
         t,
-        csrf: live.data.csrf.clone(),
+        csrf: signed.live.data.csrf.clone(),
         tx: q.tx,
         client_name: pending.client_name,
         user_email: email,
@@ -108,10 +105,15 @@ pub struct ConsentForm {
 pub async fn consent_submit(
     State(state): State<SharedState>,
     session: BrowserSession,
+    Reached(seen): Reached,
     PageForm(form): PageForm<ConsentForm>,
 ) -> Result<Response, PageError> {
     let live = session.with_csrf(form.csrf.as_deref())?;
-    let Some(user) = &live.data.user else {
+    let signed = match through_gate(&state, live, seen).await {
+        Ok(signed) => signed,
+        Err(refused) => return Ok(refused),
+    };
+    let Some(user) = signed.as_ref().and_then(SignedIn::session_user) else {
         return respond(authorize::resume(&state, &form.tx, None).await?);
     };
     let allow = form.decision == "allow";

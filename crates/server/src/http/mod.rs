@@ -23,6 +23,7 @@ mod password;
 mod password_reset;
 mod security;
 mod session;
+mod signed_in;
 mod signup;
 mod static_files;
 mod token;

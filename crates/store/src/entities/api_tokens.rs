@@ -32,12 +32,24 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub last_used_ip: Option<String>,
     pub revoked_at: Option<i64>,
+    /// JSON array of the `amr` values of the authentication that minted the token (`["cli"]`
+    /// for the operator); NULL for tokens older than the column: one factor.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub amr: Option<String>,
 }
 
 impl Model {
     /// The decoded scope list; an error if the column does not hold a JSON array of strings.
     pub fn scope_values(&self) -> Result<Vec<String>, StoreError> {
         json_list::decode(&self.scopes, "api_tokens.scopes")
+    }
+
+    /// How the minting was authenticated (empty for tokens older than the column).
+    pub fn amr_values(&self) -> Result<Vec<String>, StoreError> {
+        match &self.amr {
+            Some(amr) => json_list::decode(amr, "api_tokens.amr"),
+            None => Ok(Vec::new()),
+        }
     }
 }
 

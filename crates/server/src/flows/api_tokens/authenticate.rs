@@ -1,5 +1,5 @@
 //! Checking a presented token: parse (format and checksum, before any lookup) → SHA-256 →
-//! this node's cache or one indexed read → expired / revoked / owner disabled refused. A
+//! this node's cache or one indexed read → expired / revoked / owner disabled or deleted refused. A
 //! cached hit also checks the shared revocation marker, so a revocation on any node is seen
 //! by every node at once.
 
@@ -21,6 +21,8 @@ pub struct ApiTokenPrincipal {
     pub user_id: String,
     pub org_id: Option<String>,
     pub scopes: Vec<TokenScope>,
+    /// How the owner authenticated when minting it (see `gate::Principal::amr`).
+    pub amr: Vec<String>,
 }
 
 impl ApiTokenPrincipal {
@@ -48,8 +50,8 @@ pub enum ApiTokenRefusal {
     Expired,
     #[error("the API token has been revoked")]
     Revoked,
-    #[error("the API token's owner is disabled")]
-    OwnerDisabled,
+    #[error("the API token's owner is disabled or deleted")]
+    OwnerInactive,
 }
 
 fn revoked_marker(token_id: &str) -> String {
@@ -58,7 +60,7 @@ fn revoked_marker(token_id: &str) -> String {
 
 /// Tells every node that `token_id` is revoked, for as long as any node may hold it in its
 /// cache (after that, their next database read sees `revoked_at`).
-pub(super) async fn announce_revocation(
+pub async fn announce_revocation(
     state: &AppState,
     token_id: &str,
     digest: &str,
@@ -147,8 +149,8 @@ async fn resolve_cached(
     if row.expires_at <= now {
         return Ok(Err(ApiTokenRefusal::Expired));
     }
-    if owner.disabled {
-        return Ok(Err(ApiTokenRefusal::OwnerDisabled));
+    if !owner.is_active() {
+        return Ok(Err(ApiTokenRefusal::OwnerInactive));
     }
     // A scope this build does not know grants nothing.
     let scopes = row
@@ -156,11 +158,13 @@ async fn resolve_cached(
         .iter()
         .filter_map(|s| s.parse::<TokenScope>().ok())
         .collect();
+    let amr = row.amr_values()?;
     let cached = Arc::new(CachedToken::new(
         LiveToken {
             principal: ApiTokenPrincipal {
                 token_id: row.id,
                 user_id: row.user_id,
+                amr,
                 org_id: row.org_id,
                 scopes,
             },

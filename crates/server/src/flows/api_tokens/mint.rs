@@ -17,6 +17,9 @@ pub struct MintRequest {
     pub name: String,
     pub scopes: Vec<String>,
     pub expires_in_secs: i64,
+    /// How the minting principal authenticated (`gate::Principal::amr`); kept with the token,
+    /// which acts with that strength (an organisation's `require_2fa` checks it).
+    pub amr: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -31,6 +34,8 @@ pub enum MintError {
     BadLifetime,
     #[error("a token may live at most {max_days} days")]
     LifetimeTooLong { max_days: u32 },
+    #[error("no such organisation")]
+    NoSuchOrg,
 }
 
 pub struct MintedToken {
@@ -71,14 +76,13 @@ pub async fn mint(
             max_days: limits.max_lifetime_days,
         }));
     }
-    // An organisation's own cap applies to the tokens minted for it.
+    // A token is bound to an organisation that exists, and its cap applies.
     if let Some(org_id) = &request.org_id {
-        let org = poort_store::orgs::find(&state.db, org_id).await?;
-        let settings = match &org {
-            Some(org) => Some(crate::flows::orgs::OrgSettings::from_stored(&org.settings)?),
-            None => None,
+        let Some(org) = poort_store::orgs::find(&state.db, org_id).await? else {
+            return Ok(Err(MintError::NoSuchOrg));
         };
-        if let Some(max_days) = settings.and_then(|s| s.max_token_lifetime_days)
+        let settings = crate::flows::orgs::OrgSettings::from_stored(&org.settings)?;
+        if let Some(max_days) = settings.max_token_lifetime_days
             && request.expires_in_secs > i64::from(max_days) * 86_400
         {
             return Ok(Err(MintError::LifetimeTooLong { max_days }));
@@ -96,17 +100,20 @@ pub async fn mint(
             hint: token.hint(),
             scopes: scopes.iter().map(|s| s.as_str().to_owned()).collect(),
             expires_at: now + request.expires_in_secs,
+            amr: request.amr,
         },
         now,
+        |row| {
+            let mut entry = crate::flows::audit::AuditEntry::about(
+                "api_token.minted",
+                &row.user_id,
+                serde_json::json!({ "token_id": row.id, "scopes": row.scopes }),
+            );
+            entry.org_id = row.org_id.clone();
+            entry.into_new(now)
+        },
     )
     .await?;
-    let mut entry = crate::flows::audit::AuditEntry::about(
-        "api_token.minted",
-        &row.user_id,
-        serde_json::json!({ "token_id": row.id, "scopes": row.scopes }),
-    );
-    entry.org_id = row.org_id.clone();
-    crate::flows::audit::record(state, entry).await?;
     tracing::info!(token_id = %row.id, user_id = %row.user_id, "API token minted");
     let notice = crate::mail::MailTemplate::TokenCreated {
         name: row.name.clone(),

@@ -9,7 +9,9 @@ mod profile;
 mod revoke;
 mod view;
 
-pub use authenticate::{ApiTokenPrincipal, ApiTokenRefusal, LiveToken, authenticate, resolve};
+pub use authenticate::{
+    ApiTokenPrincipal, ApiTokenRefusal, LiveToken, announce_revocation, authenticate, resolve,
+};
 pub use cache::TokenCache;
 pub use list::{delete_expired, list_all, list_for_org, list_for_user, sweep_expired_forever};
 pub use mint::{MintError, MintRequest, MintedToken, mint};

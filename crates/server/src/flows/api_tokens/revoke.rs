@@ -31,19 +31,14 @@ pub async fn revoke_by(
         return Ok(None);
     }
     let now = state.now();
-    let Some(row) = store::revoke(&state.db, id, scope, now).await? else {
+    let audit = |row: &poort_store::entities::api_tokens::Model| {
+        revoked_entry(row, serde_json::json!({ "token_id": row.id }), by).into_new(now)
+    };
+    let Some(row) = store::revoke(&state.db, id, scope, now, audit).await? else {
         return Ok(None);
     };
     announce_revocation(state, &row.id, &row.digest).await?;
     if row.revoked_at == Some(now) {
-        let mut entry = crate::flows::audit::AuditEntry::about(
-            "api_token.revoked",
-            &row.user_id,
-            serde_json::json!({ "token_id": row.id }),
-        );
-        entry.org_id = row.org_id.clone();
-        acted_by(&mut entry, by);
-        crate::flows::audit::record(state, entry).await?;
         tracing::info!(token_id = %row.id, user_id = %row.user_id, "API token revoked");
     }
     Ok(Some(TokenView::from_row(row, now)?))
@@ -67,29 +62,33 @@ pub async fn revoke_for_member_of_org_by(
     by: Option<&Actor>,
 ) -> Result<Vec<TokenView>, FlowError> {
     let now = state.now();
-    let rows = store::revoke_for_member_of_org(&state.db, org_id, user_id, now).await?;
+    let audit = |row: &poort_store::entities::api_tokens::Model| {
+        let details = serde_json::json!({ "token_id": row.id, "reason": "left_organisation" });
+        revoked_entry(row, details, by).into_new(now)
+    };
+    let rows = store::revoke_for_member_of_org(&state.db, org_id, user_id, now, audit).await?;
     let mut views = Vec::with_capacity(rows.len());
     for row in rows {
         announce_revocation(state, &row.id, &row.digest).await?;
-        let mut entry = crate::flows::audit::AuditEntry::about(
-            "api_token.revoked",
-            &row.user_id,
-            serde_json::json!({ "token_id": row.id, "reason": "left_organisation" }),
-        );
-        entry.org_id = row.org_id.clone();
-        acted_by(&mut entry, by);
-        crate::flows::audit::record(state, entry).await?;
         views.push(TokenView::from_row(row, now)?);
     }
     Ok(views)
 }
 
-/// Names `by` (when given) as the entry's actor, with its staff identity and address.
-fn acted_by(entry: &mut AuditEntry, by: Option<&Actor>) {
+/// The `api_token.revoked` entry, naming `by` (when given) as the actor, with its staff
+/// identity and address.
+fn revoked_entry(
+    row: &poort_store::entities::api_tokens::Model,
+    details: serde_json::Value,
+    by: Option<&Actor>,
+) -> AuditEntry {
+    let mut entry = AuditEntry::about("api_token.revoked", &row.user_id, details);
+    entry.org_id = row.org_id.clone();
     if let Some(by) = by {
         entry.actor = by.user_id.clone();
         entry.staff = by.staff_id();
         entry.ip = by.ip;
         entry.user_agent = by.user_agent.clone();
     }
+    entry
 }

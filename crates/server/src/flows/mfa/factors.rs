@@ -106,7 +106,10 @@ pub async fn remove(
     {
         return Ok(Err(ChangeError::LastRequired));
     }
-    let removed = mfa_factors::remove(&state.db, user_id, factor_id).await?;
+    let details = serde_json::json!({ "factor_id": factor_id, "kind": factor.kind });
+    let entry = crate::flows::audit::AuditEntry::about("mfa.factor_removed", user_id, details);
+    let audit = Some(entry.into_new(state.now()));
+    let removed = mfa_factors::remove(&state.db, user_id, factor_id, audit).await?;
     if !removed.removed {
         return Ok(Err(ChangeError::NotFound));
     }
@@ -116,12 +119,6 @@ pub async fn remove(
         last = removed.was_last,
         "second factor removed"
     );
-    let details = serde_json::json!({ "factor_id": factor_id, "kind": factor.kind });
-    crate::flows::audit::record(
-        state,
-        crate::flows::audit::AuditEntry::about("mfa.factor_removed", user_id, details),
-    )
-    .await?;
     let notice = crate::mail::MailTemplate::FactorRemoved { name: factor.name };
     crate::mail::notify_user_id(state, user_id, notice).await;
     Ok(Ok(()))
@@ -153,4 +150,16 @@ pub async fn reset_for_login(db: &Db, login: &str) -> Result<Option<(User, u64)>
     let removed = mfa_factors::remove_all_for_user(db, &user.id).await?;
     tracing::info!(user_id = %user.id, removed, "second factors reset by an operator");
     Ok(Some((user, removed)))
+}
+
+/// The `mfa.factor_added` entry that commits with a new factor (`mfa_factors::insert`).
+pub fn added_entry(
+    state: &AppState,
+    user_id: &str,
+    factor_id: &str,
+    kind: &str,
+) -> poort_store::audit::NewAuditEntry {
+    let details = serde_json::json!({ "factor_id": factor_id, "kind": kind });
+    crate::flows::audit::AuditEntry::about("mfa.factor_added", user_id, details)
+        .into_new(state.now())
 }

@@ -169,6 +169,7 @@ pub async fn confirm_enrollment(
         .master_key
         .encrypt(secret.as_bytes(), &factor_context(&id))
         .map_err(|e| FlowError::Corrupt(e.to_string()))?;
+    let audit = super::factors::added_entry(state, user_id, &id, KIND_TOTP);
     let factor = mfa_factors::insert(
         &state.db,
         NewFactor {
@@ -184,6 +185,7 @@ pub async fn confirm_enrollment(
             last_used_step: Some(i64::try_from(step).unwrap_or(i64::MAX)),
             created_at: state.now(),
         },
+        Some(audit),
     )
     .await?;
     throttle::clear(state, user_id).await?;
@@ -191,12 +193,6 @@ pub async fn confirm_enrollment(
         name: factor.name.clone(),
     };
     crate::mail::notify_user_id(state, user_id, added).await;
-    let details = serde_json::json!({ "factor_id": factor.id, "kind": factor.kind });
-    crate::flows::audit::record(
-        state,
-        crate::flows::audit::AuditEntry::about("mfa.factor_added", user_id, details),
-    )
-    .await?;
     let recovery_codes = recovery::issue_if_none(state, user_id).await?;
     Ok(Ok(Enrolled {
         factor,

@@ -1,31 +1,28 @@
-//! The one authorisation check for everything inside an organisation: every adapter (REST
-//! API, admin pages, API tokens) asks [`require`] before reading or changing an
-//! organisation's members, roles, settings, tokens or audit entries.
+//! A caller's standing in an organisation: member (with the permissions their roles add up
+//! to), platform administrator (every permission), support staff, or outsider. The decision
+//! built on it is `flows::gate::may`, which every adapter (REST API, admin pages, API tokens)
+//! asks before reading or changing an organisation's members, roles, settings, tokens or
+//! audit entries.
 //!
-//! Someone who is neither a member nor a platform administrator gets [`Denied::NotFound`], the
-//! same answer as for an organisation that does not exist, so ids of other organisations
-//! reveal nothing. A member without the permission gets [`Denied::Forbidden`].
+//! Someone who is neither a member nor a platform administrator is an outsider: `NotFound`,
+//! the same answer as for an organisation that does not exist, so ids of other organisations
+//! reveal nothing.
 //!
 //! **Support staff** (`support_staff`, `poort support add`) who are not members get a
 //! membership only in an organisation whose `support_access` setting is on, with the fixed
-//! [`STAFF_PERMISSIONS`]; elsewhere they get the outsider's `NotFound`. Both are audited in
-//! the organisation's chain: every check a staff member passes writes `support.access` (what
-//! was reached, in the details), every refusal `support.access_refused`. A failed audit write
-//! fails the request: staff never see an organisation's data unrecorded.
+//! [`STAFF_PERMISSIONS`]; elsewhere they are refused (`Standing::StaffRefused`, audited by
+//! the gate).
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use poort_store::entities::organisations::Model as Org;
 use poort_store::{Db, orgs, platform_admins, support_staff};
-use serde_json::json;
 
 use super::Actor;
 use super::permission::{CustomRole, Permission, permissions_of};
 use super::settings::OrgSettings;
 use crate::flows::FlowError;
-use crate::flows::audit::{self, AuditEntry};
-use crate::state::AppState;
 
 /// What support staff may do in an organisation that allows support access: look at its
 /// members, audit log and tokens, remove or add members (never owners, never roles with more
@@ -89,7 +86,7 @@ pub struct Seen {
 }
 
 /// A caller's standing in one organisation.
-enum Standing {
+pub enum Standing {
     Member(Membership),
     /// Support staff, and the organisation does not allow support access.
     StaffRefused(Org),
@@ -103,134 +100,15 @@ pub enum Denied {
     NotFound,
     /// A member, but without this permission.
     Forbidden(Permission),
-}
-
-/// The caller's membership of `org_id` if it grants `permission`.
-pub async fn require(
-    state: &AppState,
-    actor_user_id: &str,
-    org_id: &str,
-    permission: Permission,
-) -> Result<Result<Membership, Denied>, FlowError> {
-    require_seen(state, actor_user_id, org_id, permission, &Seen::default()).await
-}
-
-/// [`require`], naming in the audit log what a support-staff caller reached.
-pub async fn require_seen(
-    state: &AppState,
-    actor_user_id: &str,
-    org_id: &str,
-    permission: Permission,
-    seen: &Seen,
-) -> Result<Result<Membership, Denied>, FlowError> {
-    check(state, actor_user_id, org_id, Some(permission), seen).await
-}
-
-/// [`require`] over a database handle, for callers without an `AppState`. Support staff get
-/// `NotFound` here: their access must be audited, which needs the clock of an `AppState`.
-pub async fn require_in(
-    db: &Db,
-    actor_user_id: &str,
-    org_id: &str,
-    permission: Permission,
-) -> Result<Result<Membership, Denied>, FlowError> {
-    let Some(membership) = membership(db, actor_user_id, org_id).await? else {
-        return Ok(Err(Denied::NotFound));
-    };
-    if membership.staff {
-        return Ok(Err(Denied::NotFound));
-    }
-    Ok(match membership.has(permission) {
-        true => Ok(membership),
-        false => Err(Denied::Forbidden(permission)),
-    })
-}
-
-/// The check itself, with the support-staff audit entries.
-async fn check(
-    state: &AppState,
-    user_id: &str,
-    org_id: &str,
-    permission: Option<Permission>,
-    seen: &Seen,
-) -> Result<Result<Membership, Denied>, FlowError> {
-    let membership = match standing(&state.db, user_id, org_id).await? {
-        Standing::Member(membership) => membership,
-        Standing::Outsider => return Ok(Err(Denied::NotFound)),
-        Standing::StaffRefused(org) => {
-            let details = json!({ "what": seen.what, "reason": "support_access_disabled" });
-            audit_staff(
-                state,
-                "support.access_refused",
-                &org.id,
-                user_id,
-                seen,
-                details,
-            )
-            .await?;
-            return Ok(Err(Denied::NotFound));
-        }
-    };
-    if let Some(permission) = permission
-        && !membership.has(permission)
-    {
-        if membership.staff {
-            let details = json!({
-                "what": seen.what,
-                "reason": "permission",
-                "permission": permission.as_str(),
-            });
-            audit_staff(
-                state,
-                "support.access_refused",
-                &membership.org.id,
-                user_id,
-                seen,
-                details,
-            )
-            .await?;
-        }
-        return Ok(Err(Denied::Forbidden(permission)));
-    }
-    if membership.staff {
-        let details =
-            json!({ "what": seen.what, "permission": permission.map(Permission::as_str) });
-        audit_staff(
-            state,
-            "support.access",
-            &membership.org.id,
-            user_id,
-            seen,
-            details,
-        )
-        .await?;
-    }
-    Ok(Ok(membership))
-}
-
-async fn audit_staff(
-    state: &AppState,
-    action: &'static str,
-    org_id: &str,
-    staff_user_id: &str,
-    seen: &Seen,
-    details: serde_json::Value,
-) -> Result<(), FlowError> {
-    let entry = AuditEntry {
-        org_id: Some(org_id.to_owned()),
-        actor: Some(staff_user_id.to_owned()),
-        staff: Some(staff_user_id.to_owned()),
-        ip: seen.ip,
-        user_agent: seen.user_agent.clone(),
-        details,
-        ..AuditEntry::new(action)
-    };
-    audit::record(state, entry).await
+    /// The organisation's IP allowlist does not include the caller's address.
+    IpNotAllowed,
+    /// One factor, where the organisation requires two (support staff always need two).
+    SecondFactorRequired,
 }
 
 /// The caller's standing in `org_id`, whatever it allows; `None` if not a member (and not a
 /// platform administrator, nor support staff let in by the organisation) or no such
-/// organisation. Records nothing: adapters go through [`require`] / [`require_member`].
+/// organisation. Records nothing and applies no policy: adapters go through `gate::may`.
 pub async fn membership(
     db: &Db,
     user_id: &str,
@@ -242,7 +120,7 @@ pub async fn membership(
     })
 }
 
-async fn standing(db: &Db, user_id: &str, org_id: &str) -> Result<Standing, FlowError> {
+pub async fn standing(db: &Db, user_id: &str, org_id: &str) -> Result<Standing, FlowError> {
     let Some(org) = orgs::find(db, org_id).await? else {
         return Ok(Standing::Outsider);
     };
@@ -289,23 +167,4 @@ pub async fn custom_roles(db: &Db, org_id: &str) -> Result<Vec<CustomRole>, Flow
             name: role.name,
         })
         .collect())
-}
-
-/// The caller's membership of `org_id`, whatever it allows (reading the organisation itself).
-pub async fn require_member(
-    state: &AppState,
-    actor_user_id: &str,
-    org_id: &str,
-) -> Result<Result<Membership, Denied>, FlowError> {
-    require_member_seen(state, actor_user_id, org_id, &Seen::default()).await
-}
-
-/// [`require_member`], naming in the audit log what a support-staff caller reached.
-pub async fn require_member_seen(
-    state: &AppState,
-    actor_user_id: &str,
-    org_id: &str,
-    seen: &Seen,
-) -> Result<Result<Membership, Denied>, FlowError> {
-    check(state, actor_user_id, org_id, None, seen).await
 }

@@ -1,7 +1,7 @@
 //! The admin REST API under `/api/v1` (JSON), authenticated by [`caller::ApiCaller`], and its
 //! OpenAPI document at `/api/openapi.json`. Every handler first passes [`guard`]: the token's
-//! scope, then `flows::orgs::access::require` for the organisation in the URL, so an id of
-//! another organisation is a 404 whatever the caller's roles.
+//! scope, then the gate's decision (`flows::gate::may`) for the organisation in the URL, so
+//! an id of another organisation is a 404 whatever the caller's roles.
 
 pub mod audit;
 pub mod caller;
@@ -24,9 +24,10 @@ use serde::de::DeserializeOwned;
 
 use self::caller::ApiCaller;
 use self::problem::ApiProblem;
+use crate::flows::gate;
 use crate::flows::orgs::Actor;
 use crate::flows::orgs::Permission;
-use crate::flows::orgs::access::{self, Membership};
+use crate::flows::orgs::access::Membership;
 use crate::state::SharedState;
 
 pub fn routes() -> Router<SharedState> {
@@ -81,16 +82,13 @@ pub async fn guard(
     permission: Permission,
 ) -> Result<Membership, ApiProblem> {
     caller.require_scope(scope)?;
-    if !caller.may_reach(org_id) {
-        return Err(ApiProblem::not_found());
-    }
-    Ok(access::require_seen(state, &caller.user_id, org_id, permission, &caller.seen).await??)
+    Ok(gate::may(state, &caller.0, Some(permission), org_id).await??)
 }
 
 /// Who the audit log names for the caller's changes (with the staff column when the caller
 /// acts as support staff in this organisation).
 pub fn actor(caller: &ApiCaller, membership: &Membership) -> Actor {
-    membership.actor(Some(caller.ip), caller.user_agent.clone())
+    membership.actor(caller.0.seen.ip, caller.0.seen.user_agent.clone())
 }
 
 /// A JSON request body, or `invalid_request` naming what is wrong with it.

@@ -14,8 +14,9 @@ use super::caller::{ADMIN_READ, ADMIN_WRITE, ApiCaller};
 use super::problem::ApiProblem;
 use super::{json, parse_body};
 use crate::flows::FlowError;
+use crate::flows::gate;
+use crate::flows::orgs::Actor;
 use crate::flows::orgs::manage::{self, OrgError};
-use crate::flows::orgs::{Actor, access};
 use crate::state::SharedState;
 
 pub async fn show(
@@ -24,11 +25,7 @@ pub async fn show(
     Path(org_id): Path<String>,
 ) -> Result<Response, ApiProblem> {
     caller.require_scope(ADMIN_READ)?;
-    if !caller.may_reach(&org_id) {
-        return Err(ApiProblem::not_found());
-    }
-    let membership =
-        access::require_member_seen(&state, &caller.user_id, &org_id, &caller.seen).await??;
+    let membership = gate::may(&state, &caller.0, None, &org_id).await??;
     let permissions: Vec<&str> = match membership.platform_admin {
         true => crate::flows::orgs::Permission::ALL
             .iter()
@@ -51,12 +48,12 @@ pub async fn list(
     caller: ApiCaller,
 ) -> Result<Response, ApiProblem> {
     caller.require_scope(ADMIN_READ)?;
-    let visible = match platform_admins::is_admin(&state.db, &caller.user_id)
+    let visible = match platform_admins::is_admin(&state.db, caller.user_id())
         .await
         .map_err(FlowError::from)?
     {
         true => orgs::list(&state.db).await.map_err(FlowError::from)?,
-        false => orgs::memberships_of(&state.db, &caller.user_id)
+        false => orgs::memberships_of(&state.db, caller.user_id())
             .await
             .map_err(FlowError::from)?
             .into_iter()
@@ -65,7 +62,7 @@ pub async fn list(
     };
     let list: Vec<_> = visible
         .iter()
-        .filter(|org| caller.may_reach(&org.id))
+        .filter(|org| caller.0.bound_org().is_none_or(|bound| bound == org.id))
         .map(|org| json!({ "id": org.id, "name": org.name, "created_at": org.created_at }))
         .collect();
     Ok(json(json!({ "organisations": list })))
@@ -86,11 +83,7 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Response, ApiProblem> {
     caller.require_scope(ADMIN_WRITE)?;
-    let admin = platform_admins::is_admin(&state.db, &caller.user_id)
-        .await
-        .map_err(FlowError::from)?;
-    // A token bound to one organisation acts in that one only.
-    if !admin || caller.token_org.is_some() {
+    if !gate::may_administer_platform(&state, &caller.0).await? {
         return Err(ApiProblem::new(
             StatusCode::FORBIDDEN,
             "forbidden",
@@ -111,9 +104,9 @@ pub async fn create(
         &state.db,
         state.now(),
         &Actor {
-            user_id: Some(caller.user_id.clone()),
-            ip: Some(caller.ip),
-            user_agent: caller.user_agent.clone(),
+            user_id: Some(caller.user_id().to_owned()),
+            ip: caller.0.seen.ip,
+            user_agent: caller.0.seen.user_agent.clone(),
             staff: false,
         },
         &body.name,

@@ -61,6 +61,22 @@ impl ApiProblem {
         }
     }
 
+    /// RFC 9470 §3: the token's authentication is too weak here (one factor where the
+    /// organisation requires two); the challenge says so.
+    pub fn insufficient_user_authentication() -> Self {
+        let description = "the organisation requires two-step verification: this token was \
+                           minted, or its session signed in, with one factor";
+        let challenge = OAuthError::new(ErrorCode::InsufficientUserAuthentication, description);
+        Self {
+            www_authenticate: Some(www_authenticate(Some(&challenge))),
+            ..Self::new(
+                StatusCode::UNAUTHORIZED,
+                "insufficient_user_authentication",
+                description,
+            )
+        }
+    }
+
     pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", "no such object")
     }
@@ -85,6 +101,12 @@ impl From<Denied> for ApiProblem {
     fn from(denied: Denied) -> Self {
         match denied {
             Denied::NotFound => Self::not_found(),
+            Denied::IpNotAllowed => Self::new(
+                StatusCode::FORBIDDEN,
+                "access_denied",
+                "the organisation's IP allowlist does not include this address",
+            ),
+            Denied::SecondFactorRequired => Self::insufficient_user_authentication(),
             Denied::Forbidden(permission) => Self::new(
                 StatusCode::FORBIDDEN,
                 "forbidden",

@@ -9,8 +9,7 @@ use serde::Deserialize;
 use super::super::error::PageError;
 use super::super::locale::RequestLang;
 use super::super::render;
-use super::super::session::BrowserSession;
-use super::{SignedIn, signed_in, signed_in_form};
+use super::super::signed_in::SignedIn;
 use crate::flows::mfa::factors::{self, ChangeError};
 use crate::flows::mfa::recovery;
 use crate::i18n::Tr;
@@ -19,16 +18,11 @@ use crate::state::{AppState, SharedState};
 
 pub async fn show(
     State(state): State<SharedState>,
-    session: BrowserSession,
+    signed: SignedIn,
     lang: RequestLang,
 ) -> Result<Response, PageError> {
-    match signed_in(&state, session).await? {
-        Ok(signed) => {
-            let t = signed.tr(&lang);
-            render_account(&state, t, &signed, None, None, StatusCode::OK).await
-        }
-        Err(redirect) => Ok(redirect),
-    }
+    let t = signed.tr(&lang);
+    render_account(&state, t, &signed, None, None, StatusCode::OK).await
 }
 
 async fn render_account(
@@ -39,7 +33,7 @@ async fn render_account(
     error: Option<&str>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let factors = factors::list(state, &signed.user.id)
+    let factors = factors::list(state, &signed.user().id)
         .await?
         .iter()
         .map(|f| FactorView {
@@ -53,9 +47,9 @@ async fn render_account(
     let page = AccountMfaPage {
         t,
         csrf: signed.live.data.csrf.clone(),
-        email: signed.user.email.clone(),
+        email: signed.user().email.clone(),
         factors,
-        recovery_remaining: recovery::remaining(state, &signed.user.id).await?,
+        recovery_remaining: recovery::remaining(state, &signed.user().id).await?,
         webauthn: state.webauthn.is_some(),
         message: message.map(str::to_owned),
         error: error.map(str::to_owned),
@@ -87,18 +81,15 @@ pub struct FactorForm {
 
 pub async fn rename(
     State(state): State<SharedState>,
-    session: BrowserSession,
+    signed: SignedIn,
     lang: RequestLang,
     axum::Form(form): axum::Form<FactorForm>,
 ) -> Result<Response, PageError> {
-    let signed = match signed_in_form(&state, session, form.csrf.as_deref()).await? {
-        Ok(signed) => signed,
-        Err(redirect) => return Ok(redirect),
-    };
+    signed.check_csrf(form.csrf.as_deref())?;
     let t = signed.tr(&lang);
     match factors::rename(
         &state,
-        &signed.user.id,
+        &signed.user().id,
         &form.id,
         &form.name,
         &form.password,
@@ -125,16 +116,13 @@ pub async fn rename(
 
 pub async fn remove(
     State(state): State<SharedState>,
-    session: BrowserSession,
+    signed: SignedIn,
     lang: RequestLang,
     axum::Form(form): axum::Form<FactorForm>,
 ) -> Result<Response, PageError> {
-    let signed = match signed_in_form(&state, session, form.csrf.as_deref()).await? {
-        Ok(signed) => signed,
-        Err(redirect) => return Ok(redirect),
-    };
+    signed.check_csrf(form.csrf.as_deref())?;
     let t = signed.tr(&lang);
-    match factors::remove(&state, &signed.user.id, &form.id, &form.password).await? {
+    match factors::remove(&state, &signed.user().id, &form.id, &form.password).await? {
         Ok(()) => {
             render_account(
                 &state,
@@ -155,16 +143,13 @@ pub async fn remove(
 
 pub async fn regenerate(
     State(state): State<SharedState>,
-    session: BrowserSession,
+    signed: SignedIn,
     lang: RequestLang,
     axum::Form(form): axum::Form<FactorForm>,
 ) -> Result<Response, PageError> {
-    let signed = match signed_in_form(&state, session, form.csrf.as_deref()).await? {
-        Ok(signed) => signed,
-        Err(redirect) => return Ok(redirect),
-    };
+    signed.check_csrf(form.csrf.as_deref())?;
     let t = signed.tr(&lang);
-    match factors::regenerate_recovery_codes(&state, &signed.user.id, &form.password).await? {
+    match factors::regenerate_recovery_codes(&state, &signed.user().id, &form.password).await? {
         Ok(codes) => Ok(recovery_codes_page(
             &state,
             t,
@@ -187,7 +172,7 @@ pub(super) fn recovery_codes_page(
     codes: Vec<String>,
     next: &str,
 ) -> Response {
-    let text = recovery::as_text(state.issuer(), &signed.user.email, &codes);
+    let text = recovery::as_text(state.issuer(), &signed.user().email, &codes);
     let page = RecoveryCodesPage {
         t,
         codes,

@@ -7,10 +7,10 @@ use serde::Deserialize;
 
 use super::super::error::PageError;
 use super::super::locale::RequestLang;
-use super::super::session::BrowserSession;
+use super::super::signed_in::SignedIn;
 use super::super::{render, see_other};
 use super::account::recovery_codes_page;
-use super::{SignedIn, after_enrollment, signed_in, signed_in_form, tx_query};
+use super::{after_enrollment, tx_query};
 use crate::flows::mfa::Enrolled;
 use crate::flows::mfa::totp::{self, EnrollError};
 use crate::i18n::Tr;
@@ -25,15 +25,11 @@ pub struct TxQuery {
 
 pub async fn show(
     State(state): State<SharedState>,
-    session: BrowserSession,
+    signed: SignedIn,
     lang: RequestLang,
     Query(q): Query<TxQuery>,
 ) -> Result<Response, PageError> {
-    let signed = match signed_in(&state, session).await? {
-        Ok(signed) => signed,
-        Err(redirect) => return Ok(redirect),
-    };
-    let t = lang.tr(signed.user.locale.as_deref(), None);
+    let t = lang.tr(signed.user().locale.as_deref(), None);
     render_enrollment(&state, t, &signed, &q.tx, "", None, StatusCode::OK).await
 }
 
@@ -46,7 +42,7 @@ async fn render_enrollment(
     error: Option<&str>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let enrollment = totp::enrollment(state, &signed.live.cookie, &signed.user).await?;
+    let enrollment = totp::enrollment(state, &signed.live.cookie, signed.user()).await?;
     let page = TotpEnrollPage {
         t,
         csrf: signed.live.data.csrf.clone(),
@@ -82,23 +78,20 @@ pub struct ConfirmForm {
 
 pub async fn confirm(
     State(state): State<SharedState>,
-    session: BrowserSession,
+    signed: SignedIn,
     lang: RequestLang,
     axum::Form(form): axum::Form<ConfirmForm>,
 ) -> Result<Response, PageError> {
-    let signed = match signed_in_form(&state, session, form.csrf.as_deref()).await? {
-        Ok(signed) => signed,
-        Err(redirect) => return Ok(redirect),
-    };
+    signed.check_csrf(form.csrf.as_deref())?;
     let outcome = totp::confirm_enrollment(
         &state,
         &signed.live.cookie,
-        &signed.user.id,
+        &signed.user().id,
         &form.name,
         &form.code,
     )
     .await?;
-    let t = lang.tr(signed.user.locale.as_deref(), None);
+    let t = lang.tr(signed.user().locale.as_deref(), None);
     let (message, status) = match outcome {
         Ok(enrolled) => return Ok(enrolled_response(&state, t, &signed, enrolled, &form.tx)),
         // A new key is made on the next visit.
@@ -132,7 +125,7 @@ pub(super) fn enrolled_response(
     enrolled: Enrolled,
     tx: &str,
 ) -> Response {
-    tracing::info!(user_id = %signed.user.id, kind = %enrolled.factor.kind, "second factor enrolled");
+    tracing::info!(user_id = %signed.user().id, kind = %enrolled.factor.kind, "second factor enrolled");
     match enrolled.recovery_codes {
         Some(codes) => recovery_codes_page(state, t, signed, codes, &after_enrollment(tx)),
         None => see_other(&after_enrollment(tx)),

@@ -10,9 +10,8 @@ use serde::Deserialize;
 use super::super::error::PageError;
 use super::super::locale::RequestLang;
 use super::super::render;
-use super::super::session::BrowserSession;
+use super::super::signed_in::SignedIn;
 use super::enroll_totp::enrolled_response;
-use super::{signed_in, signed_in_form};
 use crate::flows::mfa::webauthn::register::{self, CredentialKind, RegisterError};
 use crate::pages::mfa::WebauthnEnrollPage;
 use crate::state::SharedState;
@@ -35,18 +34,14 @@ fn unavailable() -> PageError {
 
 pub async fn show(
     State(state): State<SharedState>,
-    session: BrowserSession,
+    signed: SignedIn,
     lang: RequestLang,
     Query(q): Query<KindQuery>,
 ) -> Result<Response, PageError> {
-    let signed = match signed_in(&state, session).await? {
-        Ok(signed) => signed,
-        Err(redirect) => return Ok(redirect),
-    };
     let Some(kind) = CredentialKind::parse(&q.kind) else {
         return Err(PageError::bad_request("error.webauthn_kind"));
     };
-    let Some(options) = register::start(&state, &signed.live.cookie, &signed.user, kind).await?
+    let Some(options) = register::start(&state, &signed.live.cookie, signed.user(), kind).await?
     else {
         return Err(unavailable());
     };
@@ -74,18 +69,15 @@ pub struct RegisterForm {
 
 pub async fn finish(
     State(state): State<SharedState>,
-    session: BrowserSession,
+    signed: SignedIn,
     lang: RequestLang,
     axum::Form(form): axum::Form<RegisterForm>,
 ) -> Result<Response, PageError> {
-    let signed = match signed_in_form(&state, session, form.csrf.as_deref()).await? {
-        Ok(signed) => signed,
-        Err(redirect) => return Ok(redirect),
-    };
+    signed.check_csrf(form.csrf.as_deref())?;
     let outcome = register::finish(
         &state,
         &signed.live.cookie,
-        &signed.user.id,
+        &signed.user().id,
         &form.name,
         &form.credential,
     )

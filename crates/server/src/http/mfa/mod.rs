@@ -11,17 +11,12 @@ mod passkey;
 mod required;
 
 use axum::Router;
-use axum::response::Response;
 use axum::routing::{get, post};
-use poort_store::entities::users::Model as User;
 
 use super::error::PageError;
-use super::locale::RequestLang;
-use super::see_other;
 use super::session::BrowserSession;
-use crate::flows::FlowError;
-use crate::flows::session::{LiveSession, SessionUser, csrf_matches};
-use crate::state::{AppState, SharedState};
+use crate::flows::session::{LiveSession, csrf_matches};
+use crate::state::SharedState;
 
 pub use hook::after_password;
 
@@ -78,55 +73,6 @@ fn after_enrollment(tx: &str) -> String {
     match tx.is_empty() {
         true => "/account/mfa".into(),
         false => after_login(tx),
-    }
-}
-
-/// A logged-in, active user and their session.
-struct SignedIn {
-    live: LiveSession,
-    user: User,
-}
-
-impl SignedIn {
-    /// The language of this user's pages: their saved choice, else the browser's.
-    fn tr(&self, lang: &RequestLang) -> crate::i18n::Tr {
-        lang.tr(self.user.locale.as_deref(), None)
-    }
-
-    fn session_user(&self) -> Option<&SessionUser> {
-        self.live.data.user.as_ref()
-    }
-}
-
-/// The signed-in user, or the login page to go to.
-async fn signed_in(
-    state: &AppState,
-    session: BrowserSession,
-) -> Result<Result<SignedIn, Response>, PageError> {
-    let Some(live) = session.0 else {
-        return Ok(Err(see_other("/login")));
-    };
-    let Some(user_id) = live.data.user.as_ref().map(|u| u.user_id.clone()) else {
-        return Ok(Err(see_other("/login")));
-    };
-    let user = poort_store::users::find_by_id(&state.db, &user_id)
-        .await
-        .map_err(FlowError::from)?;
-    match user {
-        Some(user) if user.is_active() => Ok(Ok(SignedIn { live, user })),
-        _ => Ok(Err(see_other("/login"))),
-    }
-}
-
-/// As `signed_in`, for a form: the CSRF token must match first.
-async fn signed_in_form(
-    state: &AppState,
-    session: BrowserSession,
-    csrf: Option<&str>,
-) -> Result<Result<SignedIn, Response>, PageError> {
-    match &session.0 {
-        Some(live) if csrf_matches(&live.data, csrf) => signed_in(state, session).await,
-        _ => Err(PageError::forbidden_csrf()),
     }
 }
 

@@ -8,9 +8,9 @@ use serde::Deserialize;
 
 use super::super::error::PageError;
 use super::super::locale::RequestLang;
-use super::super::session::BrowserSession;
+use super::super::signed_in::SignedIn;
 use super::super::{render, see_other};
-use super::{after_login, signed_in, signed_in_form};
+use super::after_login;
 use crate::flows::mfa::enforcement::{self, Grace};
 use crate::pages::mfa::{PostponeView, RequiredPage, date};
 use crate::state::SharedState;
@@ -23,19 +23,15 @@ pub struct TxQuery {
 
 pub async fn show(
     State(state): State<SharedState>,
-    session: BrowserSession,
+    signed: SignedIn,
     lang: RequestLang,
     Query(q): Query<TxQuery>,
 ) -> Result<Response, PageError> {
-    let signed = match signed_in(&state, session).await? {
-        Ok(signed) => signed,
-        Err(redirect) => return Ok(redirect),
-    };
-    if !enforcement::must_enroll(&state, &signed.user.id).await? {
+    if !enforcement::must_enroll(&state, &signed.user().id).await? {
         return Ok(see_other(&after_login(&q.tx)));
     }
     let t = signed.tr(&lang);
-    let postpone = match enforcement::grace(&state, &signed.user.id).await? {
+    let postpone = match enforcement::grace(&state, &signed.user().id).await? {
         Grace::Open { left, until } => {
             let key = match left {
                 1 => "mfa_pages.postpone_one",
@@ -68,18 +64,15 @@ pub struct PostponeForm {
 
 pub async fn postpone(
     State(state): State<SharedState>,
-    session: BrowserSession,
+    signed: SignedIn,
     axum::Form(form): axum::Form<PostponeForm>,
 ) -> Result<Response, PageError> {
-    let signed = match signed_in_form(&state, session, form.csrf.as_deref()).await? {
-        Ok(signed) => signed,
-        Err(redirect) => return Ok(redirect),
-    };
+    signed.check_csrf(form.csrf.as_deref())?;
     let Some(sid) = signed.session_user().map(|u| u.sid.clone()) else {
         return Ok(see_other("/login"));
     };
-    if !enforcement::must_enroll(&state, &signed.user.id).await?
-        || enforcement::postpone(&state, &signed.user.id, &sid).await?
+    if !enforcement::must_enroll(&state, &signed.user().id).await?
+        || enforcement::postpone(&state, &signed.user().id, &sid).await?
     {
         return Ok(see_other(&after_login(&form.tx)));
     }

@@ -8,12 +8,11 @@ use poort_store::audit::AuditQuery;
 use serde::Deserialize;
 
 use super::super::api::audit::{MAX_EXPORT, to_csv, to_jsonl};
-use super::super::client_ip::Reached;
 use super::super::error::PageError;
 use super::super::locale::RequestLang;
 use super::super::render;
-use super::super::session::BrowserSession;
-use super::{authorise, signed_in};
+use super::super::signed_in::SignedIn;
+use super::authorise;
 use crate::flows::audit;
 use crate::flows::orgs::Permission;
 use crate::pages::orgs::{AdminAuditPage, AuditRow};
@@ -87,18 +86,14 @@ fn time_text(at: i64) -> String {
 
 pub async fn show(
     State(state): State<SharedState>,
-    session: BrowserSession,
-    Reached(seen): Reached,
+    signed: SignedIn,
     lang: RequestLang,
     Path(org_id): Path<String>,
     Query(filters): Query<Filters>,
 ) -> Result<Response, PageError> {
-    let (_, user) = match signed_in(&state, session).await? {
-        Ok(found) => found,
-        Err(redirect) => return Ok(redirect),
-    };
-    let t = lang.tr(user.locale.as_deref(), None);
-    let membership = authorise(&state, &user, &org_id, Some(Permission::AuditRead), &seen).await?;
+    let t = lang.tr(signed.user().locale.as_deref(), None);
+    let read = Some(Permission::AuditRead);
+    let membership = authorise(&state, &signed.principal, &org_id, read).await?;
     let entries = audit::entries(&state.db, &membership.org.id, filters.query()?, PAGE).await?;
     let next_page = match entries.len() == PAGE {
         true => entries.last().map(|e| {
@@ -143,16 +138,12 @@ pub async fn show(
 
 pub async fn export(
     State(state): State<SharedState>,
-    session: BrowserSession,
-    Reached(seen): Reached,
+    signed: SignedIn,
     Path(org_id): Path<String>,
     Query(filters): Query<Filters>,
 ) -> Result<Response, PageError> {
-    let (_, user) = match signed_in(&state, session).await? {
-        Ok(found) => found,
-        Err(redirect) => return Ok(redirect),
-    };
-    let membership = authorise(&state, &user, &org_id, Some(Permission::AuditRead), &seen).await?;
+    let read = Some(Permission::AuditRead);
+    let membership = authorise(&state, &signed.principal, &org_id, read).await?;
     let query = AuditQuery {
         before_seq: None,
         ..filters.query()?

@@ -3,22 +3,20 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
-use super::super::client_ip::Reached;
 use super::super::error::PageError;
 use super::super::forms::PageForm;
 use super::super::locale::RequestLang;
-use super::super::session::BrowserSession;
+use super::super::signed_in::SignedIn;
 use super::super::{render, see_other};
-use super::{authorise, list_field, org_error_page, signed_in};
-use crate::flows::FlowError;
-use crate::flows::orgs::access::{Membership, Seen};
+use super::{authorise, list_field, org_error_page};
+use crate::flows::orgs::access::Membership;
 use crate::flows::orgs::invitations::{self, DEFAULT_DAYS};
 use crate::flows::orgs::manage::{self, Authority};
 use crate::flows::orgs::{Actor, OrgSettings, Permission};
-use crate::flows::session::{LiveSession, csrf_matches};
+use crate::flows::session::LiveSession;
 use crate::state::SharedState;
 
 /// Signed in, CSRF token right, permission held.
@@ -31,52 +29,24 @@ struct Checked {
     locale: Option<String>,
 }
 
-/// Why a form stops before its change: a redirect to sign in, or an error page.
-pub enum Halt {
-    SignIn(Response),
-    Page(PageError),
-}
-
-impl From<PageError> for Halt {
-    fn from(e: PageError) -> Self {
-        Self::Page(e)
-    }
-}
-
-impl From<FlowError> for Halt {
-    fn from(e: FlowError) -> Self {
-        Self::Page(e.into())
-    }
-}
-
-impl IntoResponse for Halt {
-    fn into_response(self) -> Response {
-        match self {
-            Self::SignIn(redirect) => redirect,
-            Self::Page(error) => error.into_response(),
-        }
-    }
-}
-
+/// Signed in (through the gate), CSRF token right, and the gate lets the principal make
+/// changes needing `permission` in the organisation.
 async fn checked(
     state: &SharedState,
-    session: BrowserSession,
-    seen: Seen,
+    signed: SignedIn,
     csrf: Option<&str>,
     org_id: &str,
     permission: Permission,
-) -> Result<Checked, Halt> {
-    let (live, user) = signed_in(state, session).await?.map_err(Halt::SignIn)?;
-    if !csrf_matches(&live.data, csrf) {
-        return Err(PageError::forbidden_csrf().into());
-    }
-    let membership = authorise(state, &user, org_id, Some(permission), &seen).await?;
-    let actor = membership.actor(seen.ip, seen.user_agent);
+) -> Result<Checked, PageError> {
+    signed.check_csrf(csrf)?;
+    let membership = authorise(state, &signed.principal, org_id, Some(permission)).await?;
+    let seen = &signed.principal.seen;
+    let actor = membership.actor(seen.ip, seen.user_agent.clone());
     Ok(Checked {
-        live,
+        locale: signed.principal.user.locale.clone(),
+        live: signed.live,
         membership,
         actor,
-        locale: user.locale,
     })
 }
 
@@ -93,17 +63,15 @@ pub struct MemberForm {
 
 pub async fn add_member(
     State(state): State<SharedState>,
-    session: BrowserSession,
-    Reached(seen): Reached,
+    signed: SignedIn,
     Path(org_id): Path<String>,
     PageForm(form): PageForm<MemberForm>,
-) -> Result<Response, Halt> {
+) -> Result<Response, PageError> {
     let Checked {
         membership, actor, ..
     } = checked(
         &state,
-        session,
-        seen,
+        signed,
         form.csrf.as_deref(),
         &org_id,
         Permission::MembersWrite,
@@ -126,12 +94,11 @@ pub async fn add_member(
 
 pub async fn invite(
     State(state): State<SharedState>,
-    session: BrowserSession,
-    Reached(seen): Reached,
+    signed: SignedIn,
     lang: RequestLang,
     Path(org_id): Path<String>,
     PageForm(form): PageForm<MemberForm>,
-) -> Result<Response, Halt> {
+) -> Result<Response, PageError> {
     let Checked {
         live,
         membership,
@@ -139,8 +106,7 @@ pub async fn invite(
         locale,
     } = checked(
         &state,
-        session,
-        seen,
+        signed,
         form.csrf.as_deref(),
         &org_id,
         Permission::MembersWrite,
@@ -183,17 +149,15 @@ pub struct RolesForm {
 
 pub async fn set_roles(
     State(state): State<SharedState>,
-    session: BrowserSession,
-    Reached(seen): Reached,
+    signed: SignedIn,
     Path((org_id, user_id)): Path<(String, String)>,
     PageForm(form): PageForm<RolesForm>,
-) -> Result<Response, Halt> {
+) -> Result<Response, PageError> {
     let Checked {
         membership, actor, ..
     } = checked(
         &state,
-        session,
-        seen,
+        signed,
         form.csrf.as_deref(),
         &org_id,
         Permission::MembersWrite,
@@ -221,17 +185,15 @@ pub struct CsrfOnly {
 
 pub async fn remove_member(
     State(state): State<SharedState>,
-    session: BrowserSession,
-    Reached(seen): Reached,
+    signed: SignedIn,
     Path((org_id, user_id)): Path<(String, String)>,
     PageForm(form): PageForm<CsrfOnly>,
-) -> Result<Response, Halt> {
+) -> Result<Response, PageError> {
     let Checked {
         membership, actor, ..
     } = checked(
         &state,
-        session,
-        seen,
+        signed,
         form.csrf.as_deref(),
         &org_id,
         Permission::MembersWrite,
@@ -259,17 +221,15 @@ pub struct RoleForm {
 
 pub async fn create_role(
     State(state): State<SharedState>,
-    session: BrowserSession,
-    Reached(seen): Reached,
+    signed: SignedIn,
     Path(org_id): Path<String>,
     PageForm(form): PageForm<RoleForm>,
-) -> Result<Response, Halt> {
+) -> Result<Response, PageError> {
     let Checked {
         membership, actor, ..
     } = checked(
         &state,
-        session,
-        seen,
+        signed,
         form.csrf.as_deref(),
         &org_id,
         Permission::RolesWrite,
@@ -292,17 +252,15 @@ pub async fn create_role(
 
 pub async fn delete_role(
     State(state): State<SharedState>,
-    session: BrowserSession,
-    Reached(seen): Reached,
+    signed: SignedIn,
     Path((org_id, name)): Path<(String, String)>,
     PageForm(form): PageForm<CsrfOnly>,
-) -> Result<Response, Halt> {
+) -> Result<Response, PageError> {
     let Checked {
         membership, actor, ..
     } = checked(
         &state,
-        session,
-        seen,
+        signed,
         form.csrf.as_deref(),
         &org_id,
         Permission::RolesWrite,
@@ -373,17 +331,15 @@ impl SettingsForm {
 
 pub async fn settings(
     State(state): State<SharedState>,
-    session: BrowserSession,
-    Reached(seen): Reached,
+    signed: SignedIn,
     Path(org_id): Path<String>,
     PageForm(form): PageForm<SettingsForm>,
-) -> Result<Response, Halt> {
+) -> Result<Response, PageError> {
     let Checked {
         membership, actor, ..
     } = checked(
         &state,
-        session,
-        seen,
+        signed,
         form.csrf.as_deref(),
         &org_id,
         Permission::SecurityWrite,

@@ -1,6 +1,7 @@
 //! The organisation admin pages under `/admin/orgs` (askama, CSRF on every form): the list
 //! of the user's organisations, one organisation's members, roles and settings, and its audit
-//! log. Every page and form authorises through `flows::orgs::access` like the API.
+//! log. Every page and form is signed in through the `SignedIn` extractor and authorised by
+//! `flows::gate::may`, like the API.
 
 mod audit;
 mod changes;
@@ -8,18 +9,13 @@ mod overview;
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::response::Response;
 use axum::routing::{get, post};
-use poort_store::entities::users::Model as User;
 
 use super::error::{PageError, Text};
-use super::see_other;
-use super::session::BrowserSession;
-use crate::flows::FlowError;
+use crate::flows::gate::{self, Principal};
 use crate::flows::orgs::Permission;
-use crate::flows::orgs::access::{self, Denied, Membership, Seen};
+use crate::flows::orgs::access::{Denied, Membership};
 use crate::flows::orgs::manage::OrgError;
-use crate::flows::session::LiveSession;
 use crate::state::SharedState;
 
 pub fn routes() -> Router<SharedState> {
@@ -46,29 +42,19 @@ pub fn routes() -> Router<SharedState> {
         .route("/admin/orgs/{org}/audit/export", get(audit::export))
 }
 
-/// The signed-in user, or the redirect to the login page.
-async fn signed_in(
-    state: &SharedState,
-    session: BrowserSession,
-) -> Result<Result<(LiveSession, User), Response>, PageError> {
-    let Some(live) = session.0 else {
-        return Ok(Err(see_other("/login")));
-    };
-    let Some(user_id) = live.data.user.as_ref().map(|u| u.user_id.clone()) else {
-        return Ok(Err(see_other("/login")));
-    };
-    match poort_store::users::find_by_id(&state.db, &user_id)
-        .await
-        .map_err(FlowError::from)?
-    {
-        Some(user) if !user.disabled => Ok(Ok((live, user))),
-        _ => Ok(Err(see_other("/login"))),
-    }
-}
-
 fn denied_page(denied: Denied) -> PageError {
     match denied {
         Denied::NotFound => PageError::not_found(),
+        Denied::IpNotAllowed => PageError::new(
+            StatusCode::FORBIDDEN,
+            "error.forbidden_title",
+            "error.org_ip_not_allowed",
+        ),
+        Denied::SecondFactorRequired => PageError::new(
+            StatusCode::FORBIDDEN,
+            "error.forbidden_title",
+            "error.org_requires_2fa",
+        ),
         Denied::Forbidden(permission) => PageError::new(
             StatusCode::FORBIDDEN,
             "error.forbidden_title",
@@ -81,19 +67,17 @@ fn denied_page(denied: Denied) -> PageError {
     }
 }
 
-/// The caller's membership if it grants `permission` (`None`: any membership).
+/// The principal's membership if the gate lets it act with `permission` (`None`: any
+/// membership).
 async fn authorise(
     state: &SharedState,
-    user: &User,
+    principal: &Principal,
     org_id: &str,
     permission: Option<Permission>,
-    seen: &Seen,
 ) -> Result<Membership, PageError> {
-    let outcome = match permission {
-        Some(p) => access::require_seen(state, &user.id, org_id, p, seen).await?,
-        None => access::require_member_seen(state, &user.id, org_id, seen).await?,
-    };
-    outcome.map_err(denied_page)
+    gate::may(state, principal, permission, org_id)
+        .await?
+        .map_err(denied_page)
 }
 
 fn org_error_page(e: OrgError) -> PageError {

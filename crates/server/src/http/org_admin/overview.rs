@@ -5,12 +5,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::super::client_ip::Reached;
 use super::super::error::PageError;
 use super::super::locale::RequestLang;
 use super::super::render;
-use super::super::session::BrowserSession;
-use super::{authorise, signed_in};
+use super::super::signed_in::SignedIn;
+use super::authorise;
 use crate::flows::orgs::access::{Membership, custom_roles};
 use crate::flows::orgs::overview::{self, organisations_of};
 use crate::flows::orgs::{BuiltinRole, OrgSettings, Permission};
@@ -20,13 +19,10 @@ use crate::state::SharedState;
 
 pub async fn list(
     State(state): State<SharedState>,
-    session: BrowserSession,
+    signed: SignedIn,
     lang: RequestLang,
 ) -> Result<Response, PageError> {
-    let (_, user) = match signed_in(&state, session).await? {
-        Ok(found) => found,
-        Err(redirect) => return Ok(redirect),
-    };
+    let user = signed.user();
     let orgs = organisations_of(&state.db, &user.id)
         .await?
         .into_iter()
@@ -60,24 +56,26 @@ fn notice_key(code: &str) -> Option<&'static str> {
 
 pub async fn show(
     State(state): State<SharedState>,
-    session: BrowserSession,
-    Reached(seen): Reached,
+    signed: SignedIn,
     lang: RequestLang,
     Path(org_id): Path<String>,
     Query(query): Query<Notice>,
 ) -> Result<Response, PageError> {
-    let (live, user) = match signed_in(&state, session).await? {
-        Ok(found) => found,
-        Err(redirect) => return Ok(redirect),
-    };
-    let membership = authorise(&state, &user, &org_id, None, &seen).await?;
-    let t = lang.tr(user.locale.as_deref(), None);
+    let membership = authorise(&state, &signed.principal, &org_id, None).await?;
+    let t = lang.tr(signed.user().locale.as_deref(), None);
     let notice = query
         .done
         .as_deref()
         .and_then(notice_key)
         .map(|key| t.get(key).to_owned());
-    let page = org_page(&state, t, &membership, live.data.csrf.clone(), notice).await?;
+    let page = org_page(
+        &state,
+        t,
+        &membership,
+        signed.live.data.csrf.clone(),
+        notice,
+    )
+    .await?;
     Ok(render(StatusCode::OK, &page))
 }
 

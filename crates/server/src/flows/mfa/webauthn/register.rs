@@ -204,10 +204,12 @@ pub async fn finish(
             return Ok(Err(RegisterError::Rejected));
         }
     };
+    let factor_id = poort_store::new_id();
+    let audit = factors::added_entry(state, user_id, &factor_id, KIND_WEBAUTHN);
     let stored = mfa_factors::insert(
         &state.db,
         NewFactor {
-            id: poort_store::new_id(),
+            id: factor_id,
             user_id: user_id.to_owned(),
             kind: KIND_WEBAUTHN,
             name,
@@ -218,6 +220,7 @@ pub async fn finish(
             last_used_step: None,
             created_at: state.now(),
         },
+        Some(audit),
     )
     .await;
     let factor = match stored {
@@ -229,12 +232,6 @@ pub async fn finish(
         name: factor.name.clone(),
     };
     crate::mail::notify_user_id(state, user_id, added).await;
-    let details = serde_json::json!({ "factor_id": factor.id, "kind": factor.kind });
-    crate::flows::audit::record(
-        state,
-        crate::flows::audit::AuditEntry::about("mfa.factor_added", user_id, details),
-    )
-    .await?;
     let recovery_codes = recovery::issue_if_none(state, user_id).await?;
     Ok(Ok(Enrolled {
         factor,
