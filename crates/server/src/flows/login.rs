@@ -1,6 +1,9 @@
 //! Password login: the same answer, in about the same time, whether or not the account exists;
 //! lockout counted before verifying (see `lockout`); hashing on the bounded pool, admitted
 //! before anything is counted; a hash below the configured default is upgraded on success.
+//! What follows a verified proof is decided in [`journey`].
+
+pub mod journey;
 
 use std::net::IpAddr;
 

@@ -1,11 +1,13 @@
-//! The login page and its form, and what follows a verified password (renewal, expiry
-//! warning, or back into the authorization request).
+//! The login page and its form, and what follows a verified proof: the journey's step
+//! (`flows::login::journey::next_step`) mapped to its page (second step, enrolment,
+//! renewal, expiry warning, or back into the authorization request).
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
-use poort_policy::{AgeStatus, PasswordPolicy};
+use poort_policy::PasswordPolicy;
 use poort_store::entities::users::Model as User;
+use poort_store::mfa_factors;
 use serde::Deserialize;
 
 use super::client_ip::ClientIp;
@@ -14,8 +16,12 @@ use super::forms::PageForm;
 use super::locale::RequestLang;
 use super::session::{BrowserSession, set_cookie};
 use super::{render, see_other};
+use crate::flows::FlowError;
 use crate::flows::authorize;
+use crate::flows::login::journey::{Facts, Proved, Step, next_step};
 use crate::flows::login::{self, LoginOutcome};
+use crate::flows::mfa::enforcement;
+use crate::flows::mfa::pending::{self, SecondStep};
 use crate::flows::orgs::login_policy::IpRefused;
 use crate::flows::orgs::member_policy::EffectivePolicy;
 use crate::flows::passwords::{self, PendingRenewal};
@@ -188,9 +194,9 @@ pub(super) fn ip_refused_message(refused: &IpRefused) -> super::error::Text {
     )
 }
 
-/// The password was right. A second factor (or 2FA enrollment) comes first; then the
-/// password's age decides (see [`continue_after_proof`]). `policy` is what the user's
-/// organisations require, looked up once by the login.
+/// The password was right: the journey decides (`flows::login::journey`) from the account's
+/// factors, what its organisations require (the login's one lookup, `policy`) and the
+/// password's age.
 async fn after_password(
     state: &SharedState,
     live: &LiveSession,
@@ -198,18 +204,22 @@ async fn after_password(
     policy: &EffectivePolicy,
     tx: &str,
 ) -> Result<Response, PageError> {
-    // No later step may sign the user in on the password alone.
-    if let Some(response) = super::mfa::after_password(state, live, &user, policy, tx).await? {
-        return Ok(response);
-    }
-    continue_after_proof(state, live, &user, &policy.password, vec!["pwd".into()], tx).await
+    let factors = mfa_factors::count_for_user(&state.db, &user.id)
+        .await
+        .map_err(FlowError::from)?;
+    let facts = Facts {
+        factors,
+        two_factors_required: enforcement::required_with(state, policy),
+        age: passwords::age_status(state, &user, &policy.password),
+    };
+    let amr = vec!["pwd".to_owned()];
+    let step = next_step(Proved::Password, &facts);
+    to_step(state, live, &user, amr, step, tx).await
 }
 
-/// Everything the login required is proved (`amr`). An expired (under `policy`, the user's
-/// effective password policy: the global renewal period or a shorter one of their
-/// organisations) or admin-forced password must be replaced first (the browser is not signed
-/// in until then); a password expiring soon gets the warning page with a "not now" link;
-/// otherwise the authorization request continues.
+/// Everything the login required is proved (`amr`): the password's age under `policy` (the
+/// user's effective password policy) decides between renewal, the expiry warning and the
+/// authorization request.
 pub(super) async fn continue_after_proof(
     state: &SharedState,
     live: &LiveSession,
@@ -218,31 +228,67 @@ pub(super) async fn continue_after_proof(
     amr: Vec<String>,
     tx: &str,
 ) -> Result<Response, PageError> {
-    let status = passwords::age_status(state, user, policy);
-    if status == AgeStatus::Expired {
-        let pending = PendingRenewal {
-            user_id: user.id.clone(),
-            tx: tx.to_string(),
-            forced: user.force_password_change,
-            amr,
-        };
-        // The renewal gets a new (still anonymous) session: a cookie planted in the browser
-        // before the login (session fixation) must not be able to finish it.
-        session::destroy(state, &live.cookie).await?;
-        let fresh = session::create(state).await?;
-        passwords::start_renewal(state, &fresh.cookie, &pending).await?;
-        let mut response = see_other("/login/new-password");
-        set_cookie(state, &mut response, &fresh);
-        return Ok(response);
-    }
-    let fresh = sign_in(state, Some(live), user.id.clone(), amr).await?;
-    let target = match status {
-        AgeStatus::Warn { .. } => format!("/account/password?tx={}", urlencode(tx)),
-        _ => continue_url(tx),
+    let facts = Facts {
+        factors: 0,
+        two_factors_required: false,
+        age: passwords::age_status(state, user, policy),
     };
-    let mut response = see_other(&target);
-    set_cookie(state, &mut response, &fresh);
-    Ok(response)
+    let step = next_step(Proved::AllFactors, &facts);
+    to_step(state, live, user, amr, step, tx).await
+}
+
+/// The page of each step of the journey.
+async fn to_step(
+    state: &SharedState,
+    live: &LiveSession,
+    user: &User,
+    amr: Vec<String>,
+    step: Step,
+    tx: &str,
+) -> Result<Response, PageError> {
+    let tx_query = match tx.is_empty() {
+        true => String::new(),
+        false => format!("?tx={}", urlencode(tx)),
+    };
+    match step {
+        Step::SecondFactor => {
+            let step = SecondStep {
+                user_id: user.id.clone(),
+                amr,
+                sid: None,
+            };
+            pending::begin(state, &live.cookie, &step).await?;
+            Ok(see_other(&format!("/login/mfa{tx_query}")))
+        }
+        Step::Renew => {
+            let pending = PendingRenewal {
+                user_id: user.id.clone(),
+                tx: tx.to_string(),
+                forced: user.force_password_change,
+                amr,
+            };
+            // The renewal gets a new (still anonymous) session: a cookie planted in the
+            // browser before the login (session fixation) must not be able to finish it.
+            session::destroy(state, &live.cookie).await?;
+            let fresh = session::create(state).await?;
+            passwords::start_renewal(state, &fresh.cookie, &pending).await?;
+            let mut response = see_other("/login/new-password");
+            set_cookie(state, &mut response, &fresh);
+            Ok(response)
+        }
+        Step::Enrol | Step::Warn { .. } | Step::SignedIn => {
+            let fresh = sign_in(state, Some(live), user.id.clone(), amr).await?;
+            let target = match step {
+                // Signed in with the password, every client out of reach until enrolment.
+                Step::Enrol => format!("/account/mfa/required{tx_query}"),
+                Step::Warn { .. } => format!("/account/password?tx={}", urlencode(tx)),
+                _ => continue_url(tx),
+            };
+            let mut response = see_other(&target);
+            set_cookie(state, &mut response, &fresh);
+            Ok(response)
+        }
+    }
 }
 
 /// Starts a signed-in session (a new session id and CSRF token) for what the login proved.

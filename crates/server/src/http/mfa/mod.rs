@@ -6,7 +6,6 @@ mod account;
 mod challenge;
 mod enroll_totp;
 mod enroll_webauthn;
-mod hook;
 mod passkey;
 mod required;
 
@@ -17,8 +16,6 @@ use super::error::PageError;
 use super::session::BrowserSession;
 use crate::flows::session::{LiveSession, csrf_matches};
 use crate::state::SharedState;
-
-pub use hook::after_password;
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
