@@ -19,6 +19,7 @@ mod logout;
 mod mail;
 mod mfa_account;
 mod mfa_enforcement;
+mod mfa_limits;
 mod mfa_recovery;
 mod mfa_totp;
 mod mfa_webauthn;

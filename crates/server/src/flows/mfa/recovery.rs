@@ -40,23 +40,24 @@ pub enum Redeemed {
 }
 
 /// Uses the code if it is one of the user's unused ones (constant-time comparison; a code
-/// used by a racing request counts as wrong).
+/// used by a racing request counts as wrong). The throttle reserves the attempt first: a
+/// throttled code is not looked at.
 pub async fn redeem(state: &AppState, user_id: &str, input: &str) -> Result<Redeemed, FlowError> {
-    if throttle::is_locked(state, user_id).await? {
+    let Some(attempt) = throttle::reserve(state, user_id).await? else {
         return Ok(Redeemed::Throttled);
-    }
+    };
     let unused = recovery_codes::unused_for_user(&state.db, user_id).await?;
     let digests: Vec<&str> = unused.iter().map(|c| c.digest.as_str()).collect();
     let found = find_recovery_code(input, &digests).and_then(|index| unused.get(index));
     if let Some(code) = found
         && recovery_codes::mark_used(&state.db, &code.id, state.now()).await?
     {
-        throttle::clear(state, user_id).await?;
+        throttle::succeeded(state, attempt).await?;
         let remaining = recovery_codes::count_unused(&state.db, user_id).await?;
         tracing::info!(user_id, remaining, "recovery code used");
         return Ok(Redeemed::Accepted { remaining });
     }
-    throttle::record_failure(state, user_id).await?;
+    throttle::failed(state, attempt).await?;
     Ok(Redeemed::Invalid)
 }
 

@@ -1,7 +1,7 @@
 //! TOTP authenticators: enrollment (a fresh seed, shown once as QR code and text, counted only
 //! once a valid code confirms it) and the check at login (±1 step, replay refused through the
-//! stored last step, wrong codes throttled per user). Seeds are encrypted with the master key,
-//! bound to the factor's id.
+//! stored last step; every code takes its place in the per-user throttle before it is
+//! checked). Seeds are encrypted with the master key, bound to the factor's id.
 
 use std::time::Duration;
 
@@ -150,16 +150,17 @@ pub async fn confirm_enrollment(
     let Some(secret) = pending_secret(state, cookie, user_id).await? else {
         return Ok(Err(EnrollError::Expired));
     };
-    if throttle::is_locked(state, user_id).await? {
+    let Some(attempt) = throttle::reserve(state, user_id).await? else {
         return Ok(Err(EnrollError::Throttled));
-    }
+    };
     let step = match verify_totp(&secret, code, unix_now(state), None) {
         TotpCheck::Valid { step } => step,
         TotpCheck::Invalid | TotpCheck::Replayed => {
-            throttle::record_failure(state, user_id).await?;
+            throttle::failed(state, attempt).await?;
             return Ok(Err(EnrollError::WrongCode));
         }
     };
+    throttle::succeeded(state, attempt).await?;
     // Only one confirmation of this enrollment may store a factor.
     if state.ephemeral.take(&pending_key(cookie)).await?.is_none() {
         return Ok(Err(EnrollError::Expired));
@@ -188,7 +189,6 @@ pub async fn confirm_enrollment(
         Some(audit),
     )
     .await?;
-    throttle::clear(state, user_id).await?;
     let added = crate::mail::MailTemplate::FactorAdded {
         name: factor.name.clone(),
     };
@@ -218,15 +218,16 @@ pub enum Verified {
     Throttled,
 }
 
-/// Checks `code` against each of the user's authenticators.
+/// Checks `code` against each of the user's authenticators, once the throttle has reserved
+/// the attempt (a throttled code is not checked at all).
 pub async fn verify_login(
     state: &AppState,
     user_id: &str,
     code: &str,
 ) -> Result<Verified, FlowError> {
-    if throttle::is_locked(state, user_id).await? {
+    let Some(attempt) = throttle::reserve(state, user_id).await? else {
         return Ok(Verified::Throttled);
-    }
+    };
     let now = unix_now(state);
     let mut replayed = false;
     for factor in mfa_factors::list_for_user(&state.db, user_id).await? {
@@ -245,7 +246,7 @@ pub async fn verify_login(
             TotpCheck::Valid { step } => {
                 let step = i64::try_from(step).unwrap_or(i64::MAX);
                 if mfa_factors::advance_totp_step(&state.db, &factor.id, step, state.now()).await? {
-                    throttle::clear(state, user_id).await?;
+                    throttle::succeeded(state, attempt).await?;
                     return Ok(Verified::Accepted);
                 }
                 // Another request used this step between our read and our write.
@@ -255,7 +256,7 @@ pub async fn verify_login(
             TotpCheck::Invalid => {}
         }
     }
-    throttle::record_failure(state, user_id).await?;
+    throttle::failed(state, attempt).await?;
     Ok(match replayed {
         true => Verified::Replayed,
         false => Verified::Invalid,

@@ -19,7 +19,7 @@ use crate::flows::FlowError;
 use crate::flows::mfa::pending::{self, SecondStep};
 use crate::flows::mfa::recovery::{self, Redeemed};
 use crate::flows::mfa::totp::{self, Verified};
-use crate::flows::mfa::webauthn::authenticate;
+use crate::flows::mfa::webauthn::authenticate::{self, AssertionError};
 use crate::flows::passwords;
 use crate::flows::session::LiveSession;
 use crate::i18n::Tr;
@@ -228,22 +228,19 @@ pub async fn webauthn(
         Ok(pair) => pair,
         Err(redirect) => return Ok(redirect),
     };
-    match authenticate::finish_second_factor(&state, &live.cookie, &step.user_id, &form.credential)
-        .await?
+    let (message, status) = match authenticate::finish_second_factor(
+        &state,
+        &live.cookie,
+        &step.user_id,
+        &form.credential,
+    )
+    .await?
     {
-        Ok(amr) => complete(&state, &live, &[amr], &form.tx, None).await,
-        Err(_) => {
-            let message = "mfa_pages.webauthn_refused";
-            render_challenge(
-                &state,
-                &lang,
-                &live,
-                &step,
-                &form.tx,
-                Some(message),
-                StatusCode::UNAUTHORIZED,
-            )
-            .await
+        Ok(amr) => return complete(&state, &live, &[amr], &form.tx, None).await,
+        Err(AssertionError::Throttled) => (THROTTLED, StatusCode::TOO_MANY_REQUESTS),
+        Err(AssertionError::Expired | AssertionError::Rejected) => {
+            ("mfa_pages.webauthn_refused", StatusCode::UNAUTHORIZED)
         }
-    }
+    };
+    render_challenge(&state, &lang, &live, &step, &form.tx, Some(message), status).await
 }

@@ -1,18 +1,21 @@
-//! Using a WebAuthn credential: as the second step after a password (any of the user's
-//! credentials, user verification as registered), or a passkey instead of a password
-//! (discoverable, user verification required; the authenticator names the account).
+//! Using a WebAuthn credential: as the second step after a password or a step-up (any of the
+//! user's credentials, user verification as registered; counted by the per-user throttle like
+//! a code), or a passkey instead of a password (discoverable, user verification required; the
+//! authenticator names the account).
 
 use poort_mfa::Amr;
 use poort_store::entities::mfa_factors::Model as Factor;
 use poort_store::mfa_factors::{self, KIND_WEBAUTHN};
 use poort_store::users;
 use serde::{Deserialize, Serialize};
+use webauthn_rs::Webauthn;
 use webauthn_rs::prelude::{
     AuthenticationResult, DiscoverableAuthentication, Passkey, PublicKeyCredential, SecurityKey,
     SecurityKeyAuthentication,
 };
 
 use super::super::super::FlowError;
+use super::super::throttle;
 use super::{CEREMONY_TTL, ceremony_key, encode_credential_id};
 use crate::state::AppState;
 
@@ -32,6 +35,8 @@ pub enum AssertionError {
     Expired,
     /// Unknown credential, wrong account, bad signature, no user verification...
     Rejected,
+    /// Too many wrong second factors: refused without looking at the answer.
+    Throttled,
 }
 
 /// `hwk` for a device-bound credential, `swk` for one that may be synced (backup eligible).
@@ -89,7 +94,9 @@ pub async fn start_second_factor(
     Ok(Some(serde_json::to_string(&options)?))
 }
 
-/// Verifies the browser's answer to the second-step challenge.
+/// Verifies the browser's answer to the second-step challenge. The ceremony is used up first;
+/// then the throttle reserves the attempt (a throttled answer is not verified), and a refused
+/// answer counts as a wrong second factor.
 pub async fn finish_second_factor(
     state: &AppState,
     cookie: &str,
@@ -108,6 +115,25 @@ pub async fn finish_second_factor(
     let Some(pending) = pending else {
         return Ok(Err(AssertionError::Expired));
     };
+    let Some(attempt) = throttle::reserve(state, user_id).await? else {
+        return Ok(Err(AssertionError::Throttled));
+    };
+    let verified = verify_second_factor(state, webauthn, &pending, credential_json).await?;
+    match &verified {
+        Ok(_) => throttle::succeeded(state, attempt).await?,
+        Err(_) => throttle::failed(state, attempt).await?,
+    }
+    Ok(verified)
+}
+
+/// Checks an answer against its ceremony and the user's stored credential; records the use.
+async fn verify_second_factor(
+    state: &AppState,
+    webauthn: &Webauthn,
+    pending: &PendingSecondFactor,
+    credential_json: &str,
+) -> Result<Result<Amr, AssertionError>, FlowError> {
+    let user_id = pending.user_id.as_str();
     let Ok(answer) = serde_json::from_str::<PublicKeyCredential>(credential_json) else {
         return Ok(Err(AssertionError::Rejected));
     };
