@@ -8,6 +8,9 @@ use sea_orm_migration::prelude::*;
 /// Re-exported so callers can run [`Migrator`] without depending on sea-orm-migration.
 pub use sea_orm_migration::{MigrationStatus, MigratorTrait};
 
+/// Rewrites stored user addresses into canonical form (what that migration does), for tests.
+pub use m20261203_000200_normalise_user_emails::rewrite_user_emails;
+
 mod m20261122_000001_create_users;
 mod m20261122_000002_create_clients;
 mod m20261122_000003_create_signing_keys;
@@ -16,6 +19,7 @@ mod m20261122_000005_create_consents;
 mod m20261122_000006_add_user_password_flags;
 mod m20261122_000007_create_password_history;
 mod m20261122_000008_create_auth_events;
+mod m20261203_000200_normalise_user_emails;
 mod m20261204_000001_create_mfa_factors;
 mod m20261204_000002_create_recovery_codes;
 mod m20261204_000003_create_mfa_grace;
@@ -64,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000002_add_client_org::Migration),
             Box::new(m20261210_000001_create_support_staff::Migration),
             Box::new(m20261211_000001_add_api_token_amr::Migration),
+            Box::new(m20261203_000200_normalise_user_emails::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@ mod authorize_errors;
 mod backup;
 mod caches;
 mod email_change;
+mod email_lookalikes;
 mod failures;
 mod full_flow;
 mod gate;

@@ -3,38 +3,15 @@
 
 use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
 
-/// Why an email address was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum EmailError {
-    #[error("the email address must have the form local-part@domain")]
-    MissingAt,
-    #[error("the email address contains whitespace or control characters")]
-    ForbiddenCharacter,
-    #[error("the local part of the email address is empty or longer than 64 bytes")]
-    BadLocalPart,
-    #[error("the domain of the email address is not a valid domain name")]
-    BadDomain,
-}
+use crate::email::{EmailRefusal, normalise_email};
 
-/// The longest local part RFC 5321 allows.
-const MAX_LOCAL_PART_BYTES: usize = 64;
-
-/// The domain of `email`, normalised to lower-case ASCII (punycode).
+/// The domain of `email`, normalised to lower-case ASCII (punycode): the domain of its
+/// canonical form, so a look-alike address has none (see [`normalise_email`]).
 ///
 /// Deliberately stricter than RFC 5322: exactly one `@`, no whitespace or control characters,
-/// a non-empty local part, and a DNS domain (no address literals, no trailing dot).
-pub fn email_domain(email: &str) -> Result<String, EmailError> {
-    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(EmailError::ForbiddenCharacter);
-    }
-    let (local, domain) = email.split_once('@').ok_or(EmailError::MissingAt)?;
-    if domain.contains('@') {
-        return Err(EmailError::MissingAt);
-    }
-    if local.is_empty() || local.len() > MAX_LOCAL_PART_BYTES {
-        return Err(EmailError::BadLocalPart);
-    }
-    normalize_domain(domain).ok_or(EmailError::BadDomain)
+/// a non-empty local part, and a dotted DNS domain (no address literals, no trailing dot).
+pub fn email_domain(email: &str) -> Result<String, EmailRefusal> {
+    normalise_email(email).map(|email| email.domain().to_owned())
 }
 
 /// A domain name in lower-case ASCII after UTS 46 processing, or `None` when it is not a valid
@@ -110,30 +87,38 @@ mod tests {
     fn email_domain_refuses_malformed_addresses() {
         assert_eq!(
             email_domain("alice.example.com"),
-            Err(EmailError::MissingAt)
+            Err(EmailRefusal::MissingAt)
         );
-        assert_eq!(email_domain("a@b@example.com"), Err(EmailError::MissingAt));
-        assert_eq!(email_domain("@example.com"), Err(EmailError::BadLocalPart));
+        assert_eq!(
+            email_domain("a@b@example.com"),
+            Err(EmailRefusal::MissingAt)
+        );
+        assert_eq!(
+            email_domain("@example.com"),
+            Err(EmailRefusal::BadLocalPart)
+        );
         assert_eq!(
             email_domain(&format!("{}@example.com", "a".repeat(65))),
-            Err(EmailError::BadLocalPart)
+            Err(EmailRefusal::BadLocalPart)
         );
-        assert_eq!(email_domain("alice@"), Err(EmailError::BadDomain));
+        assert_eq!(email_domain("alice@"), Err(EmailRefusal::BadDomain));
         assert_eq!(
             email_domain("alice@[192.0.2.1]"),
-            Err(EmailError::BadDomain)
+            Err(EmailRefusal::BadDomain)
         );
         assert_eq!(
             email_domain("alice@example.com."),
-            Err(EmailError::BadDomain)
+            Err(EmailRefusal::BadDomain)
         );
+        assert_eq!(email_domain(" alice@example.com\n").unwrap(), "example.com");
         assert_eq!(
-            email_domain(" alice@example.com"),
-            Err(EmailError::ForbiddenCharacter)
+            email_domain("alice@exa\nmple.com"),
+            Err(EmailRefusal::ForbiddenCharacter)
         );
+        // Cyrillic е, х, а: the domain of a look-alike is not taken for the real one.
         assert_eq!(
-            email_domain("alice@example.com\n"),
-            Err(EmailError::ForbiddenCharacter)
+            email_domain("alice@\u{435}\u{445}\u{430}mple.com"),
+            Err(EmailRefusal::MixedScript)
         );
     }
 }

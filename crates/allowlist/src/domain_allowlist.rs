@@ -208,6 +208,16 @@ mod tests {
     }
 
     #[test]
+    fn addresses_are_matched_in_canonical_form() {
+        let list = DomainAllowlist::parse(["example.com"]).unwrap();
+        assert!(list.allows_email("ａｌｉｃｅ@ｅｘａｍｐｌｅ.ｃｏｍ"));
+        // Cyrillic е, х, а: neither the real domain nor any other.
+        let lookalike = "alice@\u{435}\u{445}\u{430}mple.com";
+        assert!(!list.allows_email(lookalike));
+        assert!(!DomainAllowlist::unrestricted().allows_email(lookalike));
+    }
+
+    #[test]
     fn bad_entries_are_named() {
         let cases = [
             (

@@ -140,11 +140,9 @@ pub(crate) async fn find_org(db: &Db, reference: &str) -> anyhow::Result<Org> {
 }
 
 async fn find_user(db: &Db, email: &str) -> anyhow::Result<User> {
-    let email = email.trim().to_lowercase();
-    users::find_by_login(db, &email)
+    users::find_by_email(db, email)
         .await?
-        .filter(|u| u.email == email)
-        .with_context(|| format!("no user with the email {email:?}"))
+        .with_context(|| format!("no user with the email {:?}", email.trim()))
 }
 
 /// `poort admin …`

@@ -11,7 +11,8 @@ use crate::error::StoreError;
 use crate::first::First;
 use crate::id::new_id;
 
-/// A user to create. The email is lower-cased before storage.
+/// A user to create. The email is stored under its [`email_key`]; callers refuse addresses
+/// `poort_allowlist::normalise_email` refuses before they get here.
 #[derive(Clone, PartialEq, Eq)]
 pub struct NewUser {
     pub email: String,
@@ -39,7 +40,7 @@ impl NewUser {
     fn into_row(self, now: i64) -> users::Model {
         users::Model {
             id: new_id(),
-            email: self.email.to_lowercase(),
+            email: email_key(&self.email),
             username: self.username,
             name: self.name,
             password_changed_at: self.password_hash.as_ref().map(|_| now),
@@ -82,10 +83,21 @@ pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<users::Model>, Store
     Ok(Entity::find_by_id(id).first(db.conn()).await?)
 }
 
-/// Finds a user by email (case-insensitively) or by exact username. If one user's username
-/// equals another user's email, the email match wins.
+/// What an address is stored and looked up as: its canonical form
+/// (`poort_allowlist::normalise_email`: NFKC, lower case, IDNA domain), so `ＡＤＡ@Example.com`
+/// finds `ada@example.com`. Text that is no valid address (a username, or an address stored
+/// before canonical forms that is refused now) is only lower-cased, as before.
+pub fn email_key(login: &str) -> String {
+    match poort_allowlist::normalise_email(login) {
+        Ok(email) => email.into_string(),
+        Err(_) => login.to_lowercase(),
+    }
+}
+
+/// Finds a user by email (in canonical form, see [`email_key`]) or by exact username. If one
+/// user's username equals another user's email, the email match wins.
 pub async fn find_by_login(db: &Db, login: &str) -> Result<Option<users::Model>, StoreError> {
-    let email = login.to_lowercase();
+    let email = email_key(login);
     let mut matches = Entity::find()
         .filter(
             Condition::any()
@@ -99,6 +111,14 @@ pub async fn find_by_login(db: &Db, login: &str) -> Result<Option<users::Model>,
         Some(index) => Some(matches.swap_remove(index)),
         None => matches.pop(),
     })
+}
+
+/// Finds a user by email only (in canonical form, see [`email_key`]), never by username.
+pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<users::Model>, StoreError> {
+    Ok(Entity::find()
+        .filter(Column::Email.eq(email_key(email)))
+        .first(db.conn())
+        .await?)
 }
 
 /// Replaces the password hash and records when it changed.
@@ -301,3 +321,7 @@ mod tests {
         assert!(shown.contains("<redacted>"));
     }
 }
+
+#[cfg(test)]
+#[path = "users_email_tests.rs"]
+mod email_tests;

@@ -1,7 +1,7 @@
 //! Changing the email address of a signed-in user. An account-takeover vector, so:
 //!
 //! - the request needs the current password (the re-authentication of `mfa::reauth`, with its
-//!   per-user throttle), a plausible address, and an address every organisation of the user
+//!   per-user throttle), a valid address (canonical form, look-alikes refused), and an address every organisation of the user
 //!   allows (`email_domains`);
 //! - nothing changes until the single-use, expiring link mailed to the NEW address is
 //!   followed. The link is bound to the user, the new address and the digest of the address
@@ -17,6 +17,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use poort_allowlist::{EmailRefusal, normalise_email};
 use poort_credentials::{digest_secret, digests_equal, generate_secret};
 use poort_store::email_change::{self as store, Applied, EmailChange};
 use poort_store::email_links::{self, NewLink, purpose};
@@ -29,7 +30,6 @@ use super::audit::AuditEntry;
 use super::email_link;
 use super::mfa::reauth::{self, Reauth};
 use super::orgs::OrgSettings;
-use super::users::plausible_email;
 use crate::i18n::Locale;
 use crate::mail::{self, Mail, MailTemplate};
 use crate::state::{AppState, SharedState};
@@ -44,7 +44,7 @@ pub enum RequestRefusal {
     WrongPassword,
     /// Too many wrong passwords (or codes) lately.
     Throttled,
-    BadEmail,
+    BadEmail(EmailRefusal),
     SameAddress,
     /// Organisations (by name) whose email-domain allowlist refuses the address.
     DomainNotAllowed(Vec<String>),
@@ -56,9 +56,9 @@ pub fn link_hours(state: &AppState) -> i64 {
     (state.config.mail.verify_link_ttl_secs + 3599) / 3600
 }
 
-/// Normalised form of a typed address.
+/// Normalised form of a typed address (`users::email_key`: canonical when valid).
 pub fn normalise(email: &str) -> String {
-    email.trim().to_lowercase()
+    users::email_key(email.trim())
 }
 
 /// Checks the request and, when acceptable, mails the link (in the background); the answer
@@ -75,10 +75,10 @@ pub async fn request(
         Reauth::WrongPassword => return Ok(Err(RequestRefusal::WrongPassword)),
         Reauth::Throttled => return Ok(Err(RequestRefusal::Throttled)),
     }
-    let email = normalise(new_email);
-    if !plausible_email(&email) {
-        return Ok(Err(RequestRefusal::BadEmail));
-    }
+    let email = match normalise_email(new_email) {
+        Ok(email) => email.into_string(),
+        Err(refusal) => return Ok(Err(RequestRefusal::BadEmail(refusal))),
+    };
     if email == user.email {
         return Ok(Err(RequestRefusal::SameAddress));
     }

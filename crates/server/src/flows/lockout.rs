@@ -18,6 +18,7 @@ use std::time::Duration;
 use poort_credentials::digest_secret;
 use poort_policy::{LockoutPolicy, attempt_allowed, ip_throttled, lock_duration, should_lock};
 use poort_store::entities::users::Model as User;
+use poort_store::users;
 
 use super::FlowError;
 use crate::state::AppState;
@@ -44,7 +45,8 @@ impl Subject {
     pub fn unknown(login: &str) -> Self {
         Self {
             user_id: None,
-            name: format!("login:{}", digest_secret(&login.trim().to_lowercase())),
+            // Every spelling of one address is one name (`users::email_key`).
+            name: format!("login:{}", digest_secret(&users::email_key(login.trim()))),
             epoch: 0,
         }
     }

@@ -48,7 +48,8 @@ pub async fn request(
     ip: Option<IpAddr>,
     locale: Locale,
 ) -> Result<RequestOutcome, FlowError> {
-    let email = email.trim().to_lowercase();
+    // Every spelling of one address counts against it (`ＡＤＡ@…` is `ada@…`).
+    let email = users::email_key(email.trim());
     if let Some(ip) = ip {
         let key = format!("reset:ip:{}", ip.to_canonical());
         if state.ephemeral.incr(&key, HOUR).await? > PER_IP_PER_HOUR {
@@ -79,8 +80,8 @@ pub fn binding_holds(user: &User, binding: &str) -> bool {
 }
 
 async fn send_link(state: &AppState, email: &str, locale: Locale) -> Result<(), FlowError> {
-    let user = users::find_by_login(&state.db, email).await?;
-    let Some(user) = user.filter(|u| u.email == email && u.is_active()) else {
+    let user = users::find_by_email(&state.db, email).await?;
+    let Some(user) = user.filter(User::is_active) else {
         tracing::info!("password reset requested for an address without an active account");
         return Ok(());
     };

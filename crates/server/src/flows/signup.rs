@@ -12,6 +12,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use poort_allowlist::{EmailRefusal, normalise_email};
 use poort_credentials::{Password, digest_secret, digests_equal, generate_secret};
 use poort_policy::Violation;
 use poort_store::StoreError;
@@ -22,7 +23,6 @@ use poort_store::users::{self, NewUser};
 use super::FlowError;
 use super::orgs::self_signup;
 use super::passwords::rule_violations;
-use super::users::plausible_email;
 use crate::i18n::Locale;
 use crate::mail::{self, Mail, MailTemplate};
 use crate::state::{AppState, SharedState};
@@ -43,7 +43,7 @@ pub struct SignupInput {
 #[derive(Debug, PartialEq, Eq)]
 pub enum SignupRefusal {
     Disabled,
-    BadEmail,
+    BadEmail(EmailRefusal),
     /// The address's domain is not on the allowlist.
     DomainNotAllowed,
     Mismatch,
@@ -66,10 +66,10 @@ pub async fn sign_up(
     if !offered(state).await? {
         return Ok(Err(SignupRefusal::Disabled));
     }
-    let email = input.email.trim().to_lowercase();
-    if !plausible_email(&email) {
-        return Ok(Err(SignupRefusal::BadEmail));
-    }
+    let email = match normalise_email(&input.email) {
+        Ok(email) => email.into_string(),
+        Err(refusal) => return Ok(Err(SignupRefusal::BadEmail(refusal))),
+    };
     let by_platform =
         state.config.mail.signup_enabled && state.config.mail.signup_domains.allows_email(&email);
     if !by_platform && self_signup::open_to(&state.db, &email).await?.is_empty() {

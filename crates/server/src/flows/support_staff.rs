@@ -30,10 +30,7 @@ pub struct StaffView {
 }
 
 async fn find_user(db: &Db, email: &str) -> Result<Option<User>, FlowError> {
-    let email = email.trim().to_lowercase();
-    Ok(users::find_by_login(db, &email)
-        .await?
-        .filter(|u| u.email == email))
+    Ok(users::find_by_email(db, email).await?)
 }
 
 fn entry(action: &'static str, actor: &Actor, user: &User) -> AuditEntry {

@@ -3,6 +3,7 @@
 
 use std::io::BufRead;
 
+use poort_allowlist::normalise_email;
 use poort_credentials::parse_imported_hash;
 use poort_store::auth_events::Kind;
 use poort_store::entities::users::Model as User;
@@ -13,7 +14,6 @@ use serde_json::json;
 
 use super::auth_events::record;
 use super::lockout::Subject;
-use super::users::plausible_email;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -98,10 +98,10 @@ async fn import_line(db: &Db, text: &str, now: i64) -> Result<Result<User, Strin
         Ok(parsed) => parsed,
         Err(e) => return Ok(Err(format!("not a valid user record: {e}"))),
     };
-    let email = parsed.email.trim().to_lowercase();
-    if !plausible_email(&email) {
-        return Ok(Err("the email address is not valid".into()));
-    }
+    let email = match normalise_email(&parsed.email) {
+        Ok(email) => email.into_string(),
+        Err(refusal) => return Ok(Err(refusal.to_string())),
+    };
     let hash = match parse_imported_hash(&parsed.password_hash) {
         Ok(hash) => hash,
         Err(e) => return Ok(Err(e.to_string())),

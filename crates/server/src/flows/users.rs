@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use poort_allowlist::{EmailRefusal, normalise_email};
 use poort_credentials::Password;
 use poort_store::entities::users::Model as User;
 use poort_store::users::{self, NewUser};
@@ -15,8 +16,8 @@ use crate::state::AppState;
 pub enum CreateUserError {
     #[error("an account with this email or username already exists")]
     Exists,
-    #[error("the email address is not valid")]
-    BadEmail,
+    #[error("{0}")]
+    BadEmail(EmailRefusal),
     #[error("the password is not acceptable: {0}")]
     BadPassword(String),
     #[error(transparent)]
@@ -38,10 +39,9 @@ pub async fn create(
     input: UserInput,
     now: i64,
 ) -> Result<User, CreateUserError> {
-    let email = input.email.trim().to_lowercase();
-    if !plausible_email(&email) {
-        return Err(CreateUserError::BadEmail);
-    }
+    let email = normalise_email(&input.email)
+        .map_err(CreateUserError::BadEmail)?
+        .into_string();
     let password =
         Password::new(&input.password).map_err(|e| CreateUserError::BadPassword(e.to_string()))?;
     if input.password.chars().count() < 8 {
@@ -73,21 +73,6 @@ pub async fn create(
     }
 }
 
-/// One `@`, a non-empty local part, a dotted domain, no spaces; deliverability is the mail flow's job.
-pub fn plausible_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && local.len() <= 64
-        && email.len() <= 254
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains('@')
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-}
-
 /// The user, from the cache when read in the last `cache_ttl_secs`: userinfo is called on every
 /// page load of some relying parties, and a database read would dominate its cost.
 pub async fn cached(state: &AppState, id: &str) -> Result<Option<Arc<User>>, FlowError> {
@@ -106,18 +91,4 @@ pub async fn cached(state: &AppState, id: &str) -> Result<Option<Arc<User>>, Flo
         now,
     );
     Ok(Some(user))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::plausible_email;
-
-    #[test]
-    fn email_shapes() {
-        assert!(plausible_email("ann@example.com"));
-        assert!(!plausible_email("ann@example"));
-        assert!(!plausible_email("@example.com"));
-        assert!(!plausible_email("a b@example.com"));
-        assert!(!plausible_email("a@b@example.com"));
-    }
 }

@@ -80,7 +80,10 @@ fn refusal_message(t: Tr, refusal: &RequestRefusal) -> (StatusCode, String) {
             one(StatusCode::BAD_REQUEST, "email_change.wrong_password")
         }
         RequestRefusal::Throttled => one(StatusCode::TOO_MANY_REQUESTS, "email_change.throttled"),
-        RequestRefusal::BadEmail => one(StatusCode::BAD_REQUEST, "email_change.bad_email"),
+        RequestRefusal::BadEmail(refusal) if refusal.is_look_alike() => {
+            one(StatusCode::BAD_REQUEST, "email_change.lookalike_email")
+        }
+        RequestRefusal::BadEmail(_) => one(StatusCode::BAD_REQUEST, "email_change.bad_email"),
         RequestRefusal::SameAddress => one(StatusCode::BAD_REQUEST, "email_change.same_address"),
         RequestRefusal::DomainNotAllowed(orgs) => (
             StatusCode::BAD_REQUEST,

@@ -24,6 +24,15 @@ pub fn routes() -> axum::Router<SharedState> {
         .route("/signup/verify", get(verify))
 }
 
+/// The catalog key for a refused address: a look-alike is told so.
+fn bad_email_key(refusal: poort_allowlist::EmailRefusal) -> &'static str {
+    if refusal.is_look_alike() {
+        "signup.lookalike_email"
+    } else {
+        "signup.bad_email"
+    }
+}
+
 fn disabled() -> PageError {
     PageError::not_found()
 }
@@ -102,9 +111,9 @@ pub async fn submit(
     };
     let (status, errors) = match refusal {
         SignupRefusal::Disabled => return Err(disabled()),
-        SignupRefusal::BadEmail => (
+        SignupRefusal::BadEmail(refusal) => (
             StatusCode::BAD_REQUEST,
-            vec![t.get("signup.bad_email").into()],
+            vec![t.get(bad_email_key(refusal)).into()],
         ),
         SignupRefusal::DomainNotAllowed => (
             StatusCode::FORBIDDEN,

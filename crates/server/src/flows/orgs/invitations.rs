@@ -3,11 +3,12 @@
 //! address, and the address must still pass the organisation's email-domain allowlist.
 //! Until the email issue sends them, the CLI and API show the link to the inviter.
 
+use poort_allowlist::normalise_email;
 use poort_credentials::{digest_secret, generate_secret};
 use poort_store::entities::organisations::Model as Org;
 use poort_store::entities::users::Model as User;
 use poort_store::org_invitations::{self, Accepted, Invitation, NewInvitation};
-use poort_store::{Db, orgs};
+use poort_store::{Db, orgs, users};
 use serde_json::json;
 
 use super::Actor;
@@ -41,7 +42,10 @@ pub async fn create(
     roles: Vec<String>,
     days: u32,
 ) -> Result<Result<Created, OrgError>, FlowError> {
-    let email = email.trim().to_lowercase();
+    let email = match normalise_email(email) {
+        Ok(email) => email.into_string(),
+        Err(refusal) => return Ok(Err(OrgError::InvalidEmail(refusal))),
+    };
     let settings = OrgSettings::from_stored(&org.settings)?;
     if !settings.email_domains.allows_email(&email) {
         return Ok(Err(OrgError::EmailDomainNotAllowed));
@@ -117,7 +121,8 @@ pub async fn join(
     let Some((invitation, org)) = open(db, secret, now).await? else {
         return Ok(Err(JoinError::NotOpen));
     };
-    if invitation.email != user.email.to_lowercase() {
+    // Both in canonical form (invitations made before it was stored are compared alike).
+    if users::email_key(&invitation.email) != users::email_key(&user.email) {
         return Ok(Err(JoinError::WrongAccount));
     }
     if !OrgSettings::from_stored(&org.settings)?

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeSet;
 
+use poort_allowlist::{EmailRefusal, normalise_email};
 use poort_store::entities::organisations::Model as Org;
 use poort_store::entities::users::Model as User;
 use poort_store::orgs::{self, Member, MemberChange, NewOrg, Role};
@@ -41,6 +42,8 @@ pub enum OrgError {
     NameTaken,
     #[error("no account has this email address")]
     NoSuchUser,
+    #[error("{0}")]
+    InvalidEmail(EmailRefusal),
     #[error("this user is already a member")]
     AlreadyMember,
     #[error("this user is not a member")]
@@ -196,15 +199,15 @@ pub async fn add_member(
         Ok(roles) => roles,
         Err(e) => return Ok(Err(e)),
     };
+    let email = match normalise_email(email) {
+        Ok(email) => email,
+        Err(refusal) => return Ok(Err(OrgError::InvalidEmail(refusal))),
+    };
     let settings = OrgSettings::from_stored(&org.settings)?;
-    if !settings.email_domains.allows_email(email.trim()) {
+    if !settings.email_domains.allows_email(email.as_str()) {
         return Ok(Err(OrgError::EmailDomainNotAllowed));
     }
-    let email = email.trim().to_lowercase();
-    let Some(user) = users::find_by_login(db, &email)
-        .await?
-        .filter(|u| u.email == email)
-    else {
+    let Some(user) = users::find_by_email(db, email.as_str()).await? else {
         return Ok(Err(OrgError::NoSuchUser));
     };
     let audit = vec![

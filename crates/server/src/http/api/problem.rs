@@ -128,6 +128,7 @@ impl From<OrgError> for ApiProblem {
             OrgError::LastOwner => (StatusCode::CONFLICT, "last_owner"),
             OrgError::CannotGrant(_) => (StatusCode::FORBIDDEN, "forbidden"),
             OrgError::EmailDomainNotAllowed => (StatusCode::FORBIDDEN, "email_domain_not_allowed"),
+            OrgError::InvalidEmail(_) => (StatusCode::BAD_REQUEST, "invalid_email"),
             OrgError::InvalidName
             | OrgError::UnknownRole(_)
             | OrgError::UnknownPermission(_)

@@ -103,6 +103,10 @@ fn org_error_text(e: OrgError) -> Text {
         OrgError::NotMember => "org_admin_error.not_member",
         OrgError::LastOwner => "org_admin_error.last_owner",
         OrgError::EmailDomainNotAllowed => "org_admin_error.domain_not_allowed",
+        OrgError::InvalidEmail(refusal) if refusal.is_look_alike() => {
+            "org_admin_error.lookalike_email"
+        }
+        OrgError::InvalidEmail(_) => "org_admin_error.invalid_email",
         OrgError::InvalidRoleName => "org_admin_error.invalid_role_name",
         OrgError::RoleExists => "org_admin_error.role_exists",
         OrgError::NoSuchRole => "org_admin_error.no_such_role",
