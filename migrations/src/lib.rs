@@ -31,6 +31,8 @@ mod m20261208_000003_add_user_locale;
 mod m20261209_000001_add_client_service_fields;
 mod m20261209_000002_add_client_org;
 mod m20261210_000001_create_support_staff;
+mod m20261203_000300_create_durable_markers;
+mod m20261203_000301_create_used_codes;
 
 /// The list of all migrations, oldest first.
 pub struct Migrator;
@@ -62,6 +64,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000001_add_client_service_fields::Migration),
             Box::new(m20261209_000002_add_client_org::Migration),
             Box::new(m20261210_000001_create_support_staff::Migration),
+            Box::new(m20261203_000300_create_durable_markers::Migration),
+            Box::new(m20261203_000301_create_used_codes::Migration),
         ]
     }
 }

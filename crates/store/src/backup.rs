@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::{Backend, Db};
 use crate::entities::support_staff;
+use crate::entities::{durable_markers, used_codes};
 use crate::entities::{
     api_tokens, audit_log, auth_events, clients, consents, email_links, mail_queue, mfa_factors,
     mfa_grace, org_invitations, org_members, org_roles, organisations, password_history,
@@ -93,6 +94,8 @@ snapshot_tables!(
     org_invitations,
     audit_log,
     support_staff,
+    durable_markers,
+    used_codes,
 );
 
 /// The migrations this build knows, oldest first.
