@@ -16,6 +16,8 @@ mod m20261122_000005_create_consents;
 mod m20261122_000006_add_user_password_flags;
 mod m20261122_000007_create_password_history;
 mod m20261122_000008_create_auth_events;
+mod m20261203_000300_create_durable_markers;
+mod m20261203_000301_create_used_codes;
 mod m20261204_000001_create_mfa_factors;
 mod m20261204_000002_create_recovery_codes;
 mod m20261204_000003_create_mfa_grace;
@@ -31,8 +33,6 @@ mod m20261208_000003_add_user_locale;
 mod m20261209_000001_add_client_service_fields;
 mod m20261209_000002_add_client_org;
 mod m20261210_000001_create_support_staff;
-mod m20261203_000300_create_durable_markers;
-mod m20261203_000301_create_used_codes;
 
 /// The list of all migrations, oldest first.
 pub struct Migrator;

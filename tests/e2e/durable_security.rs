@@ -138,7 +138,12 @@ async fn a_locked_account_stays_locked_when_the_ephemeral_store_is_lost() -> any
 
     let node = lose_ephemeral(node, &backing).await?;
     let reply = login(&node.browser(), EMAIL, PASSWORD).await?;
-    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS, "{}", reply.body);
+    assert_eq!(
+        reply.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        reply.body
+    );
 
     // The operator's unlock still lifts it.
     admin::unlock(&node.state.config, EMAIL, node.now()).await?;
@@ -148,8 +153,7 @@ async fn a_locked_account_stays_locked_when_the_ephemeral_store_is_lost() -> any
 }
 
 #[tokio::test]
-async fn a_code_cannot_be_redeemed_again_from_a_store_restored_from_before() -> anyhow::Result<()>
-{
+async fn a_code_cannot_be_redeemed_again_from_a_store_restored_from_before() -> anyhow::Result<()> {
     let (node, client, browser) = setup(ClientSpec::default(), |_| {}).await?;
     let code = node.obtain_code(&browser, &client, None).await?;
     let config = &node.state.config;
@@ -232,8 +236,8 @@ async fn a_code_redeemed_twice_at_once_leaves_no_working_token() -> anyhow::Resu
 }
 
 #[tokio::test]
-async fn a_revoked_api_token_is_refused_on_every_node_after_the_store_is_lost()
--> anyhow::Result<()> {
+async fn a_revoked_api_token_is_refused_on_every_node_after_the_store_is_lost() -> anyhow::Result<()>
+{
     let backing = Backing::shareable().await?;
     // Both nodes keep a checked token for five minutes.
     let a = start_node(&backing, |c| c.cache_ttl_secs = 300).await?;
@@ -268,7 +272,11 @@ async fn a_revoked_api_token_is_refused_on_every_node_after_the_store_is_lost()
             redis_keys::delete_all(url, &backing.redis_key_prefix).await?;
             for (name, node) in [("a", &a), ("b", &b)] {
                 let reply = call(node, Method::GET, "/api/v1/me", Some(&secret), None).await?;
-                assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "node {name}: {reply:?}");
+                assert_eq!(
+                    reply.status,
+                    StatusCode::UNAUTHORIZED,
+                    "node {name}: {reply:?}"
+                );
             }
         }
         None => {

@@ -12,12 +12,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::{Backend, Db};
 use crate::entities::support_staff;
-use crate::entities::{durable_markers, used_codes};
 use crate::entities::{
     api_tokens, audit_log, auth_events, clients, consents, email_links, mail_queue, mfa_factors,
     mfa_grace, org_invitations, org_members, org_roles, organisations, password_history,
     platform_admins, recovery_codes, refresh_tokens, signing_keys, users,
 };
+use crate::entities::{durable_markers, used_codes};
 use crate::error::StoreError;
 use crate::tx::begin_write;
 

@@ -22,14 +22,35 @@ async fn markers_are_numbered_kept_once_and_swept_but_the_number_never_goes_back
         let seq = record(&db, &[marker("a", "1", 200), marker("b", "1", 300)], 100)
             .await
             .unwrap();
-        assert_eq!(seq, Numbered { before: 0, after: 2 }, "{:?}", db.backend());
+        assert_eq!(
+            seq,
+            Numbered {
+                before: 0,
+                after: 2
+            },
+            "{:?}",
+            db.backend()
+        );
         // The same marker again (or one lasting less) is already recorded; a new value is not.
         let seq = record(&db, &[marker("a", "1", 150), marker("b", "9", 400)], 100)
             .await
             .unwrap();
-        assert_eq!(seq, Numbered { before: 2, after: 3 });
+        assert_eq!(
+            seq,
+            Numbered {
+                before: 2,
+                after: 3
+            }
+        );
         let again = record(&db, &[marker("a", "1", 200)], 100).await.unwrap();
-        assert_eq!(again, Numbered { before: 3, after: 3 }, "nothing new");
+        assert_eq!(
+            again,
+            Numbered {
+                before: 3,
+                after: 3
+            },
+            "nothing new"
+        );
         let keys: Vec<_> = live(&db, 100)
             .await
             .unwrap()
@@ -50,7 +71,9 @@ async fn markers_are_numbered_kept_once_and_swept_but_the_number_never_goes_back
         assert_eq!(delete_expired(&db, 1_000).await.unwrap(), 2);
         assert_eq!(max_seq(&db).await.unwrap(), 3);
         assert!(live(&db, 1_000).await.unwrap().is_empty());
-        let next = record(&db, &[marker("c", "1", 2_000)], 1_000).await.unwrap();
+        let next = record(&db, &[marker("c", "1", 2_000)], 1_000)
+            .await
+            .unwrap();
         assert_eq!(next.after, 4);
     }
 }
@@ -70,7 +93,12 @@ async fn concurrent_writers_get_distinct_numbers() {
         for writer in writers {
             writer.await.unwrap().unwrap();
         }
-        let seqs: Vec<i64> = live(&db, 100).await.unwrap().iter().map(|m| m.seq).collect();
+        let seqs: Vec<i64> = live(&db, 100)
+            .await
+            .unwrap()
+            .iter()
+            .map(|m| m.seq)
+            .collect();
         assert_eq!(seqs, (1..=8).collect::<Vec<_>>(), "{:?}", db.backend());
     }
 }

@@ -70,11 +70,21 @@ async fn of_concurrent_redemptions_one_wins_and_the_others_see_its_family() {
         let family = row.family_id.unwrap();
         assert!(seen.iter().all(|f| *f == family), "{seen:?} vs {family}");
         // The winner's refresh token is stored; the losers' are not.
-        assert!(find_by_digest(&db, &format!("rt-{family}")).await.unwrap().is_some());
+        assert!(
+            find_by_digest(&db, &format!("rt-{family}"))
+                .await
+                .unwrap()
+                .is_some()
+        );
         for n in 0..6 {
             let other = format!("fam-{n}");
             if other != family {
-                assert!(find_by_digest(&db, &format!("rt-{other}")).await.unwrap().is_none());
+                assert!(
+                    find_by_digest(&db, &format!("rt-{other}"))
+                        .await
+                        .unwrap()
+                        .is_none()
+                );
             }
         }
         assert_eq!(delete_expired(&db, 759).await.unwrap(), 0);

@@ -87,10 +87,7 @@ impl NodeMarkers {
 /// Records `markers` (those not lapsed) so that they outlive the ephemeral store.
 pub async fn record(state: &AppState, markers: Vec<Marker>) -> Result<(), FlowError> {
     let now = state.now();
-    let markers: Vec<Marker> = markers
-        .into_iter()
-        .filter(|m| m.expires_at > now)
-        .collect();
+    let markers: Vec<Marker> = markers.into_iter().filter(|m| m.expires_at > now).collect();
     if markers.is_empty() {
         return Ok(());
     }
@@ -110,6 +107,29 @@ pub async fn record(state: &AppState, markers: Vec<Marker>) -> Result<(), FlowEr
     // Again: a reload that ran since the first write (store emptied) could not see this row.
     state.ephemeral.put_many(entries).await?;
     raise_sentinel(state, numbered.before, numbered.after).await
+}
+
+/// Locks `key` until `until` (unix seconds): an account's lock, a second-factor throttle.
+pub async fn hold_lock(state: &AppState, key: String, until: i64) -> Result<(), FlowError> {
+    let value = until.to_string();
+    record(
+        state,
+        vec![Marker {
+            key,
+            value,
+            expires_at: until,
+        }],
+    )
+    .await
+}
+
+/// Whether a lock held with [`hold_lock`] on `key` is still in force at `now`.
+pub async fn lock_held(state: &AppState, key: &str, now: i64) -> Result<bool, FlowError> {
+    Ok(get(state, key)
+        .await?
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.parse::<i64>().ok())
+        .is_some_and(|until| until > now))
 }
 
 /// Raises the sentinel from `before` (every marker up to it in the store) to `after`; a
@@ -236,7 +256,11 @@ pub async fn sweep(state: &AppState) -> Result<(), FlowError> {
     let markers = store::delete_expired(&state.db, now).await?;
     let codes = super::codes::delete_expired(state).await?;
     if markers + codes > 0 {
-        tracing::info!(markers, used_codes = codes, "lapsed security records deleted");
+        tracing::info!(
+            markers,
+            used_codes = codes,
+            "lapsed security records deleted"
+        );
     }
     Ok(())
 }

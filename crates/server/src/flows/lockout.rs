@@ -22,7 +22,7 @@ use poort_policy::{LockoutPolicy, attempt_allowed, ip_throttled, lock_duration, 
 use poort_store::entities::users::Model as User;
 
 use super::FlowError;
-use super::durable_markers::Marker;
+use super::durable_markers;
 use crate::state::AppState;
 
 /// Whom a login attempt is about: an account, or a login name that matches none (counted and
@@ -162,15 +162,7 @@ pub async fn failed(
     let duration = lock_duration(policy, saturating_u32(lockouts.saturating_sub(1)));
     let until = state.now().saturating_add_unsigned(duration.as_secs());
     // Durable: an emptied or restored ephemeral store resets counters, never a lock.
-    super::durable_markers::record(
-        state,
-        vec![Marker {
-            key: subject.key("until"),
-            value: until.to_string(),
-            expires_at: until,
-        }],
-    )
-    .await?;
+    durable_markers::hold_lock(state, subject.key("until"), until).await?;
     state.ephemeral.delete(&subject.key("n")).await?;
     Ok(Some(duration))
 }
@@ -190,11 +182,7 @@ pub async fn succeeded(
 }
 
 async fn locked(state: &AppState, subject: &Subject, now: i64) -> Result<bool, FlowError> {
-    let until = super::durable_markers::get(state, &subject.key("until")).await?;
-    Ok(until
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| text.parse::<i64>().ok())
-        .is_some_and(|until| until > now))
+    durable_markers::lock_held(state, &subject.key("until"), now).await
 }
 
 async fn read_count(state: &AppState, key: &str) -> Result<u64, FlowError> {

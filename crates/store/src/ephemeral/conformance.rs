@@ -253,7 +253,11 @@ pub async fn get_many_and_put_many(store: Store) {
     assert_eq!(values, [Some(b"1".to_vec()), None, Some(vec![0, 255])]);
     tokio::time::sleep(PAST_SHORT).await;
     let values = store.get_many(&["many:a", "many:b"]).await.unwrap();
-    assert_eq!(values, [Some(b"1".to_vec()), None], "each entry has its own TTL");
+    assert_eq!(
+        values,
+        [Some(b"1".to_vec()), None],
+        "each entry has its own TTL"
+    );
     store.put_many(Vec::new()).await.unwrap();
     // A zero TTL anywhere is refused, and nothing of the batch is stored.
     let refused = store
@@ -268,10 +272,22 @@ pub async fn get_many_and_put_many(store: Store) {
 
 pub async fn raise_only_raises_an_existing_counter(store: Store) {
     assert_eq!(store.raise("raise:absent", 0, 5).await.unwrap(), None);
-    assert_eq!(store.get("raise:absent").await.unwrap(), None, "not created");
+    assert_eq!(
+        store.get("raise:absent").await.unwrap(),
+        None,
+        "not created"
+    );
     store.put("raise:n", b"7".to_vec(), SHORT).await.unwrap();
-    assert_eq!(store.raise("raise:n", 0, 5).await.unwrap(), Some(7), "never lowered");
-    assert_eq!(store.raise("raise:n", 8, 12).await.unwrap(), Some(7), "below from");
+    assert_eq!(
+        store.raise("raise:n", 0, 5).await.unwrap(),
+        Some(7),
+        "never lowered"
+    );
+    assert_eq!(
+        store.raise("raise:n", 8, 12).await.unwrap(),
+        Some(7),
+        "below from"
+    );
     assert_eq!(store.get("raise:n").await.unwrap(), Some(b"7".to_vec()));
     assert_eq!(store.raise("raise:n", 7, 12).await.unwrap(), Some(12));
     assert_eq!(store.get("raise:n").await.unwrap(), Some(b"12".to_vec()));
@@ -279,7 +295,10 @@ pub async fn raise_only_raises_an_existing_counter(store: Store) {
     tokio::time::sleep(PAST_SHORT).await;
     assert_eq!(store.raise("raise:n", 0, 20).await.unwrap(), None);
     assert_eq!(store.get("raise:n").await.unwrap(), None);
-    store.put("raise:text", b"abc".to_vec(), MINUTE).await.unwrap();
+    store
+        .put("raise:text", b"abc".to_vec(), MINUTE)
+        .await
+        .unwrap();
     assert!(matches!(
         store.raise("raise:text", 0, 1).await,
         Err(EphemeralError::NotACounter)

@@ -59,8 +59,10 @@ pub trait Ephemeral: Send + Sync + 'static {
     /// client's command (a `FLUSHALL` say) runs between them; in memory one after the other
     /// (nothing empties a memory store while it runs), so a reader that sees the last entry
     /// sees the others.
-    async fn put_many(&self, entries: Vec<(String, Vec<u8>, Duration)>)
-    -> Result<(), EphemeralError>;
+    async fn put_many(
+        &self,
+        entries: Vec<(String, Vec<u8>, Duration)>,
+    ) -> Result<(), EphemeralError>;
     /// Raises the counter at `key` to `to`, keeping its TTL, if it exists and holds at least
     /// `from` (and less than `to`); an absent key stays absent. Returns the value held
     /// afterwards (`None`: absent).
