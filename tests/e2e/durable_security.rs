@@ -120,6 +120,36 @@ async fn revoked_token_replayed_after_restart_cve_2026_9802() -> anyhow::Result<
 }
 
 #[tokio::test]
+async fn a_revoked_token_stays_revoked_when_redis_is_restored_from_before() -> anyhow::Result<()> {
+    let (node, client, browser) = setup(ClientSpec::default(), |_| {}).await?;
+    let config = &node.state.config;
+    let Some(url) = config.redis_url.clone() else {
+        eprintln!("skipped: restoring a snapshot needs REDIS_URL");
+        return Ok(());
+    };
+    let prefix = config.redis_key_prefix.clone();
+    let body = tokens(&node, &client, &browser).await?;
+    let access = field(&body, "access_token")?;
+    // The store has been loaded once (its sentinel exists) before the snapshot is taken.
+    assert_eq!(userinfo(&node, &access).await?, StatusCode::OK);
+    let before = redis_keys::snapshot(&url, &prefix).await?;
+
+    let response = reqwest::Client::new()
+        .post(node.url("/revoke"))
+        .basic_auth(&client.id, client.secret.as_deref())
+        .form(&[("token", access.as_str())])
+        .send()
+        .await?;
+    assert_eq!(response.status(), StatusCode::OK);
+    redis_keys::restore(&url, &prefix, &before).await?;
+
+    // The restored sentinel is behind what this node wrote: it reloads before answering.
+    assert_eq!(userinfo(&node, &access).await?, StatusCode::UNAUTHORIZED);
+    assert!(!active(&node, &client, &access).await?);
+    Ok(())
+}
+
+#[tokio::test]
 async fn a_locked_account_stays_locked_when_the_ephemeral_store_is_lost() -> anyhow::Result<()> {
     let backing = Backing::shareable().await?;
     let node = start_node(&backing, |_| {}).await?;
