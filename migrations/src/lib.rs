@@ -20,6 +20,8 @@ mod m20261122_000006_add_user_password_flags;
 mod m20261122_000007_create_password_history;
 mod m20261122_000008_create_auth_events;
 mod m20261203_000200_normalise_user_emails;
+mod m20261203_000300_create_durable_markers;
+mod m20261203_000301_create_used_codes;
 mod m20261204_000001_create_mfa_factors;
 mod m20261204_000002_create_recovery_codes;
 mod m20261204_000003_create_mfa_grace;
@@ -69,6 +71,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000001_create_support_staff::Migration),
             Box::new(m20261211_000001_add_api_token_amr::Migration),
             Box::new(m20261203_000200_normalise_user_emails::Migration),
+            Box::new(m20261203_000300_create_durable_markers::Migration),
+            Box::new(m20261203_000301_create_used_codes::Migration),
         ]
     }
 }

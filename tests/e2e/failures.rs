@@ -143,7 +143,9 @@ async fn losing_redis_gives_503s_and_service_resumes_when_it_returns() -> anyhow
         StatusCode::OK
     );
     let metrics = reqwest::get(server.url("/metrics")).await?.text().await?;
-    assert!(metric(&metrics, "poort_ephemeral_errors_total{op=\"take\"}") >= 1.0);
+    // The code grant reads the code (get), userinfo the deny list with its sentinel (get_many).
+    assert!(metric(&metrics, "poort_ephemeral_errors_total{op=\"get\"}") >= 1.0);
+    assert!(metric(&metrics, "poort_ephemeral_errors_total{op=\"get_many\"}") >= 1.0);
 
     // Redis comes back (empty): the node reconnects by itself, no restart.
     tokio::time::sleep(Duration::from_millis(500)).await;

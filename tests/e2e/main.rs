@@ -4,6 +4,7 @@ mod api_tokens;
 mod authorize_errors;
 mod backup;
 mod caches;
+mod durable_security;
 mod email_change;
 mod email_lookalikes;
 mod failures;

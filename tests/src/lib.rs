@@ -11,6 +11,7 @@ pub mod forms;
 pub mod logs;
 pub mod mfa;
 pub mod orgs;
+pub mod redis_keys;
 pub mod redis_server;
 pub mod rp;
 pub mod smtp;

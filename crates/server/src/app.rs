@@ -144,6 +144,7 @@ impl App {
             api_tokens: crate::flows::api_tokens::TokenCache::new(config_cache_ttl),
             caches,
             mail,
+            markers: crate::flows::durable_markers::NodeMarkers::new(),
         });
         Ok(App { state })
     }
@@ -166,6 +167,7 @@ impl App {
         let sweep = tokio::spawn(crate::flows::api_tokens::sweep_expired_forever(
             self.state.clone(),
         ));
+        let markers = tokio::spawn(crate::flows::durable_markers::watch(self.state.clone()));
         let result = axum::serve(
             listener,
             self.router()
@@ -177,6 +179,7 @@ impl App {
         purge.abort();
         mail.abort();
         sweep.abort();
+        markers.abort();
         result
     }
 }

@@ -85,6 +85,13 @@ impl<K: Hash + Eq, V: Clone> TtlCache<K, V> {
         self.shard(key).remove(key);
     }
 
+    /// Drops every entry.
+    pub fn clear(&self) {
+        for shard in &self.shards {
+            shard.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        }
+    }
+
     /// Entries held, expired or not (for tests and metrics).
     pub fn len(&self) -> usize {
         self.shards

@@ -40,6 +40,8 @@ pub struct AppState {
     pub api_tokens: crate::flows::api_tokens::TokenCache,
     /// Refresh-token rotations, committed in groups by one writer task (store `rotations`).
     pub rotations: poort_store::rotations::RotationQueue,
+    /// How far this node knows the security markers go (flows/durable_markers).
+    pub markers: crate::flows::durable_markers::NodeMarkers,
 }
 
 pub type SharedState = Arc<AppState>;

@@ -17,6 +17,7 @@ use crate::entities::{
     mfa_grace, org_invitations, org_members, org_roles, organisations, password_history,
     platform_admins, recovery_codes, refresh_tokens, signing_keys, users,
 };
+use crate::entities::{durable_markers, used_codes};
 use crate::error::StoreError;
 use crate::tx::begin_write;
 
@@ -93,6 +94,8 @@ snapshot_tables!(
     org_invitations,
     audit_log,
     support_staff,
+    durable_markers,
+    used_codes,
 );
 
 /// The migrations this build knows, oldest first.

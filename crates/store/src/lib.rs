@@ -14,6 +14,7 @@ mod bulk;
 pub mod clients;
 pub mod consents;
 mod db;
+pub mod durable_markers;
 pub mod entities;
 pub mod ephemeral;
 mod error;
@@ -36,6 +37,7 @@ pub mod support_staff;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod tx;
+pub mod used_codes;
 pub mod users;
 // Issue 7: mail.
 pub mod email_links;

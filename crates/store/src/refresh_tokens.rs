@@ -208,7 +208,7 @@ pub async fn delete_expired(db: &Db, now: i64) -> Result<u64, StoreError> {
     Ok(deleted.rows_affected)
 }
 
-async fn insert_on(
+pub(crate) async fn insert_on(
     conn: &impl ConnectionTrait,
     token: NewRefreshToken,
 ) -> Result<refresh_tokens::Model, StoreError> {

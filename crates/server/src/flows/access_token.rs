@@ -1,7 +1,7 @@
-//! Minting and checking our JWT access tokens (RFC 9068), and their deny-list for revocation.
+//! Minting and checking our JWT access tokens (RFC 9068), and their deny-list for revocation
+//! (durable: see `durable_markers`).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use poort_oidc::claims::{AccessTokenClaims, Audience};
 use poort_oidc::jose::{sign_jwt, verify_jwt};
@@ -9,6 +9,7 @@ use poort_oidc::scope::Scopes;
 use poort_store::new_id;
 
 use super::FlowError;
+use super::durable_markers::Marker;
 use crate::cache::VerifiedToken;
 use crate::state::AppState;
 
@@ -32,13 +33,28 @@ pub struct AccessTokenSubject<'a> {
     pub audiences: Option<&'a [String]>,
 }
 
+/// A new token id and expiry, for a grant that records them before it mints (a code's
+/// redemption names the token it produces before handing it out).
+pub fn plan(state: &AppState) -> (String, i64) {
+    (new_id(), state.now() + state.config.access_token_ttl_secs)
+}
+
 pub fn mint(
     state: &AppState,
     subject: AccessTokenSubject<'_>,
 ) -> Result<MintedAccessToken, FlowError> {
+    let (jti, expires_at) = plan(state);
+    mint_planned(state, subject, jti, expires_at)
+}
+
+/// [`mint`] with the id and expiry from [`plan`].
+pub fn mint_planned(
+    state: &AppState,
+    subject: AccessTokenSubject<'_>,
+    jti: String,
+    expires_at: i64,
+) -> Result<MintedAccessToken, FlowError> {
     let now = state.now();
-    let expires_at = now + state.config.access_token_ttl_secs;
-    let jti = new_id();
     let claims = AccessTokenClaims {
         iss: state.issuer().to_string(),
         sub: subject.sub.to_string(),
@@ -100,9 +116,7 @@ pub async fn verify(
     if claims.exp <= state.now() {
         return Ok(Err(TokenRejected::Expired));
     }
-    if state
-        .ephemeral
-        .get(&revoked_key(&claims.jti))
+    if super::durable_markers::get(state, &revoked_key(&claims.jti))
         .await?
         .is_some()
     {
@@ -147,17 +161,19 @@ fn token_digest(token: &str) -> [u8; 32] {
 
 /// Deny-lists a token id until the token would have expired anyway.
 pub async fn revoke(state: &AppState, jti: &str, expires_at: i64) -> Result<(), FlowError> {
-    let remaining = expires_at - state.now();
-    if remaining <= 0 || jti.is_empty() || jti.len() > 128 {
-        return Ok(());
-    }
-    state
-        .ephemeral
-        .put(
-            &revoked_key(jti),
-            b"1".to_vec(),
-            Duration::from_secs(remaining.unsigned_abs() + 1),
-        )
-        .await?;
-    Ok(())
+    revoke_many(state, &[(jti.to_owned(), expires_at)]).await
+}
+
+/// Deny-lists token ids `(jti, exp)`, durably: the deny list outlives the ephemeral store.
+pub async fn revoke_many(state: &AppState, tokens: &[(String, i64)]) -> Result<(), FlowError> {
+    let markers = tokens
+        .iter()
+        .filter(|(jti, _)| !jti.is_empty() && jti.len() <= 128)
+        .map(|(jti, expires_at)| Marker {
+            key: revoked_key(jti),
+            value: "1".to_owned(),
+            expires_at: *expires_at,
+        })
+        .collect();
+    super::durable_markers::record(state, markers).await
 }

@@ -1,10 +1,16 @@
-//! Authorization codes: single use, short-lived, kept in the ephemeral store by digest. A redeemed
-//! code leaves a marker naming what it produced, so a replay can revoke those tokens (RFC 6749 §4.1.2).
+//! Authorization codes: short-lived, kept in the ephemeral store by digest, used once. Which
+//! redemption is the one use is decided in the database (`used_codes`, keyed by the digest) in
+//! the transaction that stores the new family's first refresh token, so neither a concurrent
+//! redemption nor a store restored from before the redemption gets a second family; the row
+//! names what the redemption produced, so a replay revokes it (RFC 6749 §4.1.2).
 
 use std::time::Duration;
 
 use poort_credentials::{digest_secret, generate_secret};
 use poort_oidc::pkce::CodeChallenge;
+use poort_store::entities::used_codes;
+use poort_store::refresh_tokens::NewRefreshToken;
+use poort_store::used_codes::{self as store, Redemption};
 use serde::{Deserialize, Serialize};
 
 use super::FlowError;
@@ -25,20 +31,24 @@ pub struct CodeGrant {
     pub expires_at: i64,
 }
 
-/// What a redeemed code produced.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Redeemed {
+/// What a redemption produces, decided before anything is handed out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
     pub refresh_family: Option<String>,
     pub access_jti: String,
     pub access_expires_at: i64,
 }
 
-fn code_key(code: &str) -> String {
-    format!("code:{}", digest_secret(code))
+/// Whether a redemption was the code's one use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Use {
+    First,
+    /// Used before, by the redemption this record names.
+    Replay(used_codes::Model),
 }
 
-fn redeemed_key(code: &str) -> String {
-    format!("code_used:{}", digest_secret(code))
+fn code_key(code: &str) -> String {
+    format!("code:{}", digest_secret(code))
 }
 
 /// Stores the grant and returns the code to send to the client.
@@ -52,38 +62,64 @@ pub async fn issue(state: &AppState, grant: &CodeGrant) -> Result<String, FlowEr
     Ok(code)
 }
 
-/// Consumes the code atomically: of two concurrent redemptions at most one gets the grant.
-pub async fn take(state: &AppState, code: &str) -> Result<Option<CodeGrant>, FlowError> {
+/// The grant the code stands for, while the store holds it. Not consumed here: [`redeem`]
+/// decides the one use.
+pub async fn peek(state: &AppState, code: &str) -> Result<Option<CodeGrant>, FlowError> {
     if code.len() > 256 {
         return Ok(None);
     }
-    match state.ephemeral.take(&code_key(code)).await? {
+    match state.ephemeral.get(&code_key(code)).await? {
         Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
         None => Ok(None),
     }
 }
 
-pub async fn mark_redeemed(
-    state: &AppState,
-    code: &str,
-    redeemed: &Redeemed,
-) -> Result<(), FlowError> {
-    // Long enough to catch a replay for as long as the access token lives.
-    let ttl = Duration::from_secs(state.config.access_token_ttl_secs.unsigned_abs() + 60);
-    state
-        .ephemeral
-        .put(&redeemed_key(code), serde_json::to_vec(redeemed)?, ttl)
-        .await?;
+/// Drops the code from the store: after its use, or after a failed attempt (which uses it up).
+pub async fn discard(state: &AppState, code: &str) -> Result<(), FlowError> {
+    state.ephemeral.delete(&code_key(code)).await?;
     Ok(())
 }
 
-/// Was this code redeemed before? Taken (not read) so the revocation runs once.
-pub async fn take_redeemed(state: &AppState, code: &str) -> Result<Option<Redeemed>, FlowError> {
+/// Records the redemption of `code` (granted as `grant`) and stores the family's first refresh
+/// token with it, unless the code was used before: then nothing is stored and the earlier
+/// redemption's record is returned.
+pub async fn redeem(
+    state: &AppState,
+    code: &str,
+    grant: &CodeGrant,
+    planned: &Planned,
+    first_token: Option<NewRefreshToken>,
+) -> Result<Use, FlowError> {
+    let now = state.now();
+    let used = used_codes::Model {
+        digest: digest_secret(code),
+        client_id: grant.client_id.clone(),
+        family_id: planned.refresh_family.clone(),
+        access_jti: planned.access_jti.clone(),
+        access_expires_at: planned.access_expires_at,
+        created_at: now,
+        // A replay can come while the code lives (a store restored from before its use holds
+        // it again) and matters while the access token lives.
+        expires_at: grant.expires_at.max(planned.access_expires_at) + 60,
+    };
+    Ok(match store::redeem(&state.db, used, first_token).await? {
+        Redemption::Won => Use::First,
+        Redemption::AlreadyUsed(row) => Use::Replay(row),
+    })
+}
+
+/// The recorded redemption of `code`, if it was redeemed.
+pub async fn find_used(
+    state: &AppState,
+    code: &str,
+) -> Result<Option<used_codes::Model>, FlowError> {
     if code.len() > 256 {
         return Ok(None);
     }
-    match state.ephemeral.take(&redeemed_key(code)).await? {
-        Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
-        None => Ok(None),
-    }
+    Ok(store::find(&state.db, &digest_secret(code)).await?)
+}
+
+/// Deletes the records of codes that can no longer be replayed; returns how many.
+pub async fn delete_expired(state: &AppState) -> Result<u64, FlowError> {
+    Ok(store::delete_expired(&state.db, state.now()).await?)
 }

@@ -5,7 +5,9 @@
 //! verified, and refused when the count is over the limit, so however many guesses arrive at
 //! once, at most `max_failures` of them reach a verification per window. The lock itself is a
 //! marker holding its end time (from the injected clock); it is written before the attempt
-//! counter is cleared, so an attempt that raced past the first lock check still sees it.
+//! counter is cleared, so an attempt that raced past the first lock check still sees it. The
+//! marker is durable (`durable_markers`): losing the ephemeral store resets the counters,
+//! never a lock.
 //!
 //! Keys: `lock:acct:<subject>:<epoch>:{n,until,lockouts}` where the epoch is the account's
 //! `unlocked_at` (an admin unlock moves the account to fresh counters, from any process), and
@@ -21,6 +23,7 @@ use poort_store::entities::users::Model as User;
 use poort_store::users;
 
 use super::FlowError;
+use super::durable_markers;
 use crate::state::AppState;
 
 /// Whom a login attempt is about: an account, or a login name that matches none (counted and
@@ -160,14 +163,8 @@ pub async fn failed(
         .await?;
     let duration = lock_duration(policy, saturating_u32(lockouts.saturating_sub(1)));
     let until = state.now().saturating_add_unsigned(duration.as_secs());
-    state
-        .ephemeral
-        .put(
-            &subject.key("until"),
-            until.to_string().into_bytes(),
-            duration.max(Duration::from_secs(1)),
-        )
-        .await?;
+    // Durable: an emptied or restored ephemeral store resets counters, never a lock.
+    durable_markers::hold_lock(state, subject.key("until"), until).await?;
     state.ephemeral.delete(&subject.key("n")).await?;
     Ok(Some(duration))
 }
@@ -187,11 +184,7 @@ pub async fn succeeded(
 }
 
 async fn locked(state: &AppState, subject: &Subject, now: i64) -> Result<bool, FlowError> {
-    let until = state.ephemeral.get(&subject.key("until")).await?;
-    Ok(until
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| text.parse::<i64>().ok())
-        .is_some_and(|until| until > now))
+    durable_markers::lock_held(state, &subject.key("until"), now).await
 }
 
 async fn read_count(state: &AppState, key: &str) -> Result<u64, FlowError> {

@@ -9,6 +9,7 @@ pub mod authorize;
 pub mod client_auth;
 pub mod clients;
 pub mod codes;
+pub mod durable_markers;
 pub mod email_change;
 pub mod email_link;
 pub mod error;

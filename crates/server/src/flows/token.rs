@@ -9,15 +9,16 @@ use poort_oidc::pkce::verify_pkce;
 use poort_oidc::scope::Scopes;
 use poort_oidc::token_request::{GrantType, TokenRequest};
 use poort_store::clients::Client;
-use poort_store::entities::refresh_tokens::Model as RefreshToken;
+use poort_store::entities::used_codes::Model as UsedCode;
 use poort_store::entities::users::Model as User;
 use poort_store::new_id;
 use poort_store::refresh_tokens::{self, NewRefreshToken};
 use serde::Serialize;
+use std::sync::Arc;
 
 use super::FlowError;
 use super::access_token::{self, AccessTokenSubject};
-use super::codes::{self, Redeemed};
+use super::codes::{self, CodeGrant, Planned, Use};
 use crate::state::AppState;
 
 /// The successful token response (RFC 6749 §5.1, OIDC Core §3.1.3.3).
@@ -79,69 +80,111 @@ async fn authorization_code(
     code_verifier: Option<String>,
 ) -> GrantResult {
     let invalid = |why: &str| Ok(Err(OAuthError::invalid_grant(why)));
-    let Some(grant) = codes::take(state, code).await? else {
-        if let Some(redeemed) = codes::take_redeemed(state, code).await? {
+    let Some(grant) = codes::peek(state, code).await? else {
+        if let Some(used) = codes::find_used(state, code).await? {
             // A replayed code: whoever holds it may be an attacker; kill what it produced.
-            revoke_redeemed(state, &redeemed).await?;
+            revoke_redeemed(state, &used).await?;
             tracing::warn!(client_id = %client.id, "authorization code replayed; issued tokens revoked");
         }
         return invalid("the authorization code is invalid, expired or already used");
     };
-    if grant.client_id != client.id {
-        return invalid("the authorization code was issued to another client");
-    }
-    if grant.expires_at <= state.now() {
-        return invalid("the authorization code has expired");
-    }
-    if redirect_uri.as_deref() != Some(grant.redirect_uri.as_str()) {
-        return invalid("redirect_uri does not match the authorization request");
-    }
-    match (&grant.code_challenge, code_verifier) {
-        (Some(challenge), Some(verifier)) => {
-            if let Err(e) = verify_pkce(challenge, &verifier) {
-                return Ok(Err(OAuthError::invalid_grant(&e.description)));
-            }
+    let user = match code_refusal(state, client, &grant, redirect_uri, code_verifier).await? {
+        Ok(user) => user,
+        Err(why) => {
+            // A failed attempt uses the code up.
+            codes::discard(state, code).await?;
+            return invalid(&why);
         }
-        (Some(_), None) => return invalid("code_verifier is required"),
-        (None, Some(_)) => return invalid("code_verifier given but no code_challenge was sent"),
-        (None, None) if client.public => return invalid("PKCE is required for public clients"),
-        (None, None) => {}
-    }
-    let Some(user) = super::users::cached(state, &grant.user_id).await? else {
-        return invalid("the user no longer exists");
     };
-    if !user.is_active() {
-        return invalid("the user is disabled or deleted");
-    }
     let scopes = Scopes::parse(&grant.scope).map_err(|e| FlowError::Corrupt(e.description))?;
     let session = SessionFacts {
         auth_time: grant.auth_time,
         amr: grant.amr.clone(),
         sid: grant.sid.clone(),
     };
-    let Some(issued) =
-        issue_user_tokens(state, client, &user, &scopes, &session, grant.nonce, None).await?
-    else {
-        return Err(FlowError::Corrupt(
-            "a new token family cannot lose a rotation".into(),
-        ));
+    // Named before anything is handed out, so a concurrent replay finds what to revoke.
+    let (access_jti, access_expires_at) = access_token::plan(state);
+    let plan = Plan {
+        access_jti,
+        access_expires_at,
+        family_id: gets_refresh_tokens(client).then(new_id),
     };
-    codes::mark_redeemed(
+    let planned = Planned {
+        refresh_family: plan.family_id.clone(),
+        access_jti: plan.access_jti.clone(),
+        access_expires_at: plan.access_expires_at,
+    };
+    let refresh_expires_at = state.now() + state.config.refresh_token_ttl_secs;
+    let prepared = prepare_user_tokens(
         state,
-        code,
-        &Redeemed {
-            refresh_family: issued.family_id.clone(),
-            access_jti: issued.access_jti.clone(),
-            access_expires_at: issued.access_expires_at,
-        },
+        client,
+        &user,
+        &scopes,
+        &session,
+        grant.nonce.clone(),
+        plan,
+        refresh_expires_at,
     )
     .await?;
-    Ok(Ok(issued.response))
+    match codes::redeem(state, code, &grant, &planned, prepared.refresh).await? {
+        Use::First => {
+            // The database decided; a code left in the store only finds its record.
+            if let Err(e) = codes::discard(state, code).await {
+                tracing::warn!(error = %e, "a redeemed code could not be dropped from the ephemeral store");
+            }
+            Ok(Ok(prepared.response))
+        }
+        Use::Replay(used) => {
+            // Redeemed at the same time, or again from a store restored from before its use.
+            revoke_redeemed(state, &used).await?;
+            codes::discard(state, code).await?;
+            tracing::warn!(client_id = %client.id, "authorization code redeemed twice; issued tokens revoked");
+            invalid("the authorization code was already used")
+        }
+    }
 }
 
-async fn revoke_redeemed(state: &AppState, redeemed: &Redeemed) -> Result<(), FlowError> {
-    access_token::revoke(state, &redeemed.access_jti, redeemed.access_expires_at).await?;
-    if let Some(family) = &redeemed.refresh_family {
+/// The code's user if `client` may redeem `grant` with these parameters, else why not.
+async fn code_refusal(
+    state: &AppState,
+    client: &Client,
+    grant: &CodeGrant,
+    redirect_uri: Option<String>,
+    code_verifier: Option<String>,
+) -> Result<Result<Arc<User>, String>, FlowError> {
+    let refuse = |why: &str| Ok(Err(why.to_owned()));
+    if grant.client_id != client.id {
+        return refuse("the authorization code was issued to another client");
+    }
+    if grant.expires_at <= state.now() {
+        return refuse("the authorization code has expired");
+    }
+    if redirect_uri.as_deref() != Some(grant.redirect_uri.as_str()) {
+        return refuse("redirect_uri does not match the authorization request");
+    }
+    match (&grant.code_challenge, code_verifier) {
+        (Some(challenge), Some(verifier)) => {
+            if let Err(e) = verify_pkce(challenge, &verifier) {
+                return Ok(Err(e.description));
+            }
+        }
+        (Some(_), None) => return refuse("code_verifier is required"),
+        (None, Some(_)) => return refuse("code_verifier given but no code_challenge was sent"),
+        (None, None) if client.public => return refuse("PKCE is required for public clients"),
+        (None, None) => {}
+    }
+    let Some(user) = super::users::cached(state, &grant.user_id).await? else {
+        return refuse("the user no longer exists");
+    };
+    if !user.is_active() {
+        return refuse("the user is disabled or deleted");
+    }
+    Ok(Ok(user))
+}
+
+async fn revoke_redeemed(state: &AppState, used: &UsedCode) -> Result<(), FlowError> {
+    access_token::revoke(state, &used.access_jti, used.access_expires_at).await?;
+    if let Some(family) = &used.family_id {
         revoke_family(state, family).await?;
     }
     Ok(())
@@ -149,20 +192,14 @@ async fn revoke_redeemed(state: &AppState, redeemed: &Redeemed) -> Result<(), Fl
 
 pub async fn revoke_family(state: &AppState, family_id: &str) -> Result<(), FlowError> {
     let jtis = refresh_tokens::revoke_family(&state.db, family_id, state.now()).await?;
-    for (jti, expires_at) in jtis {
-        access_token::revoke(state, &jti, expires_at).await?;
-    }
-    Ok(())
+    access_token::revoke_many(state, &jtis).await
 }
 
 /// Revokes every refresh-token family of the user and deny-lists the live access tokens they
 /// produced (account deleted, password reset).
 pub async fn revoke_all_for_user(state: &AppState, user_id: &str) -> Result<(), FlowError> {
     let live = refresh_tokens::revoke_all_for_user(&state.db, user_id, state.now()).await?;
-    for (jti, expires_at) in live {
-        access_token::revoke(state, &jti, expires_at).await?;
-    }
-    Ok(())
+    access_token::revoke_many(state, &live).await
 }
 
 /// How the user authenticated, carried from the session into every token of the family.
@@ -172,23 +209,37 @@ struct SessionFacts {
     sid: String,
 }
 
-struct Issued {
-    response: TokenResponse,
-    family_id: Option<String>,
+/// What a grant will issue, decided before anything is signed or stored: the access token's id
+/// and expiry, and the refresh-token family (none for a client without refresh tokens).
+struct Plan {
     access_jti: String,
     access_expires_at: i64,
+    family_id: Option<String>,
 }
 
-async fn issue_user_tokens(
+/// Signed tokens, and the refresh token to store (by the caller: in a rotation, or with the
+/// code's use) before the response may be sent.
+struct Prepared {
+    response: TokenResponse,
+    refresh: Option<NewRefreshToken>,
+}
+
+fn gets_refresh_tokens(client: &Client) -> bool {
+    client.grant_types.iter().any(|g| g == "refresh_token")
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn prepare_user_tokens(
     state: &AppState,
     client: &Client,
     user: &User,
     scopes: &Scopes,
     session: &SessionFacts,
     nonce: Option<String>,
-    family: Option<(&RefreshToken, NextInFamily)>,
-) -> Result<Option<Issued>, FlowError> {
-    let access = access_token::mint(
+    plan: Plan,
+    refresh_expires_at: i64,
+) -> Result<Prepared, FlowError> {
+    let access = access_token::mint_planned(
         state,
         AccessTokenSubject {
             sub: &user.id,
@@ -199,6 +250,8 @@ async fn issue_user_tokens(
             amr: Some(&session.amr),
             audiences: None,
         },
+        plan.access_jti,
+        plan.access_expires_at,
     )?;
     let id_token = if scopes.contains("openid") {
         let mut all = user_claims(user);
@@ -217,59 +270,40 @@ async fn issue_user_tokens(
     } else {
         None
     };
-    let mut refresh_token = None;
-    let mut family_id = None;
-    if client.grant_types.iter().any(|g| g == "refresh_token") {
-        let token = generate_secret(32);
-        let now = state.now();
-        let new = NewRefreshToken {
-            id: new_id(),
-            token_digest: digest_secret(&token),
-            family_id: family
-                .as_ref()
-                .map(|(old, _)| old.family_id.clone())
-                .unwrap_or_else(new_id),
-            client_id: client.id.clone(),
-            user_id: user.id.clone(),
-            scope: scopes.to_string(),
-            auth_time: session.auth_time,
-            amr: session.amr.clone(),
-            sid: Some(session.sid.clone()),
-            access_jti: access.jti.clone(),
-            access_expires_at: access.expires_at,
-            created_at: now,
-            expires_at: family
-                .as_ref()
-                .map(|(old, _)| old.expires_at)
-                .unwrap_or(now + state.config.refresh_token_ttl_secs),
-        };
-        family_id = Some(new.family_id.clone());
-        match family {
-            Some((old, NextInFamily::Rotate)) => {
-                if !state.rotations.rotate(&old.id, new, now).await? {
-                    // Another request rotated the same token between our read and our write.
-                    return Ok(None);
-                }
-            }
-            Some((_, NextInFamily::Sibling)) | None => {
-                refresh_tokens::insert(&state.db, new).await?;
-            }
+    let now = state.now();
+    let (refresh_token, refresh) = match plan.family_id {
+        Some(family_id) => {
+            let token = generate_secret(32);
+            let new = NewRefreshToken {
+                id: new_id(),
+                token_digest: digest_secret(&token),
+                family_id,
+                client_id: client.id.clone(),
+                user_id: user.id.clone(),
+                scope: scopes.to_string(),
+                auth_time: session.auth_time,
+                amr: session.amr.clone(),
+                sid: Some(session.sid.clone()),
+                access_jti: access.jti.clone(),
+                access_expires_at: access.expires_at,
+                created_at: now,
+                expires_at: refresh_expires_at,
+            };
+            (Some(token), Some(new))
         }
-        refresh_token = Some(token);
-    }
-    Ok(Some(Issued {
+        None => (None, None),
+    };
+    Ok(Prepared {
         response: TokenResponse {
             access_token: access.token,
             token_type: "Bearer",
-            expires_in: access.expires_at - state.now(),
+            expires_in: access.expires_at - now,
             scope: scopes.to_string(),
             id_token,
             refresh_token,
         },
-        family_id,
-        access_jti: access.jti,
-        access_expires_at: access.expires_at,
-    }))
+        refresh,
+    })
 }
 
 fn id_token(
@@ -385,21 +419,38 @@ async fn refresh(
         amr,
         sid: old.sid.clone().unwrap_or_default(),
     };
-    match issue_user_tokens(
+    let (access_jti, access_expires_at) = access_token::plan(state);
+    let plan = Plan {
+        access_jti,
+        access_expires_at,
+        family_id: gets_refresh_tokens(client).then(|| old.family_id.clone()),
+    };
+    let prepared = prepare_user_tokens(
         state,
         client,
         &user,
         &scopes,
         &session,
         None,
-        Some((&old, next)),
+        plan,
+        old.expires_at,
     )
-    .await?
-    {
-        Some(issued) => Ok(Ok(issued.response)),
-        // Lost the rotation race: look again, now the token shows as used (grace window or reuse).
-        None => Box::pin(refresh(state, client, presented, Some(scopes))).await,
+    .await?;
+    if let Some(new) = prepared.refresh {
+        match next {
+            NextInFamily::Rotate => {
+                if !state.rotations.rotate(&old.id, new, state.now()).await? {
+                    // Lost the rotation race: look again, now the token shows as used (grace
+                    // window or reuse).
+                    return Box::pin(refresh(state, client, presented, Some(scopes))).await;
+                }
+            }
+            NextInFamily::Sibling => {
+                refresh_tokens::insert(&state.db, new).await?;
+            }
+        }
     }
+    Ok(Ok(prepared.response))
 }
 
 /// A grace window of 0 is off: every reuse counts.

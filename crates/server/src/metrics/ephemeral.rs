@@ -64,6 +64,21 @@ impl Ephemeral for CountingEphemeral {
         self.count(EphemeralOp::Incr, self.inner.incr(key, ttl).await)
     }
 
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Vec<u8>>>, EphemeralError> {
+        self.count(EphemeralOp::GetMany, self.inner.get_many(keys).await)
+    }
+
+    async fn put_many(
+        &self,
+        entries: Vec<(String, Vec<u8>, Duration)>,
+    ) -> Result<(), EphemeralError> {
+        self.count(EphemeralOp::PutMany, self.inner.put_many(entries).await)
+    }
+
+    async fn raise(&self, key: &str, from: u64, to: u64) -> Result<Option<u64>, EphemeralError> {
+        self.count(EphemeralOp::Raise, self.inner.raise(key, from, to).await)
+    }
+
     async fn ping(&self) -> Result<(), EphemeralError> {
         self.count(EphemeralOp::Ping, self.inner.ping().await)
     }

@@ -48,17 +48,23 @@ pub enum EphemeralOp {
     Take,
     Delete,
     Incr,
+    GetMany,
+    PutMany,
+    Raise,
     Ping,
 }
 
 impl EphemeralOp {
-    const ALL: [EphemeralOp; 7] = [
+    const ALL: [EphemeralOp; 10] = [
         Self::Put,
         Self::PutIfAbsent,
         Self::Get,
         Self::Take,
         Self::Delete,
         Self::Incr,
+        Self::GetMany,
+        Self::PutMany,
+        Self::Raise,
         Self::Ping,
     ];
 
@@ -70,6 +76,9 @@ impl EphemeralOp {
             Self::Take => "take",
             Self::Delete => "delete",
             Self::Incr => "incr",
+            Self::GetMany => "get_many",
+            Self::PutMany => "put_many",
+            Self::Raise => "raise",
             Self::Ping => "ping",
         }
     }
@@ -91,7 +100,7 @@ pub struct Metrics {
     tokens_issued: [AtomicU64; 3],
     logins_ok: AtomicU64,
     logins_failed: AtomicU64,
-    ephemeral_errors: [AtomicU64; 7],
+    ephemeral_errors: [AtomicU64; EphemeralOp::ALL.len()],
 }
 
 impl Metrics {

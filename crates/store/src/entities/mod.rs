@@ -24,3 +24,6 @@ pub mod email_links;
 pub mod mail_queue;
 // Issue 5: support staff.
 pub mod support_staff;
+// Security state that survives the ephemeral store.
+pub mod durable_markers;
+pub mod used_codes;

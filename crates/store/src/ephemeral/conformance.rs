@@ -52,6 +52,8 @@ macro_rules! all_conformance_tests {
             put_if_absent_has_a_single_winner,
             incr_counts_exactly_under_concurrency,
             ping_answers,
+            get_many_and_put_many,
+            raise_only_raises_an_existing_counter,
         );
     };
 }
@@ -233,4 +235,72 @@ pub async fn incr_counts_exactly_under_concurrency(store: Store) {
 
 pub async fn ping_answers(store: Store) {
     store.ping().await.unwrap();
+}
+
+pub async fn get_many_and_put_many(store: Store) {
+    assert!(store.get_many(&[]).await.unwrap().is_empty());
+    store
+        .put_many(vec![
+            ("many:a".into(), b"1".to_vec(), MINUTE),
+            ("many:b".into(), vec![0, 255], SHORT),
+        ])
+        .await
+        .unwrap();
+    let values = store
+        .get_many(&["many:a", "many:none", "many:b"])
+        .await
+        .unwrap();
+    assert_eq!(values, [Some(b"1".to_vec()), None, Some(vec![0, 255])]);
+    tokio::time::sleep(PAST_SHORT).await;
+    let values = store.get_many(&["many:a", "many:b"]).await.unwrap();
+    assert_eq!(
+        values,
+        [Some(b"1".to_vec()), None],
+        "each entry has its own TTL"
+    );
+    store.put_many(Vec::new()).await.unwrap();
+    // A zero TTL anywhere is refused, and nothing of the batch is stored.
+    let refused = store
+        .put_many(vec![
+            ("many:c".into(), b"1".to_vec(), MINUTE),
+            ("many:d".into(), b"1".to_vec(), Duration::ZERO),
+        ])
+        .await;
+    assert!(matches!(refused, Err(EphemeralError::ZeroTtl)));
+    assert_eq!(store.get("many:c").await.unwrap(), None);
+}
+
+pub async fn raise_only_raises_an_existing_counter(store: Store) {
+    assert_eq!(store.raise("raise:absent", 0, 5).await.unwrap(), None);
+    assert_eq!(
+        store.get("raise:absent").await.unwrap(),
+        None,
+        "not created"
+    );
+    store.put("raise:n", b"7".to_vec(), SHORT).await.unwrap();
+    assert_eq!(
+        store.raise("raise:n", 0, 5).await.unwrap(),
+        Some(7),
+        "never lowered"
+    );
+    assert_eq!(
+        store.raise("raise:n", 8, 12).await.unwrap(),
+        Some(7),
+        "below from"
+    );
+    assert_eq!(store.get("raise:n").await.unwrap(), Some(b"7".to_vec()));
+    assert_eq!(store.raise("raise:n", 7, 12).await.unwrap(), Some(12));
+    assert_eq!(store.get("raise:n").await.unwrap(), Some(b"12".to_vec()));
+    // The TTL is kept.
+    tokio::time::sleep(PAST_SHORT).await;
+    assert_eq!(store.raise("raise:n", 0, 20).await.unwrap(), None);
+    assert_eq!(store.get("raise:n").await.unwrap(), None);
+    store
+        .put("raise:text", b"abc".to_vec(), MINUTE)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.raise("raise:text", 0, 1).await,
+        Err(EphemeralError::NotACounter)
+    ));
 }

@@ -246,6 +246,51 @@ impl Ephemeral for MemoryStore {
         self.after_write(now);
         Ok(count)
     }
+
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Vec<u8>>>, EphemeralError> {
+        let mut values = Vec::with_capacity(keys.len());
+        for key in keys {
+            values.push(self.get(key).await?);
+        }
+        Ok(values)
+    }
+
+    async fn put_many(
+        &self,
+        entries: Vec<(String, Vec<u8>, Duration)>,
+    ) -> Result<(), EphemeralError> {
+        let now = self.now();
+        // Every TTL is checked before anything is stored: all or nothing.
+        let deadlines = entries
+            .iter()
+            .map(|(_, _, ttl)| self.deadline(now, *ttl))
+            .collect::<Result<Vec<_>, _>>()?;
+        for ((key, value, _), expires_at) in entries.into_iter().zip(deadlines) {
+            self.shard_of(&key).insert(key, Entry { value, expires_at });
+            self.after_write(now);
+        }
+        Ok(())
+    }
+
+    async fn raise(&self, key: &str, from: u64, to: u64) -> Result<Option<u64>, EphemeralError> {
+        let now = self.now();
+        let mut shard = self.shard_of(key);
+        match shard.get_mut(key) {
+            Some(entry) if entry.is_live(now) => {
+                let held = parse_counter(&entry.value)?;
+                if held >= from && held < to {
+                    entry.value = to.to_string().into_bytes();
+                    return Ok(Some(to));
+                }
+                Ok(Some(held))
+            }
+            Some(_) => {
+                shard.remove(key);
+                Ok(None)
+            }
+            None => Ok(None),
+        }
+    }
 }
 
 fn parse_counter(value: &[u8]) -> Result<u64, EphemeralError> {

@@ -2,7 +2,7 @@
 //! WebAuthn challenges, rate-limit counters). Every key has a TTL.
 //!
 //! The operations map one-to-one onto Redis (`SET PX`, `SET NX PX`, `GET`, `GETDEL`, `DEL`,
-//! `INCR` + `PEXPIRE` on creation): [`RedisStore`] behaves like [`MemoryStore`], and both pass
+//! `INCR` + `PEXPIRE` on creation, `MGET`, `SET`s in `MULTI`/`EXEC`, a compare-and-raise script): [`RedisStore`] behaves like [`MemoryStore`], and both pass
 //! the same behavioural tests (`conformance`).
 
 #[cfg(test)]
@@ -53,6 +53,20 @@ pub trait Ephemeral: Send + Sync + 'static {
     /// Atomic increment; the TTL is set when the counter is created (fixed window). Returns
     /// the new value. Counters read back through `get` as decimal ASCII, as in Redis.
     async fn incr(&self, key: &str, ttl: Duration) -> Result<u64, EphemeralError>;
+    /// The values of several keys in one round trip (`MGET`), in the order asked.
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Vec<u8>>>, EphemeralError>;
+    /// Stores every entry (key, value, TTL) in one step: in Redis a `MULTI`/`EXEC`, so no other
+    /// client's command (a `FLUSHALL` say) runs between them; in memory one after the other
+    /// (nothing empties a memory store while it runs), so a reader that sees the last entry
+    /// sees the others.
+    async fn put_many(
+        &self,
+        entries: Vec<(String, Vec<u8>, Duration)>,
+    ) -> Result<(), EphemeralError>;
+    /// Raises the counter at `key` to `to`, keeping its TTL, if it exists and holds at least
+    /// `from` (and less than `to`); an absent key stays absent. Returns the value held
+    /// afterwards (`None`: absent).
+    async fn raise(&self, key: &str, from: u64, to: u64) -> Result<Option<u64>, EphemeralError>;
     /// Checks that the backing service answers (for readiness probes).
     async fn ping(&self) -> Result<(), EphemeralError> {
         Ok(())

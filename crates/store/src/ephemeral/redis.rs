@@ -1,8 +1,9 @@
 //! Redis implementation of the ephemeral store, shared by every node of a deployment.
 //!
-//! Each operation is one atomic Redis command (`SET PX`, `SET NX PX`, `GET`, `GETDEL`, `DEL`)
-//! or one Lua script (`incr`: `INCR` and, for a new counter, `PEXPIRE`), so two nodes can never
-//! both consume one value or lose an increment. All keys carry the deployment's prefix.
+//! Each operation is one atomic Redis command (`SET PX`, `SET NX PX`, `GET`, `GETDEL`, `DEL`,
+//! `MGET`), one transaction (`put_many`: `SET PX`s in `MULTI`/`EXEC`) or one Lua script
+//! (`incr`: `INCR` and, for a new counter, `PEXPIRE`; `raise`: compare and `SET KEEPTTL`), so
+//! two nodes can never both consume one value or lose an increment. All keys carry the deployment's prefix.
 //!
 //! The connection is a `ConnectionManager` created lazily: a node starts while Redis is down,
 //! failed calls return [`EphemeralError::Unavailable`] quickly (bounded connect and response
@@ -33,10 +34,30 @@ end
 return count
 ";
 
+/// `SET … KEEPTTL` to `ARGV[2]` if the key holds at least `ARGV[1]` and less than `ARGV[2]`;
+/// returns the value held afterwards, nil when the key is absent.
+const RAISE_SCRIPT: &str = r"
+local current = redis.call('GET', KEYS[1])
+if not current then
+  return false
+end
+local held = tonumber(current)
+if not held then
+  return redis.error_reply('ERR value is not an integer')
+end
+local from, to = tonumber(ARGV[1]), tonumber(ARGV[2])
+if held >= from and held < to then
+  redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+  return to
+end
+return held
+";
+
 pub struct RedisStore {
     conn: ConnectionManager,
     prefix: String,
     incr: Script,
+    raise: Script,
 }
 
 impl fmt::Debug for RedisStore {
@@ -66,6 +87,7 @@ impl RedisStore {
             conn,
             prefix: prefix.to_owned(),
             incr: Script::new(INCR_SCRIPT),
+            raise: Script::new(RAISE_SCRIPT),
         })
     }
 
@@ -155,6 +177,59 @@ impl Ephemeral for RedisStore {
                 }
             })?;
         u64::try_from(count).map_err(|_| EphemeralError::NotACounter)
+    }
+
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Vec<u8>>>, EphemeralError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut cmd = redis::cmd("MGET");
+        for key in keys {
+            cmd.arg(self.key(key));
+        }
+        self.query(&cmd).await
+    }
+
+    async fn put_many(
+        &self,
+        entries: Vec<(String, Vec<u8>, Duration)>,
+    ) -> Result<(), EphemeralError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for (key, value, ttl) in entries {
+            let ms = ttl_millis(ttl)?;
+            pipe.cmd("SET")
+                .arg(self.key(&key))
+                .arg(value)
+                .arg("PX")
+                .arg(ms)
+                .ignore();
+        }
+        let mut conn = self.conn.clone();
+        pipe.query_async::<()>(&mut conn).await.map_err(unavailable)
+    }
+
+    async fn raise(&self, key: &str, from: u64, to: u64) -> Result<Option<u64>, EphemeralError> {
+        let mut conn = self.conn.clone();
+        let held: Option<i64> = self
+            .raise
+            .key(self.key(key))
+            .arg(from)
+            .arg(to)
+            .invoke_async(&mut conn)
+            .await
+            .map_err(|err| {
+                if err.to_string().contains("not an integer") {
+                    EphemeralError::NotACounter
+                } else {
+                    unavailable(err)
+                }
+            })?;
+        held.map(|n| u64::try_from(n).map_err(|_| EphemeralError::NotACounter))
+            .transpose()
     }
 
     async fn ping(&self) -> Result<(), EphemeralError> {

@@ -1,17 +1,18 @@
 //! Checking a presented token: parse (format and checksum, before any lookup) → SHA-256 →
 //! this node's cache or one indexed read → expired / revoked / owner disabled or deleted refused. A
 //! cached hit also checks the shared revocation marker, so a revocation on any node is seen
-//! by every node at once.
+//! by every node at once; the marker is durable (`durable_markers`), so it survives the loss
+//! of the ephemeral store, and a reload of the markers empties this node's cache.
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use poort_api_tokens::{TokenFormatError, TokenScope};
 use poort_store::api_tokens as store;
 
 use super::cache::CachedToken;
 use crate::flows::FlowError;
+use crate::flows::durable_markers::{self, Marker};
 use crate::state::AppState;
 
 /// Who a valid token acts for, and with which scopes.
@@ -66,16 +67,17 @@ pub async fn announce_revocation(
     digest: &str,
 ) -> Result<(), FlowError> {
     state.api_tokens.remove(&digest.to_owned());
-    let ttl = state.config.cache_ttl_secs.max(0).unsigned_abs() + 60;
-    state
-        .ephemeral
-        .put(
-            &revoked_marker(token_id),
-            b"1".to_vec(),
-            Duration::from_secs(ttl),
-        )
-        .await?;
-    Ok(())
+    let ttl = state.config.cache_ttl_secs.max(0) + 60;
+    // Durable: a node's cache must not outlive the marker when the ephemeral store is lost.
+    durable_markers::record(
+        state,
+        vec![Marker {
+            key: revoked_marker(token_id),
+            value: "1".to_owned(),
+            expires_at: state.now().saturating_add(ttl),
+        }],
+    )
+    .await
 }
 
 /// Validates a token without recording a use (introspection by a relying API).
@@ -130,7 +132,7 @@ async fn resolve_cached(
             return Ok(Err(ApiTokenRefusal::Expired));
         }
         let marker = revoked_marker(&hit.live.principal.token_id);
-        if state.ephemeral.get(&marker).await?.is_some() {
+        if durable_markers::get(state, &marker).await?.is_some() {
             state.api_tokens.remove(&digest);
             return Ok(Err(ApiTokenRefusal::Revoked));
         }

@@ -65,6 +65,11 @@ impl TokenCache {
         self.entries.remove(digest);
     }
 
+    /// Drops every entry (the shared markers were lost and reloaded: read the database again).
+    pub fn clear(&self) {
+        self.entries.clear();
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }
