@@ -149,7 +149,7 @@ async fn create(
             "the body must be JSON: {\"name\", \"scopes\": [...], \"expires_in_days\"}",
         )
     })?;
-    // A token cannot mint a token stronger than itself.
+    // A token cannot mint a token stronger than itself: no scope it lacks, no wider reach.
     for raw in &body.scopes {
         if let Ok(scope) = raw.parse::<TokenScope>()
             && !caller.0.has_scope(scope)
@@ -159,7 +159,8 @@ async fn create(
     }
     let request = MintRequest {
         user_id: caller.0.user_id.clone(),
-        org_id: None,
+        // A token bound to an organisation mints tokens bound to it, never wider ones.
+        org_id: caller.0.org_id.clone(),
         name: body.name,
         scopes: body.scopes,
         expires_in_secs: i64::from(body.expires_in_days) * 86_400,
