@@ -1,5 +1,6 @@
 //! End-to-end tests: real servers on port 0, real clients. One binary, modules per area.
 
+mod advisories;
 mod api_tokens;
 mod authorize_errors;
 mod backup;

@@ -240,8 +240,8 @@ fn dedup(values: Vec<String>) -> Vec<String> {
     kept
 }
 
-/// Absolute, no fragment (RFC 6749 §3.1.2); https, or http only for loopback (RFC 8252 §7.3), or a
-/// private-use scheme for native apps.
+/// Absolute, no fragment (RFC 6749 §3.1.2), no user information; https, or http only for
+/// loopback (RFC 8252 §7.3), or a private-use scheme for native apps.
 pub fn check_redirect_uri(uri: &str) -> Result<(), CreateClientError> {
     let bad = |why| Err(CreateClientError::BadRedirectUri(uri.to_string(), why));
     if uri.len() > MAX_URI_LEN {
@@ -252,6 +252,10 @@ pub fn check_redirect_uri(uri: &str) -> Result<(), CreateClientError> {
     };
     if url.fragment().is_some() {
         return bad("must not have a fragment");
+    }
+    // `https://app.example.com@evil.example/cb` goes to evil.example: no user information.
+    if !url.username().is_empty() || url.password().is_some() {
+        return bad("must not contain user information");
     }
     match url.scheme() {
         "https" => Ok(()),
@@ -298,5 +302,8 @@ mod tests {
         assert!(check_redirect_uri("https://app.example.com/cb#x").is_err());
         assert!(check_redirect_uri("javascript:alert(1)").is_err());
         assert!(check_redirect_uri("/relative").is_err());
+        assert!(check_redirect_uri("https://user@app.example.com/cb").is_err());
+        assert!(check_redirect_uri("https://app.example.com@evil.example/cb").is_err());
+        assert!(check_redirect_uri("https://:secret@app.example.com/cb").is_err());
     }
 }

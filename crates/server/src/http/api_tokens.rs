@@ -155,7 +155,7 @@ async fn create(
             "the body must be JSON: {\"name\", \"scopes\": [...], \"expires_in_days\"}",
         )
     })?;
-    // A token cannot mint a token stronger than itself.
+    // A token cannot mint a token stronger than itself: no scope it lacks, no wider reach.
     for raw in &body.scopes {
         if let Ok(scope) = raw.parse::<TokenScope>()
             && !caller.0.has_scope(scope.as_str())
@@ -164,7 +164,12 @@ async fn create(
         }
     }
     // Nor one that could act where the caller may not (an organisation requiring 2FA).
-    if gate::may_mint_for(&state, &caller.0, None).await?.is_err() {
+    // A token bound to an organisation mints tokens bound to it, never wider ones.
+    let org_id = caller.0.bound_org().map(str::to_owned);
+    if gate::may_mint_for(&state, &caller.0, org_id.as_deref())
+        .await?
+        .is_err()
+    {
         let error = OAuthError::new(
             ErrorCode::InsufficientUserAuthentication,
             "an organisation of yours requires two-step verification: mint tokens from a \
@@ -177,7 +182,7 @@ async fn create(
     }
     let request = MintRequest {
         user_id: caller.0.user_id().to_owned(),
-        org_id: None,
+        org_id,
         name: body.name,
         scopes: body.scopes,
         expires_in_secs: i64::from(body.expires_in_days) * 86_400,
