@@ -99,7 +99,10 @@ async fn mint_use_list_revoke_and_introspect() -> anyhow::Result<()> {
     assert_eq!(token["status"], "active");
     // Recorded at the use (a second may have passed since, on a busy machine).
     let used_at = token["last_used_at"].as_i64().unwrap_or_default();
-    assert!((server.now() - 2..=server.now()).contains(&used_at), "{token}");
+    assert!(
+        (server.now() - 2..=server.now()).contains(&used_at),
+        "{token}"
+    );
     assert_eq!(token["last_used_ip"], "127.0.0.1");
     assert_eq!(
         token["scopes"],

@@ -8,6 +8,7 @@ use poort_credentials::digest_secret;
 use poort_server::admin;
 use poort_server::flows::api_tokens::{self as api_token_flow, MintRequest};
 use poort_tests::api_tokens::call;
+use poort_tests::browser::hidden_field;
 use poort_tests::forms::login;
 use poort_tests::redis_keys;
 use poort_tests::{
@@ -281,6 +282,7 @@ async fn a_revoked_api_token_is_refused_on_every_node_after_the_store_is_lost() 
             name: "durable".into(),
             scopes: vec!["tokens:write".into(), "profile:read".into()],
             expires_in_secs: 86_400,
+            amr: vec!["pwd".into()],
         },
     )
     .await?
@@ -328,5 +330,42 @@ async fn a_revoked_api_token_is_refused_on_every_node_after_the_store_is_lost() 
             }
         }
     }
+    Ok(())
+}
+
+/// The second-factor limit too: once five wrong codes used up the window, an emptied store
+/// (or a restarted node) does not hand out five more guesses.
+#[tokio::test]
+async fn a_used_up_second_factor_window_survives_a_lost_store() -> anyhow::Result<()> {
+    let backing = Backing::shareable().await?;
+    let node = start_node(&backing, |_| {}).await?;
+    node.create_user(EMAIL, PASSWORD).await?;
+    let enrolled = node.browser_with_two_factors(EMAIL, PASSWORD).await?;
+    node.sign_out(&enrolled).await?;
+    let second_step = |node: TestServer| async move {
+        let browser = node.browser();
+        let landing = node.sign_in(&browser, EMAIL, PASSWORD).await?;
+        let (_, body) = poort_tests::mfa::page(landing).await?;
+        let csrf = hidden_field(&body, "csrf")?;
+        anyhow::Ok((node, browser, csrf))
+    };
+    let (node, browser, csrf) = second_step(node).await?;
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let form = [("csrf", csrf.as_str()), ("tx", ""), ("code", "000000")];
+        statuses.push(browser.post_form("/login/mfa/totp", &form).await?.status());
+    }
+    assert_eq!(statuses[4], StatusCode::UNAUTHORIZED, "{statuses:?}");
+    assert_eq!(statuses[5], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
+
+    let node = lose_ephemeral(node, &backing).await?;
+    let (_node, browser, csrf) = second_step(node).await?;
+    let form = [("csrf", csrf.as_str()), ("tx", ""), ("code", "000000")];
+    let status = browser.post_form("/login/mfa/totp", &form).await?.status();
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the window stays used up"
+    );
     Ok(())
 }

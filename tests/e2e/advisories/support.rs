@@ -132,6 +132,7 @@ pub async fn api_token(
             name: "automation".into(),
             scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
             expires_in_secs: 86_400,
+            amr: vec!["pwd".into()],
         },
     )
     .await?

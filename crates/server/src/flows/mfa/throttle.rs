@@ -17,6 +17,9 @@
 //! checked. A failed check, an error while checking, and a refused attempt keep their places.
 //!
 //! The window starts with its first attempt and lasts `WINDOW`; then counting starts again.
+//! The failure that uses a window up also holds a durable lock (`durable_markers`,
+//! `mfa_lock:<user>`) for `WINDOW`, so an emptied or restarted ephemeral store does not hand
+//! out five more guesses.
 //! Keys: `mfa_window:<user>` holds the current window's random id (TTL `WINDOW`);
 //! `mfa_try:<user>:<window>:n` counts its places and `…:ok` the places given back (kept twice
 //! as long, so a late attempt of an ended window still finds its counts).
@@ -26,6 +29,7 @@ use std::time::Duration;
 use poort_store::ephemeral::EphemeralError;
 
 use super::super::FlowError;
+use super::super::durable_markers;
 use crate::state::AppState;
 
 /// Wrong answers checked per user and window; then every attempt is refused until it ends.
@@ -43,6 +47,11 @@ pub struct Attempt {
     number: u64,
 }
 
+/// The durable lock held for `WINDOW` from the failure that used up a window.
+fn lock_key(user_id: &str) -> String {
+    format!("mfa_lock:{user_id}")
+}
+
 fn window_key(user_id: &str) -> String {
     format!("mfa_window:{user_id}")
 }
@@ -54,6 +63,11 @@ fn count_key(user_id: &str, window: &str, part: &str) -> String {
 /// Reserves a place for one attempt; `None` when the user has used up the window (the answer
 /// must then not be checked at all).
 pub async fn reserve(state: &AppState, user_id: &str) -> Result<Option<Attempt>, FlowError> {
+    // A used-up window is also a durable lock, so losing the ephemeral store (and with it the
+    // counters) does not reopen it.
+    if durable_markers::lock_held(state, &lock_key(user_id), state.now()).await? {
+        return Ok(None);
+    }
     let window = current_window(state, user_id).await?;
     let place = state
         .ephemeral
@@ -91,8 +105,10 @@ pub async fn succeeded(state: &AppState, attempt: Attempt) -> Result<(), FlowErr
 }
 
 /// A wrong answer: its place stays taken.
-pub async fn failed(_state: &AppState, attempt: Attempt) -> Result<(), FlowError> {
+pub async fn failed(state: &AppState, attempt: Attempt) -> Result<(), FlowError> {
     if attempt.number == MAX_FAILURES {
+        let until = state.now() + WINDOW.as_secs() as i64;
+        durable_markers::hold_lock(state, lock_key(&attempt.user_id), until).await?;
         tracing::warn!(
             user_id = attempt.user_id,
             "too many wrong second-factor attempts; throttled"
