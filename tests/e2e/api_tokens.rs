@@ -3,11 +3,11 @@
 //! with the injected clock, scope enforcement, no access to another user's tokens, the CLI,
 //! and a revocation on one node seen by a second node at once.
 
-use poort_server::flows::api_tokens::{self as flow, MintRequest};
+use poort_server::flows::api_tokens as flow;
 use poort_server::token_cli;
 use poort_store::entities::users;
 use poort_tests::api_tokens::{
-    ApiReply, call, introspect, mint_on_page, revoke_on_page, secret_on,
+    ApiReply, call, introspect, mint_on_page, mint_token, revoke_on_page, secret_on,
 };
 use poort_tests::forms::login;
 use poort_tests::{Backing, ClientSpec, EMAIL, PASSWORD, TestServer, setup, start_node};
@@ -22,20 +22,7 @@ async fn mint(
     scopes: &[&str],
     secs: i64,
 ) -> anyhow::Result<String> {
-    let minted = flow::mint(
-        &server.state,
-        MintRequest {
-            user_id: user_id.to_owned(),
-            org_id: None,
-            name: "test".into(),
-            scopes: scopes.iter().map(|s| s.to_string()).collect(),
-            expires_in_secs: secs,
-            amr: vec!["pwd".into()],
-        },
-    )
-    .await?
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(minted.secret)
+    mint_token(server, user_id, None, scopes, &["pwd"], secs).await
 }
 
 fn assert_invalid_token(reply: &ApiReply) {

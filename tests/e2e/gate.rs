@@ -4,10 +4,9 @@
 //! sessions, access tokens, API tokens and support staff alike; `poort token create --org`
 //! binds by id; organisation admins see and revoke every token that can act on them.
 
-use poort_server::flows::api_tokens::{self as tokens, MintRequest};
 use poort_server::flows::retention;
 use poort_server::{support_cli, token_cli};
-use poort_tests::api_tokens::{call, introspect, mint_on_page};
+use poort_tests::api_tokens::{call, introspect, mint_on_page, mint_token};
 use poort_tests::forms::login;
 use poort_tests::{ClientSpec, TestServer, setup, start_server};
 use reqwest::{Method, StatusCode};
@@ -23,20 +22,7 @@ async fn mint(
     scopes: &[&str],
     amr: &[&str],
 ) -> anyhow::Result<String> {
-    let minted = tokens::mint(
-        &server.state,
-        MintRequest {
-            user_id: user_id.to_owned(),
-            org_id: org_id.map(str::to_owned),
-            name: "automation".into(),
-            scopes: scopes.iter().map(|s| s.to_string()).collect(),
-            expires_in_secs: 86_400,
-            amr: amr.iter().map(|a| a.to_string()).collect(),
-        },
-    )
-    .await?
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(minted.secret)
+    mint_token(server, user_id, org_id, scopes, amr, 86_400).await
 }
 
 async fn token_cli(server: &TestServer, args: &[&str]) -> anyhow::Result<String> {

@@ -5,7 +5,7 @@
 use poort_server::flows::api_tokens::{self as flow, MintRequest};
 use poort_server::flows::orgs::Actor;
 use poort_server::flows::orgs::manage::{self, Authority};
-use poort_tests::api_tokens::{ApiReply, call};
+use poort_tests::api_tokens::{ApiReply, call, mint_token};
 use poort_tests::{TestServer, start_server};
 use reqwest::{Method, StatusCode};
 
@@ -17,20 +17,7 @@ async fn mint(
     org_id: Option<&str>,
     scopes: &[&str],
 ) -> anyhow::Result<String> {
-    let minted = flow::mint(
-        &server.state,
-        MintRequest {
-            user_id: user_id.to_owned(),
-            org_id: org_id.map(str::to_owned),
-            name: "automation".into(),
-            scopes: scopes.iter().map(|s| s.to_string()).collect(),
-            expires_in_secs: 86_400,
-            amr: vec!["pwd".into()],
-        },
-    )
-    .await?
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(minted.secret)
+    mint_token(server, user_id, org_id, scopes, &["pwd"], 86_400).await
 }
 
 async fn members(server: &TestServer, org: &str, token: &str) -> anyhow::Result<ApiReply> {

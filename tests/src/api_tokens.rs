@@ -8,6 +8,32 @@ use crate::browser::{Browser, hidden_field};
 use crate::mfa::element_text;
 use crate::{TestClient, TestServer};
 
+/// A token of `user_id` minted as the flow mints it (bound to `org_id` when given), after a
+/// sign-in described by `amr`, living `secs`; returns the secret.
+pub async fn mint_token(
+    server: &TestServer,
+    user_id: &str,
+    org_id: Option<&str>,
+    scopes: &[&str],
+    amr: &[&str],
+    secs: i64,
+) -> anyhow::Result<String> {
+    let minted = poort_server::flows::api_tokens::mint(
+        &server.state,
+        poort_server::flows::api_tokens::MintRequest {
+            user_id: user_id.to_owned(),
+            org_id: org_id.map(str::to_owned),
+            name: "automation".into(),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            expires_in_secs: secs,
+            amr: amr.iter().map(|a| a.to_string()).collect(),
+        },
+    )
+    .await?
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(minted.secret)
+}
+
 /// What the token API answered.
 #[derive(Debug)]
 pub struct ApiReply {

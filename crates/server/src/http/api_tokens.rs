@@ -12,16 +12,16 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use poort_api_tokens::TokenScope;
-use poort_oidc::bearer::{bearer_token, www_authenticate};
+use poort_oidc::bearer::www_authenticate;
 use poort_oidc::{ErrorCode, OAuthError};
 use poort_store::api_tokens::RevokeScope;
 use serde::Deserialize;
 
 use super::account_tokens;
-use super::client_ip::Reached;
+use super::api::caller::{BearerRefusal, bearer_principal};
 use super::error::ApiError;
 use crate::flows::api_tokens::{self as flow, MintRequest};
-use crate::flows::gate::{self, Credential, Principal, Refused};
+use crate::flows::gate::{self, Principal, Refused, Via};
 use crate::state::SharedState;
 
 pub fn routes() -> Router<SharedState> {
@@ -55,33 +55,40 @@ impl FromRequestParts<SharedState> for ApiTokenCaller {
         parts: &mut Parts,
         state: &SharedState,
     ) -> Result<Self, Self::Rejection> {
-        let Ok(Reached(seen)) = Reached::from_request_parts(parts, state).await;
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+        let principal = match bearer_principal(parts, state).await? {
+            Ok(principal) => principal,
             // RFC 6750 §3.1: no credentials, so a bare challenge.
-            return Err(ApiError {
-                error: OAuthError::new(ErrorCode::InvalidToken, "an API token is required"),
-                www_authenticate: Some(www_authenticate(None)),
-            });
+            Err(BearerRefusal::Missing) => {
+                return Err(ApiError {
+                    error: OAuthError::new(ErrorCode::InvalidToken, "an API token is required"),
+                    www_authenticate: Some(www_authenticate(None)),
+                });
+            }
+            Err(BearerRefusal::NotBearer) => {
+                return Err(invalid_token(
+                    "the Authorization header is not a Bearer token",
+                ));
+            }
+            Err(BearerRefusal::Refused(Refused::Credential(why))) => {
+                return Err(invalid_token(&why));
+            }
+            Err(BearerRefusal::Refused(Refused::Inactive)) => {
+                return Err(invalid_token(
+                    "the API token's owner is disabled or deleted",
+                ));
+            }
+            Err(BearerRefusal::Refused(Refused::Ip(_))) => {
+                return Err(OAuthError::new(
+                    ErrorCode::AccessDenied,
+                    "an organisation's IP allowlist does not include this address",
+                )
+                .into());
+            }
         };
-        let Some(token) = value.to_str().ok().and_then(bearer_token) else {
-            return Err(invalid_token(
-                "the Authorization header is not a Bearer token",
-            ));
-        };
-        if !token.starts_with(poort_api_tokens::PREFIX) {
-            return Err(invalid_token("an API token (poort_pat_…) is required"));
-        }
-        match gate::resolve(state, Credential::Bearer(token), seen).await? {
-            Ok(principal) => Ok(ApiTokenCaller(principal)),
-            Err(Refused::Credential(why)) => Err(invalid_token(&why)),
-            Err(Refused::Inactive) => Err(invalid_token(
-                "the API token's owner is disabled or deleted",
-            )),
-            Err(Refused::Ip(_)) => Err(OAuthError::new(
-                ErrorCode::AccessDenied,
-                "an organisation's IP allowlist does not include this address",
-            )
-            .into()),
+        // The token API takes API tokens only (not access tokens issued to relying parties).
+        match principal.via {
+            Via::ApiToken { .. } => Ok(ApiTokenCaller(principal)),
+            _ => Err(invalid_token("an API token (poort_pat_…) is required")),
         }
     }
 }

@@ -38,6 +38,34 @@ impl ApiCaller {
     }
 }
 
+/// Why a request's bearer credential does not resolve to a principal; each API answers in its
+/// own shape.
+pub enum BearerRefusal {
+    /// No `Authorization` header: a bare challenge (RFC 6750 §3.1).
+    Missing,
+    /// An `Authorization` header that is not `Bearer <token>`.
+    NotBearer,
+    /// The gate refused it.
+    Refused(Refused),
+}
+
+/// The one path from `Authorization: Bearer …` to the gate, for every API.
+pub async fn bearer_principal(
+    parts: &mut Parts,
+    state: &SharedState,
+) -> Result<Result<Principal, BearerRefusal>, crate::flows::FlowError> {
+    let Ok(Reached(seen)) = Reached::from_request_parts(parts, state).await;
+    let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+        return Ok(Err(BearerRefusal::Missing));
+    };
+    let Some(token) = value.to_str().ok().and_then(bearer_token) else {
+        return Ok(Err(BearerRefusal::NotBearer));
+    };
+    Ok(gate::resolve(state, Credential::Bearer(token), seen)
+        .await?
+        .map_err(BearerRefusal::Refused))
+}
+
 impl FromRequestParts<SharedState> for ApiCaller {
     type Rejection = ApiProblem;
 
@@ -45,20 +73,19 @@ impl FromRequestParts<SharedState> for ApiCaller {
         parts: &mut Parts,
         state: &SharedState,
     ) -> Result<Self, Self::Rejection> {
-        let Ok(Reached(seen)) = Reached::from_request_parts(parts, state).await;
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-            return Err(ApiProblem::unauthenticated());
-        };
-        let token = value.to_str().ok().and_then(bearer_token).ok_or_else(|| {
-            ApiProblem::invalid_token("the Authorization header is not a Bearer token")
-        })?;
-        match gate::resolve(state, Credential::Bearer(token), seen).await? {
+        match bearer_principal(parts, state).await? {
             Ok(principal) => Ok(Self(principal)),
-            Err(Refused::Credential(why)) => Err(ApiProblem::invalid_token(why)),
-            Err(Refused::Inactive) => Err(ApiProblem::invalid_token(
+            Err(BearerRefusal::Missing) => Err(ApiProblem::unauthenticated()),
+            Err(BearerRefusal::NotBearer) => Err(ApiProblem::invalid_token(
+                "the Authorization header is not a Bearer token",
+            )),
+            Err(BearerRefusal::Refused(Refused::Credential(why))) => {
+                Err(ApiProblem::invalid_token(why))
+            }
+            Err(BearerRefusal::Refused(Refused::Inactive)) => Err(ApiProblem::invalid_token(
                 "the token's owner is disabled or deleted",
             )),
-            Err(Refused::Ip(_)) => Err(ApiProblem::new(
+            Err(BearerRefusal::Refused(Refused::Ip(_))) => Err(ApiProblem::new(
                 StatusCode::FORBIDDEN,
                 "access_denied",
                 "an organisation's IP allowlist does not include this address",
