@@ -189,7 +189,13 @@ async fn scopes_are_enforced_and_bad_tokens_refused() -> anyhow::Result<()> {
     .await?;
     assert_insufficient_scope(&reply, "tokens:write");
 
-    let writer = mint(&server, &user.id, &["tokens:write", "profile:read"], 86_400).await?;
+    let writer = mint(
+        &server,
+        &user.id,
+        &["tokens:write", "profile:read"],
+        2 * 86_400,
+    )
+    .await?;
     let reply = call(&server, Method::GET, "/api/v1/me", Some(&writer), None).await?;
     assert_insufficient_scope(
         &call(&server, Method::GET, "/api/v1/tokens", Some(&writer), None).await?,

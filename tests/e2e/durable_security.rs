@@ -283,6 +283,7 @@ async fn a_revoked_api_token_is_refused_on_every_node_after_the_store_is_lost() 
             scopes: vec!["tokens:write".into(), "profile:read".into()],
             expires_in_secs: 86_400,
             amr: vec!["pwd".into()],
+            not_after: None,
         },
     )
     .await?

@@ -283,14 +283,18 @@ async fn invitations_and_added_members_reach_the_existing_account() -> anyhow::R
     // No email-domain allowlist: the address check stands on its own.
     let org = server.create_org("Acme", Some("owner@example.com")).await?;
     let token = server.access_token_for(&owner, ALL_SCOPES)?;
+    // Members are added directly by the platform; organisation owners invite.
+    let admin = server.create_user("admin@example.com", PASSWORD).await?;
+    server.make_platform_admin(&admin).await?;
+    let platform = server.access_token_for(&admin, ALL_SCOPES)?;
     let invitations = format!("/api/v1/orgs/{}/invitations", org.id);
     let members = format!("/api/v1/orgs/{}/members", org.id);
 
     for look_alike in LOOK_ALIKES {
-        for path in [&invitations, &members] {
+        for (path, token) in [(&invitations, &token), (&members, &platform)] {
             let body = json!({"email": look_alike, "roles": ["member"]});
             let reply = server
-                .api(Method::POST, path, Some(&token), Some(body))
+                .api(Method::POST, path, Some(token), Some(body))
                 .await?;
             assert_eq!(
                 reply.status,
@@ -314,14 +318,14 @@ async fn invitations_and_added_members_reach_the_existing_account() -> anyhow::R
 
     let body = json!({"email": SAME_AS_ZOE[1], "roles": ["member"]});
     let reply = server
-        .api(Method::POST, &members, Some(&token), Some(body))
+        .api(Method::POST, &members, Some(&platform), Some(body))
         .await?;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
     assert_eq!(reply.json["user_id"], zoe.as_str());
 
     assert_eq!(
         addresses(&server).await?,
-        sorted(&["owner@example.com", FUZZ, ZOE])
+        sorted(&["admin@example.com", "owner@example.com", FUZZ, ZOE])
     );
     Ok(())
 }

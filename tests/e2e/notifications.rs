@@ -100,6 +100,7 @@ async fn a_new_api_token_is_notified_with_its_name_and_hint() -> anyhow::Result<
             scopes: vec!["profile:read".into()],
             expires_in_secs: 30 * 86_400,
             amr: vec!["pwd".into()],
+            not_after: None,
         },
     )
     .await?

@@ -56,7 +56,13 @@ async fn owners_manage_their_organisation_in_the_admin_pages() -> anyhow::Result
         refused.text().await?
     );
 
-    let added = owner
+    // An owner invites: the page offers no direct add, and the route refuses it.
+    assert!(page.contains("/invitations\""), "the invitation form");
+    assert!(
+        !page.contains(&format!("action=\"{base}/members\"")),
+        "{page}"
+    );
+    let direct = owner
         .post_form(
             &format!("{base}/members"),
             &[
@@ -66,7 +72,20 @@ async fn owners_manage_their_organisation_in_the_admin_pages() -> anyhow::Result
             ],
         )
         .await?;
-    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    assert_eq!(direct.status(), StatusCode::FORBIDDEN);
+    assert!(
+        direct
+            .text()
+            .await?
+            .contains("join by accepting the invitation")
+    );
+    assert_eq!(
+        poort_store::orgs::find_member(&server.state.db, &org.id, &bob).await?,
+        None
+    );
+    server
+        .add_member(&org, "bob@acme.example", &["member"])
+        .await?;
     let roles = owner
         .post_form(
             &format!("{base}/members/{bob}/roles"),

@@ -137,20 +137,37 @@ async fn owners_manage_members_roles_and_settings_and_it_is_all_audited() -> any
     assert_eq!(shown.json["name"], "A");
     assert_eq!(shown.json["your_roles"], json!(["owner"]));
 
-    let added = call(
-        Method::POST,
-        format!("{base}/members"),
-        Some(json!({"email": "Bob@A.example", "roles": ["auditor"]})),
-    )
-    .await?;
+    // An owner invites; adding an existing account without asking them is the platform's.
+    for email in ["Bob@A.example", "nobody@a.example"] {
+        let direct = call(
+            Method::POST,
+            format!("{base}/members"),
+            Some(json!({"email": email, "roles": ["auditor"]})),
+        )
+        .await?;
+        assert_eq!(
+            (direct.status, direct.json["error"].as_str()),
+            (StatusCode::FORBIDDEN, Some("invitation_required")),
+            "the same answer whether {email} has an account or not"
+        );
+    }
+    let admin = user(&server, "admin@platform.example").await?;
+    server.make_platform_admin(&admin).await?;
+    let admin_token = server.access_token_for(&admin, ALL_SCOPES)?;
+    let as_platform = |body: Value| {
+        let token = admin_token.clone();
+        let server = &server;
+        let path = format!("{base}/members");
+        async move {
+            server
+                .api(Method::POST, &path, Some(&token), Some(body))
+                .await
+        }
+    };
+    let added = as_platform(json!({"email": "Bob@A.example", "roles": ["auditor"]})).await?;
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.text);
     assert_eq!(added.json["user_id"], bob.as_str());
-    let again = call(
-        Method::POST,
-        format!("{base}/members"),
-        Some(json!({"email": "bob@a.example"})),
-    )
-    .await?;
+    let again = as_platform(json!({"email": "bob@a.example"})).await?;
     assert_eq!(again.status, StatusCode::CONFLICT);
 
     let role = call(
@@ -217,12 +234,7 @@ async fn owners_manage_members_roles_and_settings_and_it_is_all_audited() -> any
         put.json["email_domains"],
         json!(["*.a.example", "a.example"])
     );
-    let outsider = call(
-        Method::POST,
-        format!("{base}/members"),
-        Some(json!({"email": "eve@elsewhere.example"})),
-    )
-    .await?;
+    let outsider = as_platform(json!({"email": "eve@elsewhere.example"})).await?;
     assert_eq!(
         (outsider.status, outsider.json["error"].as_str()),
         (StatusCode::FORBIDDEN, Some("email_domain_not_allowed"))
@@ -256,7 +268,7 @@ async fn owners_manage_members_roles_and_settings_and_it_is_all_audited() -> any
     assert_eq!(log.json["entries"][0]["ip"], "127.0.0.1");
     let filtered = call(
         Method::GET,
-        format!("{base}/audit?action=member.added&actor={owner}"),
+        format!("{base}/audit?action=member.added&actor={admin}"),
         None,
     )
     .await?;

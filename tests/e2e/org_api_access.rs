@@ -43,6 +43,7 @@ async fn org_token(server: &TestServer, user_id: &str, org_id: &str) -> anyhow::
             scopes: vec!["admin:read".into()],
             expires_in_secs: 86_400,
             amr: vec!["pwd".into()],
+            not_after: None,
         },
     )
     .await?

@@ -142,6 +142,7 @@ async fn an_organisation_caps_the_lifetime_of_its_tokens() -> anyhow::Result<()>
         scopes: vec!["admin:read".into()],
         expires_in_secs: days * 86_400,
         amr: vec!["pwd".into()],
+        not_after: None,
     };
     let too_long = flow::mint(&server.state, request(Some(&a.id), 31)).await?;
     assert!(

@@ -222,6 +222,7 @@ async fn staff_help_where_allowed_and_every_use_is_audited() -> anyhow::Result<(
             scopes: vec!["admin:read".into()],
             expires_in_secs: 86_400,
             amr: vec!["pwd".into()],
+            not_after: None,
         },
     )
     .await?

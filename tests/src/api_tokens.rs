@@ -27,6 +27,7 @@ pub async fn mint_token(
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
             expires_in_secs: secs,
             amr: amr.iter().map(|a| a.to_string()).collect(),
+            not_after: None,
         },
     )
     .await?

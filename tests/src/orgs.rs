@@ -82,6 +82,17 @@ impl TestServer {
         Ok(())
     }
 
+    /// Makes the user `user_id` a platform administrator, as `poort admin create` does.
+    pub async fn make_platform_admin(&self, user_id: &str) -> anyhow::Result<()> {
+        let now = self.now();
+        let grant = poort_store::audit::NewAuditEntry {
+            target: Some(user_id.to_owned()),
+            ..poort_server::flows::audit::AuditEntry::new("platform_admin.granted").into_new(now)
+        };
+        poort_store::platform_admins::grant(&self.state.db, user_id, now, grant).await?;
+        Ok(())
+    }
+
     /// Applies `key=value` settings to `org`, as the operator.
     pub async fn set_org(&self, org_id: &str, assignments: &[&str]) -> anyhow::Result<()> {
         let org = poort_store::orgs::find(&self.state.db, org_id)
@@ -93,6 +104,7 @@ impl TestServer {
             &self.state.db,
             self.now(),
             &Actor::operator(),
+            &Authority::Operator,
             &org,
             settings,
         )

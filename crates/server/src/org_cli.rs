@@ -268,7 +268,8 @@ pub async fn org(config: &Config, command: OrgCommand, json_mode: bool) -> anyho
             let org = find_org(&db, &org.org).await?;
             let current = OrgSettings::from_stored(&org.settings)?;
             let updated = current.with_assignments(&assignments)?;
-            let stored = manage::update_settings(&db, now, &actor, &org, updated).await??;
+            let stored =
+                manage::update_settings(&db, now, &actor, &authority, &org, updated).await??;
             print(
                 json_mode,
                 json!({"org": org.id, "settings": stored.to_json()}),

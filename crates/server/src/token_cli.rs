@@ -100,6 +100,7 @@ pub async fn execute(
                 scopes: args.scopes,
                 expires_in_secs,
                 amr: vec![OPERATOR_AMR.to_owned()],
+                not_after: None,
             };
             let minted = match flow::mint(state, request).await? {
                 Ok(minted) => minted,

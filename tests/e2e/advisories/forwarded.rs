@@ -96,6 +96,7 @@ async fn spoofed_forwarded_for_authentik_cve_2024_47070_cannot_pass_an_org_ip_al
             scopes: vec!["admin:read".into()],
             expires_in_secs: 86_400,
             amr: vec!["pwd".into()],
+            not_after: None,
         },
     )
     .await?

@@ -37,7 +37,9 @@
 //!   address comes back to the one a link was bound to.
 //! - `org_enrolment`: cross-organisation enrolment (Zitadel CVE-2026-105209): an invitation
 //!   joins its organisation only, with its roles; an admin of A reaches nothing of B through
-//!   the admin pages.
+//!   the admin pages. Forced enrolment: an owner cannot add an existing account, or open self
+//!   sign-up for its mail domain, to put it under the organisation's IP allowlist; the refusal
+//!   does not tell whether the account exists.
 //! - `org_path_ids`: id in the path vs id in the body (Zitadel CVE-2025-27507): bodies naming
 //!   other ids are refused or ignored on every admin API route with an id in its path, and in
 //!   the page forms; a member of both organisations keeps B's membership and tokens.

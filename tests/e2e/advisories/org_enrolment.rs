@@ -172,3 +172,147 @@ async fn cross_org_enrolment_zitadel_cve_2026_105209_admin_pages_of_one_org_reac
     );
     Ok(())
 }
+
+/// Forced enrolment: membership puts a person under the organisation's rules (its IP allowlist
+/// applies to every sign-in of theirs), so the owner of a hostile organisation must not be
+/// able to enrol an existing account without its holder saying yes, through the API, the
+/// admin pages or self sign-up for the victim's mail domain. The refusal says nothing about
+/// whether the account exists; an invitation changes nothing until it is accepted.
+#[tokio::test]
+async fn forced_enrolment_an_organisation_cannot_put_an_outsider_under_its_rules()
+-> anyhow::Result<()> {
+    let server = start_server(|_| {}).await?;
+    let mallory = user(&server, "mallory@evil.example").await?;
+    let victim = user(&server, "victim@mail.example").await?;
+    let evil = server
+        .create_org("Evil", Some("mallory@evil.example"))
+        .await?;
+    let token = server.access_token_for(&mallory, ALL_SCOPES)?;
+    let base = format!("/api/v1/orgs/{}", evil.id);
+    // The owner sets their own organisation's rules; they bind its members only.
+    let locked = server
+        .api(
+            Method::PUT,
+            &format!("{base}/settings"),
+            Some(&token),
+            Some(json!({"ip_allowlist": ["192.0.2.0/24"]})),
+        )
+        .await?;
+    assert_eq!(locked.status, StatusCode::OK, "{}", locked.text);
+    let before = snapshot(&server, &evil.id).await?;
+
+    // The API: the same refusal for an account that exists and one that does not.
+    let mut answers = Vec::new();
+    for email in ["victim@mail.example", "nobody@mail.example"] {
+        let added = server
+            .api(
+                Method::POST,
+                &format!("{base}/members"),
+                Some(&token),
+                Some(json!({"email": email, "roles": ["member"]})),
+            )
+            .await?;
+        assert_eq!(added.status, StatusCode::FORBIDDEN, "{}", added.text);
+        answers.push(added.text);
+    }
+    assert_eq!(answers[0], answers[1], "no enumeration");
+    assert!(answers[0].contains("invitation_required"), "{}", answers[0]);
+
+    // The admin page: no form, and the route refuses.
+    let browser = signed_in(&server, "mallory@evil.example").await?;
+    let page_path = format!("/admin/orgs/{}", evil.id);
+    let page = browser.get(&page_path).await?.text().await?;
+    let csrf = hidden_field(&page, "csrf")?;
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("email", "victim@mail.example"),
+        ("roles", "member"),
+    ];
+    let posted = browser
+        .post_form(&format!("{page_path}/members"), &form)
+        .await?;
+    assert_eq!(posted.status(), StatusCode::FORBIDDEN);
+
+    // Self sign-up for the victim's domain: opening it, or moving it, is the platform's.
+    let open = json!({"self_signup": true, "email_domains": ["mail.example"],
+                      "ip_allowlist": ["192.0.2.0/24"]});
+    let opened = server
+        .api(
+            Method::PUT,
+            &format!("{base}/settings"),
+            Some(&token),
+            Some(open),
+        )
+        .await?;
+    assert_eq!(opened.status, StatusCode::FORBIDDEN, "{}", opened.text);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("self_signup", "true"),
+        ("email_domains", "mail.example"),
+        ("ip_allowlist", "192.0.2.0/24"),
+    ];
+    let posted = browser
+        .post_form(&format!("{page_path}/settings"), &form)
+        .await?;
+    assert_eq!(posted.status(), StatusCode::FORBIDDEN);
+    server
+        .set_org(
+            &evil.id,
+            &["email_domains=evil.example", "self_signup=true"],
+        )
+        .await?;
+    let moved = json!({"self_signup": true, "email_domains": ["evil.example", "mail.example"],
+                       "ip_allowlist": ["192.0.2.0/24"]});
+    let moved = server
+        .api(
+            Method::PUT,
+            &format!("{base}/settings"),
+            Some(&token),
+            Some(moved),
+        )
+        .await?;
+    assert_eq!(moved.status, StatusCode::FORBIDDEN, "{}", moved.text);
+    let closed = json!({"self_signup": false, "email_domains": ["evil.example"],
+                        "ip_allowlist": ["192.0.2.0/24"]});
+    let closed = server
+        .api(
+            Method::PUT,
+            &format!("{base}/settings"),
+            Some(&token),
+            Some(closed),
+        )
+        .await?;
+    assert_eq!(
+        closed.status,
+        StatusCode::OK,
+        "closing is the owner's: {}",
+        closed.text
+    );
+
+    // An invitation is allowed, and changes nothing until the victim accepts it.
+    let invited = server
+        .api(
+            Method::POST,
+            &format!("{base}/invitations"),
+            Some(&token),
+            Some(json!({"email": "victim@mail.example"})),
+        )
+        .await?;
+    assert_eq!(invited.status, StatusCode::CREATED, "{}", invited.text);
+    assert_eq!(roles_in(&server, &evil.id, &victim).await?, None);
+    let after = snapshot(&server, &evil.id).await?;
+    assert_eq!(after["members"], before["members"], "nobody joined");
+
+    // The victim still signs in from 127.0.0.1, outside Evil's allowlist, and acts.
+    let theirs = signed_in(&server, "victim@mail.example").await?;
+    assert_eq!(
+        theirs.get("/account/tokens").await?.status(),
+        StatusCode::OK
+    );
+    let own = server.access_token_for(&victim, "admin:read")?;
+    let orgs = server
+        .api(Method::GET, "/api/v1/orgs", Some(&own), None)
+        .await?;
+    assert_eq!(orgs.status, StatusCode::OK, "{}", orgs.text);
+    Ok(())
+}

@@ -306,3 +306,81 @@ async fn delegated_admin_escalation_keycloak_cve_2026_3121_tokens_mint_nothing_s
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{:?}", reply.body);
     Ok(())
 }
+
+/// A token reaches no wider than it is, in time and in organisations: one bound to A lists
+/// and revokes only the owner's tokens bound to A (not the unbound ones that reach every
+/// organisation, nor B's), and nothing it mints outlives it.
+#[tokio::test]
+async fn delegated_admin_escalation_keycloak_cve_2026_3121_a_bound_token_reaches_only_its_own()
+-> anyhow::Result<()> {
+    let server = start_server(|_| {}).await?;
+    user(&server, "owner@a.example").await?;
+    user(&server, "owner@b.example").await?;
+    let bob = user(&server, "bob@both.example").await?;
+    let a = server.create_org("A", Some("owner@a.example")).await?;
+    let b = server.create_org("B", Some("owner@b.example")).await?;
+    for org in [&a, &b] {
+        server
+            .add_member(org, "bob@both.example", &["admin"])
+            .await?;
+    }
+    let write = ["tokens:read", "tokens:write", "admin:read"];
+    let (unbound_id, unbound) = api_token(&server, &bob, None, &write).await?;
+    let (b_id, _) = api_token(&server, &bob, Some(&b.id), &write).await?;
+    let (sibling_id, _) = api_token(&server, &bob, Some(&a.id), &write).await?;
+    let (a_id, bound) = api_token(&server, &bob, Some(&a.id), &write).await?;
+
+    let listed = call(&server, Method::GET, "/api/v1/tokens", Some(&bound), None).await?;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
+    let mut ids: Vec<String> = listed.body["tokens"]
+        .as_array()
+        .map(|t| t.iter().map(|t| text(t, "id")).collect())
+        .unwrap_or_default();
+    ids.sort();
+    let mut expected = vec![a_id.clone(), sibling_id.clone()];
+    expected.sort();
+    assert_eq!(ids, expected, "only the tokens bound to A");
+    let all = call(&server, Method::GET, "/api/v1/tokens", Some(&unbound), None).await?;
+    assert_eq!(all.body["tokens"].as_array().map(Vec::len), Some(4));
+
+    for other in [&unbound_id, &b_id] {
+        let path = format!("/api/v1/tokens/{other}");
+        let revoked = call(&server, Method::DELETE, &path, Some(&bound), None).await?;
+        assert_eq!(revoked.status, StatusCode::NOT_FOUND, "{other}");
+    }
+    let me = call(&server, Method::GET, "/api/v1/tokens", Some(&unbound), None).await?;
+    assert_eq!(me.status, StatusCode::OK, "the unbound token still works");
+    let path = format!("/api/v1/tokens/{sibling_id}");
+    let revoked = call(&server, Method::DELETE, &path, Some(&bound), None).await?;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+
+    // The token lives two days: a child of three is refused, one of a day is not.
+    let longer = json!({"name": "longer", "scopes": ["admin:read"], "expires_in_days": 3});
+    let reply = call(
+        &server,
+        Method::POST,
+        "/api/v1/tokens",
+        Some(&bound),
+        Some(longer),
+    )
+    .await?;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{:?}", reply.body);
+    assert!(
+        text(&reply.body, "error_description").contains("outlive"),
+        "{:?}",
+        reply.body
+    );
+    let shorter = json!({"name": "shorter", "scopes": ["admin:read"], "expires_in_days": 1});
+    let reply = call(
+        &server,
+        Method::POST,
+        "/api/v1/tokens",
+        Some(&bound),
+        Some(shorter),
+    )
+    .await?;
+    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    let stored = poort_store::api_tokens::list_for_user(&server.state.db, &bob).await?;
+    assert!(!stored.iter().any(|t| t.name == "longer"));
+    Ok(())
+}

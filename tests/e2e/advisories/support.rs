@@ -116,7 +116,8 @@ pub async fn mailed_link(sink: &SmtpSink, to: &str, prefix: &str) -> anyhow::Res
     anyhow::bail!("no link {prefix}… mailed to {to}")
 }
 
-/// An API token of `user_id` (bound to `org_id` when given) with `scopes`; its id and secret.
+/// An API token of `user_id` (bound to `org_id` when given) with `scopes`, living two days;
+/// its id and secret.
 pub async fn api_token(
     server: &TestServer,
     user_id: &str,
@@ -131,8 +132,9 @@ pub async fn api_token(
             org_id: org_id.map(str::to_owned),
             name: "automation".into(),
             scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
-            expires_in_secs: 86_400,
+            expires_in_secs: 2 * 86_400,
             amr: vec!["pwd".into()],
+            not_after: None,
         },
     )
     .await?

@@ -127,6 +127,7 @@ async fn truncated_tokens_zitadel_cve_2026_27840_api_tokens_sessions_csrf_and_ma
             scopes: vec!["profile:read".into(), "admin:read".into()],
             expires_in_secs: 86_400,
             amr: vec!["pwd".into()],
+            not_after: None,
         },
     )
     .await?

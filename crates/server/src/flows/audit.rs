@@ -80,6 +80,37 @@ pub async fn record(state: &AppState, entry: AuditEntry) -> Result<(), FlowError
     record_at(&state.db, state.now(), entry).await
 }
 
+/// How long one entry of a refusal the gate repeats on every request stands for the same
+/// principal, organisation, reason and address.
+pub const REPEAT_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// [`record`] for a refusal the gate meets on every request (a client retrying with a refused
+/// token): the first of a [`REPEAT_WINDOW`] with the same `entry.action`, organisation, actor,
+/// address and `reason` is recorded, the rest are not, so a loop cannot fill the chain. When
+/// the ephemeral store cannot say, the entry is recorded (an extra entry beats a lost one).
+pub async fn record_repeated(
+    state: &AppState,
+    entry: AuditEntry,
+    reason: &str,
+) -> Result<(), FlowError> {
+    let key = format!(
+        "audit_repeat:{}:{}:{}:{}:{reason}",
+        entry.action,
+        entry.org_id.as_deref().unwrap_or("platform"),
+        entry.actor.as_deref().unwrap_or("-"),
+        entry.ip.map_or_else(|| "-".to_owned(), |ip| ip.to_string()),
+    );
+    let first = state
+        .ephemeral
+        .put_if_absent(&key, Vec::new(), REPEAT_WINDOW)
+        .await
+        .unwrap_or(true);
+    match first {
+        true => record(state, entry).await,
+        false => Ok(()),
+    }
+}
+
 /// [`record`] without an `AppState` (the CLI).
 pub async fn record_at(db: &Db, now: i64, entry: AuditEntry) -> Result<(), FlowError> {
     audit::append(db, entry.into_new(now)).await?;

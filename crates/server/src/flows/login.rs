@@ -164,9 +164,10 @@ pub async fn authenticate(
             // Same password, stronger hash: its age and history stay as they are.
             passwords::upgrade_hash(&state.db, &user.id, &old, new.as_str(), state.now()).await?;
         }
+        let memberships = &policy.memberships;
+        let (agent, sign_in) = (origin.user_agent, login_policy::Attempt::SignIn);
         if let Err(refused) =
-            login_policy::check_ip_of(state, &policy.memberships, &user.id, ip, origin.user_agent)
-                .await?
+            login_policy::check_ip_of(state, memberships, &user.id, ip, agent, sign_in).await?
         {
             return Ok(LoginOutcome::IpRefused(refused));
         }

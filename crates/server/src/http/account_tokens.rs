@@ -87,6 +87,10 @@ fn mint_refusal(t: Tr, e: &MintError) -> String {
         MintError::LifetimeTooLong { max_days } => {
             t.fmt1("tokens_page.too_long", "max", &max_days.to_string())
         }
+        // Only a token mints with a limit of its own (the token API); a page has none.
+        MintError::OutlivesMinter { max_days } => {
+            t.fmt1("tokens_page.too_long", "max", &max_days.to_string())
+        }
         MintError::NoSuchOrg => t.get("error.not_found_title").to_owned(),
     }
 }
@@ -187,6 +191,7 @@ pub async fn create(
             .collect(),
         expires_in_secs: i64::from(days) * 86_400,
         amr: signed.principal.amr.clone(),
+        not_after: None,
     };
     let outcome = match flow::mint(&state, request).await? {
         Ok(minted) => Outcome {

@@ -131,12 +131,28 @@ fn not_found() -> Response {
     )
 }
 
+/// The caller's tokens this token may see and revoke: all of the owner's, or for a token
+/// bound to an organisation, those bound to the same one (it reaches no other).
+async fn reachable_tokens(
+    state: &crate::state::AppState,
+    caller: &ApiTokenCaller,
+) -> Result<Vec<flow::TokenView>, ApiError> {
+    let tokens = flow::list_for_user(state, caller.0.user_id()).await?;
+    Ok(match caller.0.bound_org() {
+        None => tokens,
+        Some(org) => tokens
+            .into_iter()
+            .filter(|token| token.org_id.as_deref() == Some(org))
+            .collect(),
+    })
+}
+
 async fn list(
     State(state): State<SharedState>,
     caller: ApiTokenCaller,
 ) -> Result<Response, ApiError> {
     require(&caller, TokenScope::TokensRead)?;
-    let tokens = flow::list_for_user(&state, caller.0.user_id()).await?;
+    let tokens = reachable_tokens(&state, &caller).await?;
     Ok(json(
         StatusCode::OK,
         &serde_json::json!({ "tokens": tokens }),
@@ -194,6 +210,7 @@ async fn create(
         scopes: body.scopes,
         expires_in_secs: i64::from(body.expires_in_days) * 86_400,
         amr: caller.0.amr.clone(),
+        not_after: caller.0.api_token_expiry(),
     };
     match flow::mint(&state, request).await? {
         Ok(minted) => {
@@ -214,6 +231,12 @@ async fn revoke(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     require(&caller, TokenScope::TokensWrite)?;
+    if caller.0.bound_org().is_some() {
+        let reachable = reachable_tokens(&state, &caller).await?;
+        if !reachable.iter().any(|token| token.id == id) {
+            return Ok(not_found());
+        }
+    }
     match flow::revoke(&state, &id, RevokeScope::Owner(caller.0.user_id())).await? {
         Some(_) => Ok(StatusCode::NO_CONTENT.into_response()),
         None => Ok(not_found()),

@@ -70,6 +70,9 @@ pub struct AdminOrgPage {
     pub notice: Option<String>,
     pub can_read_members: bool,
     pub can_write_members: bool,
+    /// The caller speaks for the platform: adds existing accounts directly, opens self
+    /// sign-up. Organisation admins invite instead.
+    pub for_the_platform: bool,
     pub can_write_roles: bool,
     pub can_write_security: bool,
     pub members: Vec<MemberRow>,

@@ -24,6 +24,8 @@ pub struct ApiTokenPrincipal {
     pub scopes: Vec<TokenScope>,
     /// How the owner authenticated when minting it (see `gate::Principal::amr`).
     pub amr: Vec<String>,
+    /// When it expires: a token it mints expires no later.
+    pub expires_at: i64,
 }
 
 impl ApiTokenPrincipal {
@@ -169,6 +171,7 @@ async fn resolve_cached(
                 amr,
                 org_id: row.org_id,
                 scopes,
+                expires_at: row.expires_at,
             },
             issued_at: row.created_at,
             expires_at: row.expires_at,

@@ -20,6 +20,8 @@ pub struct MintRequest {
     /// How the minting principal authenticated (`gate::Principal::amr`); kept with the token,
     /// which acts with that strength (an organisation's `require_2fa` checks it).
     pub amr: Vec<String>,
+    /// The latest expiry allowed: a token minted by a token expires no later than it.
+    pub not_after: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -36,6 +38,8 @@ pub enum MintError {
     LifetimeTooLong { max_days: u32 },
     #[error("no such organisation")]
     NoSuchOrg,
+    #[error("a token cannot outlive the token that mints it: choose at most {max_days} days")]
+    OutlivesMinter { max_days: i64 },
 }
 
 pub struct MintedToken {
@@ -89,6 +93,12 @@ pub async fn mint(
         }
     }
     let now = state.now();
+    if let Some(not_after) = request.not_after
+        && now + request.expires_in_secs > not_after
+    {
+        let max_days = (not_after - now).div_euclid(86_400);
+        return Ok(Err(MintError::OutlivesMinter { max_days }));
+    }
     let token = ApiToken::generate();
     let row = store::insert(
         &state.db,

@@ -126,10 +126,10 @@ async fn refused(
         actor: Some(principal.user_id().to_owned()),
         ip: principal.seen.ip,
         user_agent: principal.seen.user_agent.clone(),
-        details,
         ..AuditEntry::new("access.refused")
     };
-    audit::record(state, entry).await
+    let reason = details["reason"].as_str().unwrap_or_default().to_owned();
+    audit::record_repeated(state, AuditEntry { details, ..entry }, &reason).await
 }
 
 async fn staff_refused(

@@ -5,7 +5,7 @@ use poort_store::entities::users::Model as User;
 use crate::flows::FlowError;
 use crate::flows::mfa::acr;
 use crate::flows::orgs::access::Seen;
-use crate::flows::orgs::login_policy::{self, IpRefused};
+use crate::flows::orgs::login_policy::{self, Attempt, IpRefused};
 use crate::flows::session::SessionUser;
 use crate::flows::{access_token, api_tokens};
 use crate::state::AppState;
@@ -34,6 +34,7 @@ pub enum Via {
         /// The organisation the token is bound to; it reaches no other.
         org_id: Option<String>,
         scopes: Vec<String>,
+        expires_at: i64,
     },
 }
 
@@ -77,6 +78,14 @@ impl Principal {
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes()
             .is_none_or(|scopes| scopes.iter().any(|s| s == scope))
+    }
+
+    /// When the credential stops working, for an API token: what it mints expires no later.
+    pub fn api_token_expiry(&self) -> Option<i64> {
+        match &self.via {
+            Via::ApiToken { expires_at, .. } => Some(*expires_at),
+            _ => None,
+        }
     }
 
     /// The organisation an API token is bound to.
@@ -129,6 +138,7 @@ pub async fn resolve(
                 token_id: token.token_id,
                 org_id: token.org_id,
                 scopes,
+                expires_at: token.expires_at,
             };
             (token.user_id, token.amr, None, via)
         }
@@ -152,7 +162,9 @@ pub async fn resolve(
         return Ok(Err(Refused::Inactive));
     }
     let ua = seen.user_agent.as_deref();
-    if let Err(refused) = login_policy::check_ip(state, &user.id, seen.ip, ua).await? {
+    if let Err(refused) =
+        login_policy::check_ip(state, &user.id, seen.ip, ua, Attempt::Request).await?
+    {
         return Ok(Err(Refused::Ip(refused)));
     }
     Ok(Ok(Principal {

@@ -19,6 +19,16 @@ pub struct IpRefused {
     pub organisations: Vec<String>,
 }
 
+/// What an address is checked for; it decides how a refusal is audited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attempt {
+    /// A sign-in (password, passkey): every refusal is recorded.
+    SignIn,
+    /// A request of a principal the gate resolves: the first refusal of a window is recorded
+    /// (`audit::record_repeated`).
+    Request,
+}
+
 /// Checks `ip` against the allowlists of the user's organisations; a refusal is audited in
 /// each refusing organisation's chain. An unknown address (no connection info) is refused by
 /// any allowlist.
@@ -27,9 +37,10 @@ pub async fn check_ip(
     user_id: &str,
     ip: Option<IpAddr>,
     user_agent: Option<&str>,
+    attempt: Attempt,
 ) -> Result<Result<(), IpRefused>, FlowError> {
     let loaded = member_policy::load(state, user_id).await?;
-    check_ip_of(state, &loaded.memberships, user_id, ip, user_agent).await
+    check_ip_of(state, &loaded.memberships, user_id, ip, user_agent, attempt).await
 }
 
 /// [`check_ip`] against memberships already loaded (the password login's one lookup).
@@ -39,6 +50,7 @@ pub async fn check_ip_of(
     user_id: &str,
     ip: Option<IpAddr>,
     user_agent: Option<&str>,
+    attempt: Attempt,
 ) -> Result<Result<(), IpRefused>, FlowError> {
     let mut refused = Vec::new();
     for org in memberships {
@@ -48,19 +60,19 @@ pub async fn check_ip_of(
             None => settings.ip_allowlist.is_unrestricted(),
         };
         if !allowed {
-            audit::record(
-                state,
-                AuditEntry {
-                    org_id: Some(org.org_id.clone()),
-                    actor: Some(user_id.to_owned()),
-                    subject: Some(user_id.to_owned()),
-                    ip,
-                    user_agent: user_agent.map(str::to_owned),
-                    details: json!({ "reason": "ip_not_allowed" }),
-                    ..AuditEntry::new("login.refused")
-                },
-            )
-            .await?;
+            let entry = AuditEntry {
+                org_id: Some(org.org_id.clone()),
+                actor: Some(user_id.to_owned()),
+                subject: Some(user_id.to_owned()),
+                ip,
+                user_agent: user_agent.map(str::to_owned),
+                details: json!({ "reason": "ip_not_allowed" }),
+                ..AuditEntry::new("login.refused")
+            };
+            match attempt {
+                Attempt::SignIn => audit::record(state, entry).await?,
+                Attempt::Request => audit::record_repeated(state, entry, "ip_not_allowed").await?,
+            }
             refused.push(org.org_name.clone());
         }
     }

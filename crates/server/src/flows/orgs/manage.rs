@@ -1,10 +1,14 @@
 //! Changing organisations: create, members, roles, settings. Each change is validated here,
 //! checked against what the caller may grant, and stored together with its audit entry.
 //!
-//! Who may call what is decided before (`access::require` for members, the CLI for the
+//! Who may call what is decided before (the gate, `gate::may`, for members, the CLI for the
 //! operator); here an [`Authority`] only limits what can be handed out: nobody grants, takes
 //! away or defines permissions they do not hold themselves, and only owners touch the owner
 //! role. That keeps an admin from creating a role with `security.write` and taking it.
+//!
+//! Nobody is put under an organisation's rules without saying yes: adding an existing account
+//! directly and opening self sign-up need the platform's authority; an organisation's own
+//! admins invite (`invitations`), and the person joins by accepting.
 
 use std::collections::BTreeSet;
 
@@ -29,7 +33,7 @@ use crate::flows::audit::AuditEntry;
 pub enum Authority {
     /// The operator (CLI): anything.
     Operator,
-    /// A member (or platform administrator) who passed `access::require`.
+    /// A member (or platform administrator) who passed the gate (`gate::may`).
     Member(Box<Membership>),
 }
 
@@ -66,6 +70,10 @@ pub enum OrgError {
     CannotGrant(String),
     #[error("{0}")]
     InvalidSettings(String),
+    #[error("organisation admins invite people, who join by accepting the invitation")]
+    InvitationRequired,
+    #[error("only the platform's operators open self sign-up or change the domains it admits")]
+    SelfSignupNeedsOperator,
 }
 
 pub type Outcome<T> = Result<Result<T, OrgError>, FlowError>;
@@ -185,7 +193,21 @@ pub(super) async fn check_new_roles(
     Ok(Ok(roles))
 }
 
-/// Adds the account with `email` to `org` with `roles` (default: `member`).
+/// Whether `authority` speaks for the platform (the operator, a platform administrator) rather
+/// than for one organisation.
+fn for_the_platform(authority: &Authority) -> bool {
+    match authority {
+        Authority::Operator => true,
+        Authority::Member(caller) => caller.platform_admin,
+    }
+}
+
+/// Adds the account with `email` to `org` with `roles` (default: `member`), without asking
+/// them: only on the platform's authority. Membership puts a person under the organisation's
+/// rules (its IP allowlist applies to every sign-in of theirs, its `require_2fa` to every
+/// request), so an organisation's own admins invite, and the person joins by accepting
+/// (`invitations`). The refusal comes before the address is looked up: it tells nobody
+/// whether an account exists.
 pub async fn add_member(
     db: &Db,
     now: i64,
@@ -195,6 +217,9 @@ pub async fn add_member(
     email: &str,
     roles: Vec<String>,
 ) -> Outcome<(Member, User)> {
+    if !for_the_platform(authority) {
+        return Ok(Err(OrgError::InvitationRequired));
+    }
     let roles = match check_new_roles(db, authority, org, roles).await? {
         Ok(roles) => roles,
         Err(e) => return Ok(Err(e)),
@@ -320,6 +345,14 @@ pub async fn remove_member(
     )
 }
 
+/// Whether `after` lets new accounts join on their own that `before` did not: self sign-up
+/// turned on, or its domains changed while it is on. Joining that way puts people under the
+/// organisation's rules without an invitation, so an organisation could otherwise claim
+/// everyone who signs up with a public mail domain.
+fn widens_self_signup(before: &OrgSettings, after: &OrgSettings) -> bool {
+    after.self_signup && (!before.self_signup || before.email_domains != after.email_domains)
+}
+
 /// Defines a custom role.
 pub async fn create_role(
     db: &Db,
@@ -401,13 +434,18 @@ pub async fn update_settings(
     db: &Db,
     now: i64,
     actor: &Actor,
+    authority: &Authority,
     org: &Org,
     settings: OrgSettings,
 ) -> Outcome<OrgSettings> {
     if let Err(e) = settings.validate() {
         return Ok(Err(OrgError::InvalidSettings(e.0)));
     }
-    let before = OrgSettings::from_stored(&org.settings)?.to_json();
+    let current = OrgSettings::from_stored(&org.settings)?;
+    if widens_self_signup(&current, &settings) && !for_the_platform(authority) {
+        return Ok(Err(OrgError::SelfSignupNeedsOperator));
+    }
+    let before = current.to_json();
     let after = settings.to_json();
     let mut changes = serde_json::Map::new();
     if let (Some(old), Some(new)) = (before.as_object(), after.as_object()) {

@@ -126,7 +126,10 @@ impl From<OrgError> for ApiProblem {
                 (StatusCode::CONFLICT, "conflict")
             }
             OrgError::LastOwner => (StatusCode::CONFLICT, "last_owner"),
-            OrgError::CannotGrant(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            OrgError::CannotGrant(_) | OrgError::SelfSignupNeedsOperator => {
+                (StatusCode::FORBIDDEN, "forbidden")
+            }
+            OrgError::InvitationRequired => (StatusCode::FORBIDDEN, "invitation_required"),
             OrgError::EmailDomainNotAllowed => (StatusCode::FORBIDDEN, "email_domain_not_allowed"),
             OrgError::InvalidEmail(_) => (StatusCode::BAD_REQUEST, "invalid_email"),
             OrgError::InvalidName

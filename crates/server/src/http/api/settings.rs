@@ -7,7 +7,7 @@ use axum::response::Response;
 use super::caller::{ADMIN_READ, ADMIN_WRITE, ApiCaller};
 use super::problem::ApiProblem;
 use super::{actor, guard, json, parse_body};
-use crate::flows::orgs::manage;
+use crate::flows::orgs::manage::{self, Authority};
 use crate::flows::orgs::{OrgSettings, Permission};
 use crate::state::SharedState;
 
@@ -45,11 +45,13 @@ pub async fn replace(
     let document: serde_json::Value = parse_body(&body)?;
     let settings =
         OrgSettings::from_json(document).map_err(|e| ApiProblem::invalid_request(e.0))?;
+    let org = membership.org.clone();
     let stored = manage::update_settings(
         &state.db,
         state.now(),
         &actor(&caller, &membership),
-        &membership.org,
+        &Authority::Member(Box::new(membership)),
+        &org,
         settings,
     )
     .await??;

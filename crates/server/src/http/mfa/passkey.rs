@@ -13,7 +13,7 @@ use super::super::session::{BrowserSession, set_cookie};
 use super::{after_login, checked_session};
 use crate::flows::mfa::acr::with_second_factor;
 use crate::flows::mfa::webauthn::authenticate;
-use crate::flows::orgs::login_policy;
+use crate::flows::orgs::login_policy::{self, Attempt};
 use crate::flows::session::{self, SessionUser, csrf_matches};
 use crate::state::SharedState;
 
@@ -85,7 +85,9 @@ pub async fn finish(
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());
-    if let Err(refused) = login_policy::check_ip(&state, &login.user_id, ip, user_agent).await? {
+    if let Err(refused) =
+        login_policy::check_ip(&state, &login.user_id, ip, user_agent, Attempt::SignIn).await?
+    {
         return Err(PageError::new(
             StatusCode::FORBIDDEN,
             "error.ip_refused_title",

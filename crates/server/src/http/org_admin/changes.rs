@@ -353,8 +353,10 @@ pub async fn settings(
             e.to_string(),
         ))
     })?;
-    manage::update_settings(&state.db, state.now(), &actor, &membership.org, updated)
+    let org = membership.org.clone();
+    let authority = Authority::Member(Box::new(membership));
+    manage::update_settings(&state.db, state.now(), &actor, &authority, &org, updated)
         .await?
         .map_err(org_error_page)?;
-    Ok(back(&membership.org.id, "settings_saved"))
+    Ok(back(&org.id, "settings_saved"))
 }

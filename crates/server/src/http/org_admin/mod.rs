@@ -87,7 +87,10 @@ fn org_error_page(e: OrgError) -> PageError {
         | OrgError::RoleExists
         | OrgError::NameTaken
         | OrgError::LastOwner => StatusCode::CONFLICT,
-        OrgError::CannotGrant(_) | OrgError::EmailDomainNotAllowed => StatusCode::FORBIDDEN,
+        OrgError::CannotGrant(_)
+        | OrgError::EmailDomainNotAllowed
+        | OrgError::InvitationRequired
+        | OrgError::SelfSignupNeedsOperator => StatusCode::FORBIDDEN,
         _ => StatusCode::BAD_REQUEST,
     };
     PageError::new(status, "error.change_not_made_title", org_error_text(e))
@@ -110,6 +113,8 @@ fn org_error_text(e: OrgError) -> Text {
         OrgError::InvalidRoleName => "org_admin_error.invalid_role_name",
         OrgError::RoleExists => "org_admin_error.role_exists",
         OrgError::NoSuchRole => "org_admin_error.no_such_role",
+        OrgError::InvitationRequired => "org_admin_error.invitation_required",
+        OrgError::SelfSignupNeedsOperator => "org_admin_error.self_signup_needs_operator",
         OrgError::UnknownRole(role) => {
             return PageError::with_arg("org_admin_error.unknown_role", "role", role);
         }

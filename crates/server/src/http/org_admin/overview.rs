@@ -139,6 +139,7 @@ pub(super) async fn org_page(
         notice,
         can_read_members,
         can_write_members: membership.has(Permission::MembersWrite),
+        for_the_platform: membership.platform_admin,
         can_write_roles: membership.has(Permission::RolesWrite),
         can_write_security: membership.has(Permission::SecurityWrite),
         members,
