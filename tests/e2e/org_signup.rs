@@ -9,9 +9,9 @@ use reqwest::StatusCode;
 
 use crate::password_reset::smtp_to;
 
-const PASSWORD: &str = "a brand new and unguessable passphrase";
+pub(crate) const PASSWORD: &str = "a brand new and unguessable passphrase";
 
-async fn sign_up(browser: &Browser, email: &str) -> anyhow::Result<Reply> {
+pub(crate) async fn sign_up(browser: &Browser, email: &str) -> anyhow::Result<Reply> {
     let csrf = csrf_of(browser, "/signup").await?;
     let form = [
         ("csrf", csrf.as_str()),

@@ -14,9 +14,9 @@ use reqwest::StatusCode;
 use super::support::mailed_link;
 use crate::password_reset::{request_reset, smtp_to};
 
-const CONFIRM: &str = "/account/email/confirm?token=";
+pub(super) const CONFIRM: &str = "/account/email/confirm?token=";
 
-async fn request_change(browser: &Browser, email: &str) -> anyhow::Result<Reply> {
+pub(super) async fn request_change(browser: &Browser, email: &str) -> anyhow::Result<Reply> {
     let csrf = csrf_of(browser, "/account/email").await?;
     let response = browser
         .post_form(
@@ -28,7 +28,7 @@ async fn request_change(browser: &Browser, email: &str) -> anyhow::Result<Reply>
 }
 
 /// Opens a change link and presses its button; the status of the last step.
-async fn follow(browser: &Browser, link: &str) -> anyhow::Result<StatusCode> {
+pub(super) async fn follow(browser: &Browser, link: &str) -> anyhow::Result<StatusCode> {
     let page = browser.get(link).await?;
     if page.status() != StatusCode::OK {
         return Ok(page.status());
@@ -46,7 +46,7 @@ async fn follow(browser: &Browser, link: &str) -> anyhow::Result<StatusCode> {
 }
 
 /// Requests a change to `to` and follows the link mailed there; the link.
-async fn change_to(
+pub(super) async fn change_to(
     server: &TestServer,
     sink: &SmtpSink,
     browser: &Browser,

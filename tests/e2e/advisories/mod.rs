@@ -40,6 +40,9 @@
 //!   the admin pages. Forced enrolment: an owner cannot add an existing account, or open self
 //!   sign-up for its mail domain, to put it under the organisation's IP allowlist; the refusal
 //!   does not tell whether the account exists.
+//! - `org_domain`: membership by unverified email domain (Keycloak CVE-2025-1391): a sign-up
+//!   joins an organisation open to its domain only after its link proves the address; moving
+//!   an existing account's address into the domain joins nothing.
 //! - `org_path_ids`: id in the path vs id in the body (Zitadel CVE-2025-27507): bodies naming
 //!   other ids are refused or ignored on every admin API route with an id in its path, and in
 //!   the page forms; a member of both organisations keeps B's membership and tokens.
@@ -52,6 +55,7 @@ mod email_links;
 mod enumeration;
 mod forwarded;
 mod lockout;
+mod org_domain;
 mod org_enrolment;
 mod org_escalation;
 mod org_path_ids;

@@ -292,8 +292,13 @@ async fn forced_enrolment_an_organisation_cannot_put_an_outsider_under_its_rules
     // Evil's rules then shut out every address but 192.0.2.0/24 (its owner's last act; set
     // as the operator, since it shuts the owner out too): they bind Evil's members only, so
     // the victim still signs in from 127.0.0.1 and acts.
-    server.set_org(&evil.id, &["ip_allowlist=192.0.2.0/24"]).await?;
-    assert!(signed_in(&server, "mallory@evil.example").await.is_err(), "the rule works");
+    server
+        .set_org(&evil.id, &["ip_allowlist=192.0.2.0/24"])
+        .await?;
+    assert!(
+        signed_in(&server, "mallory@evil.example").await.is_err(),
+        "the rule works"
+    );
     let theirs = signed_in(&server, "victim@mail.example").await?;
     assert_eq!(
         theirs.get("/account/tokens").await?.status(),
