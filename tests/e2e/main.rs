@@ -48,6 +48,7 @@ mod service_clients;
 mod signup;
 mod startup;
 mod support_staff;
+mod tls;
 mod token_errors;
 mod two_nodes;
 mod userinfo_errors;

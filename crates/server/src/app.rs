@@ -36,10 +36,15 @@ pub enum StartError {
     Io(#[from] std::io::Error),
     #[error("ephemeral store: {0}")]
     Ephemeral(#[from] EphemeralError),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 pub struct App {
     pub state: SharedState,
+    /// The certificate when Poort serves TLS itself (`[tls]`), read at start so a bad file
+    /// stops the start with its path.
+    tls: Option<Arc<crate::tls::ReloadingCert>>,
 }
 
 pub fn hashing_pool(config: &Config) -> Result<HashingPool, StartError> {
@@ -146,14 +151,19 @@ impl App {
             mail,
             markers: crate::flows::durable_markers::NodeMarkers::new(),
         });
-        Ok(App { state })
+        let tls = match state.config.tls.files().map_err(ConfigError::Invalid)? {
+            Some((cert, key)) => Some(crate::tls::ReloadingCert::load(&cert, &key)?),
+            None => None,
+        };
+        Ok(App { state, tls })
     }
 
     pub fn router(&self) -> Router {
         crate::http::router(self.state.clone())
     }
 
-    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    /// Serves until `shutdown` resolves, then finishes in-flight requests; over TLS when `[tls]`
+    /// names a certificate and key (`crate::tls`).
     pub async fn serve(
         self,
         listener: TcpListener,
@@ -168,13 +178,37 @@ impl App {
             self.state.clone(),
         ));
         let markers = tokio::spawn(crate::flows::durable_markers::watch(self.state.clone()));
-        let result = axum::serve(
-            listener,
-            self.router()
-                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        let router = self.router();
+        let result = match self.tls.clone() {
+            Some(cert) => {
+                let tls = &self.state.config.tls;
+                let every = Duration::from_secs(tls.reload_secs.max(1));
+                let watch = tokio::spawn(crate::tls::watch(cert.clone(), every));
+                let config = crate::tls::server_config(cert, tls.allow_tls12)
+                    .map_err(std::io::Error::other)?;
+                let listener = crate::tls::TlsListener::new(listener, config)?;
+                // axum gives `ConnectInfo` for TCP listeners only: each connection's service
+                // carries its peer address the same way (`http::client_ip` reads it).
+                let make = tower::service_fn(
+                    move |incoming: axum::serve::IncomingStream<'_, crate::tls::TlsListener>| {
+                        let peer = axum::extract::ConnectInfo(*incoming.remote_addr());
+                        let service = tower::Layer::layer(&axum::Extension(peer), router.clone());
+                        async move { Ok::<_, std::convert::Infallible>(service) }
+                    },
+                );
+                let served = axum::serve(listener, make)
+                    .with_graceful_shutdown(shutdown)
+                    .await;
+                watch.abort();
+                served
+            }
+            None => {
+                let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+        };
         reload.abort();
         purge.abort();
         mail.abort();

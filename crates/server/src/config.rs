@@ -102,6 +102,9 @@ pub struct Config {
     /// Personal API tokens (`[api_tokens]`).
     #[serde(default)]
     pub api_tokens: crate::api_tokens_config::ApiTokensConfig,
+    /// TLS served by Poort itself (`[tls]`, `crate::tls`); off without `cert` and `key`.
+    #[serde(default)]
+    pub tls: crate::tls::TlsConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -167,6 +170,7 @@ impl Default for Config {
             cache_ttl_secs: 5,
             mail: crate::mail::MailConfig::default(),
             api_tokens: Default::default(),
+            tls: Default::default(),
         }
     }
 }
@@ -211,6 +215,7 @@ impl Config {
                 return Err(ConfigError::Invalid(format!("{name} must be positive")));
             }
         }
+        self.tls.files().map_err(ConfigError::Invalid)?;
         if self.cache_ttl_secs < 0 {
             return Err(ConfigError::Invalid("cache_ttl_secs must be ≥ 0".into()));
         }

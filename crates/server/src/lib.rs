@@ -24,6 +24,7 @@ pub mod pages;
 pub mod password_settings;
 pub mod state;
 pub mod support_cli;
+pub mod tls;
 pub mod token_cli;
 
 pub use app::{App, StartError};
