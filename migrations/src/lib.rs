@@ -22,6 +22,7 @@ mod m20261122_000008_create_auth_events;
 mod m20261203_000200_normalise_user_emails;
 mod m20261203_000300_create_durable_markers;
 mod m20261203_000301_create_used_codes;
+mod m20261212_000300_add_refresh_token_parent;
 mod m20261204_000001_create_mfa_factors;
 mod m20261204_000002_create_recovery_codes;
 mod m20261204_000003_create_mfa_grace;
@@ -73,6 +74,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000200_normalise_user_emails::Migration),
             Box::new(m20261203_000300_create_durable_markers::Migration),
             Box::new(m20261203_000301_create_used_codes::Migration),
+            Box::new(m20261212_000300_add_refresh_token_parent::Migration),
         ]
     }
 }
