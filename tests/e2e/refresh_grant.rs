@@ -51,11 +51,7 @@ async fn code_for(
 }
 
 /// The token response for `code` (redeemed without PKCE: the test clients opt out).
-async fn tokens_for(
-    server: &TestServer,
-    client: &TestClient,
-    code: &str,
-) -> anyhow::Result<Value> {
+async fn tokens_for(server: &TestServer, client: &TestClient, code: &str) -> anyhow::Result<Value> {
     let (status, tokens) = server.redeem(client, code, None).await?;
     anyhow::ensure!(status == StatusCode::OK, "{tokens}");
     Ok(tokens)
@@ -120,7 +116,11 @@ async fn a_narrower_refresh_keeps_the_original_grant() -> anyhow::Result<()> {
     assert_eq!(status, StatusCode::OK, "{narrow}");
     assert_eq!(words(&text(&narrow, "scope")), words("openid email"));
     let info = introspect(&server, &client, &text(&narrow, "access_token")).await?;
-    assert_eq!(words(&text(&info, "scope")), words("openid email"), "{info}");
+    assert_eq!(
+        words(&text(&info, "scope")),
+        words("openid email"),
+        "{info}"
+    );
     // The refresh token still carries the whole grant.
     let info = introspect(&server, &client, &text(&narrow, "refresh_token")).await?;
     assert_eq!(
@@ -142,10 +142,7 @@ async fn a_narrower_refresh_keeps_the_original_grant() -> anyhow::Result<()> {
     // No scope asked: the whole grant.
     let (status, whole) = refresh(&server, &client, &text(&other, "refresh_token"), None).await?;
     assert_eq!(status, StatusCode::OK, "{whole}");
-    assert_eq!(
-        words(&text(&whole, "scope")),
-        words("openid profile email")
-    );
+    assert_eq!(words(&text(&whole, "scope")), words("openid profile email"));
 
     // Never more than the grant.
     let (status, body) = refresh(
@@ -175,7 +172,10 @@ async fn a_retry_within_the_window_gets_a_working_successor_and_the_undelivered_
     server.clock.advance(4);
     let (status, retried) = refresh(&server, &client, &first, None).await?;
     assert_eq!(status, StatusCode::OK, "the retry works: {retried}");
-    assert_ne!(text(&retried, "refresh_token"), text(&lost, "refresh_token"));
+    assert_ne!(
+        text(&retried, "refresh_token"),
+        text(&lost, "refresh_token")
+    );
 
     // The undelivered successor and its access token are dead...
     assert!(!active(&server, &client, &text(&lost, "refresh_token")).await?);

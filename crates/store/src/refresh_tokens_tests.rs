@@ -134,7 +134,10 @@ async fn a_retry_replaces_the_undelivered_successor_only_while_it_is_unused() {
             .await
             .unwrap();
         let stored = find_by_digest(&db, &lost.token_digest).await.unwrap();
-        assert_eq!(stored.unwrap().parent_id.as_deref(), Some(first.id.as_str()));
+        assert_eq!(
+            stored.unwrap().parent_id.as_deref(),
+            Some(first.id.as_str())
+        );
 
         // The retry: the lost successor is revoked (its access token named), the new one stored.
         let retry = token(&parents, "fam", "j3");
@@ -142,9 +145,15 @@ async fn a_retry_replaces_the_undelivered_successor_only_while_it_is_unused() {
             .await
             .unwrap();
         assert_eq!(answer, Replaced::Stored(vec![("j2".to_owned(), 1_000)]));
-        let lost_now = find_by_digest(&db, &lost.token_digest).await.unwrap().unwrap();
+        let lost_now = find_by_digest(&db, &lost.token_digest)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(lost_now.revoked_at, Some(202));
-        let retry_now = find_by_digest(&db, &retry.token_digest).await.unwrap().unwrap();
+        let retry_now = find_by_digest(&db, &retry.token_digest)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(retry_now.parent_id.as_deref(), Some(first.id.as_str()));
         assert_eq!((retry_now.used_at, retry_now.revoked_at), (None, None));
 

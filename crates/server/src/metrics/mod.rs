@@ -84,7 +84,6 @@ impl EphemeralOp {
     }
 }
 
-
 #[derive(Default)]
 pub struct Metrics {
     routes: RwLock<HashMap<String, Arc<RouteSeries>>>,

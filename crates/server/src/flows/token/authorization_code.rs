@@ -122,6 +122,7 @@ async fn refusal(
         (Some(_), None) => return refuse("code_verifier is required"),
         (None, Some(_)) => return refuse("code_verifier given but no code_challenge was sent"),
         (None, None) if client.public => return refuse("PKCE is required for public clients"),
+        (None, None) if client.pkce_required => return refuse("PKCE is required for this client"),
         (None, None) => {}
     }
     let Some(user) = super::super::users::cached(state, &grant.user_id).await? else {

@@ -33,10 +33,14 @@ pub(super) struct Presented<'a> {
 pub(super) enum Decision {
     /// Mark the token used and store its successor (with the original grant); the access token
     /// gets `access`.
-    Rotate { access: Scopes },
+    Rotate {
+        access: Scopes,
+    },
     /// A retry by the token's own client just after its rotation: replace the successor that
     /// was never delivered.
-    Retry { access: Scopes },
+    Retry {
+        access: Scopes,
+    },
     /// A used token presented again: what theft looks like; the family is revoked.
     Reuse,
     Refuse(OAuthError),
@@ -115,13 +119,13 @@ pub(super) async fn grant(
             revoked_at: old.revoked_at,
         };
         let grace = state.config.refresh_grace_secs;
-        let (access, retry) = match decide(&token, &client.id, requested.clone(), state.now(), grace)
-        {
-            Decision::Refuse(error) => return Ok(Err(error)),
-            Decision::Reuse => return reuse(state, client, &old.family_id).await,
-            Decision::Rotate { access } => (access, false),
-            Decision::Retry { access } => (access, true),
-        };
+        let (access, retry) =
+            match decide(&token, &client.id, requested.clone(), state.now(), grace) {
+                Decision::Refuse(error) => return Ok(Err(error)),
+                Decision::Reuse => return reuse(state, client, &old.family_id).await,
+                Decision::Rotate { access } => (access, false),
+                Decision::Retry { access } => (access, true),
+            };
         let Some(user) = super::super::users::cached(state, &old.user_id).await? else {
             return invalid("the user no longer exists");
         };
@@ -139,9 +143,15 @@ pub(super) async fn grant(
             grant: granted.clone(),
             expires_at: old.expires_at,
         };
-        let (signing, successor) = issue::plan_with_refresh(state, client, &user.id, &session, facts);
+        let (signing, successor) =
+            issue::plan_with_refresh(state, client, &user.id, &session, facts);
         let claimed = match retry {
-            false => state.rotations.rotate(&old.id, successor, state.now()).await?,
+            false => {
+                state
+                    .rotations
+                    .rotate(&old.id, successor, state.now())
+                    .await?
+            }
             true => {
                 let now = state.now();
                 match refresh_tokens::replace_undelivered(&state.db, &old.id, successor, now)
@@ -281,7 +291,10 @@ mod tests {
             used_at: None,
             revoked_at: None,
         };
-        refused_with(decide(&expired, "rp", None, NOW, GRACE), ErrorCode::InvalidGrant);
+        refused_with(
+            decide(&expired, "rp", None, NOW, GRACE),
+            ErrorCode::InvalidGrant,
+        );
     }
 
     #[test]

@@ -57,6 +57,9 @@ pub struct NewClientBody {
     allowed_scopes: Vec<String>,
     #[serde(default)]
     audiences: Vec<String>,
+    /// PKCE for every client unless a legacy confidential client is opted out with `false`.
+    #[serde(default)]
+    pkce_required: Option<bool>,
 }
 
 pub async fn create(
@@ -97,6 +100,7 @@ pub async fn create(
         allowed_scopes: body.allowed_scopes,
         audiences: body.audiences,
         org_id: Some(membership.org.id.clone()),
+        pkce_required: body.pkce_required.unwrap_or(true),
     };
     let created =
         match flow::create(&state.db, input, state.now(), &actor(&caller, &membership)).await {

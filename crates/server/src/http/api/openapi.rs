@@ -169,7 +169,8 @@ pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 20] = [
         "admin:write",
         "clients.write",
         "Register a client: {name, redirect_uris, post_logout_redirect_uris, public, grant_types, \
-         id_token_alg, allowed_scopes, audiences}; the secret is in the answer, once",
+         id_token_alg, allowed_scopes, audiences, pkce_required}; the secret is in the answer, \
+         once",
         true,
         201,
     ),
@@ -272,6 +273,8 @@ fn body_schemas() -> Value {
             "id_token_alg": {"type": "string", "enum": ["RS256", "ES256", "EdDSA"]},
             "allowed_scopes": strings(),
             "audiences": {"type": "array", "items": {"type": "string", "format": "uri"}},
+            "pkce_required": {"type": "boolean", "default": true,
+                              "description": "false only for a legacy confidential client"},
         })),
     })
 }
