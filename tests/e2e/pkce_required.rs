@@ -2,7 +2,7 @@
 //! authorization request without `code_challenge` is sent back with `invalid_request`; a
 //! legacy confidential client the operator opted out (`pkce_required = false`) still gets a
 //! code; a public client cannot be opted out; the admin API registers clients with PKCE
-//! required unless told otherwise, and shows the setting.
+//! required unless told otherwise, shows the setting, and changes it (PATCH).
 
 use poort_oidc::jose::SigningAlg;
 use poort_oidc::token_request::GrantType;
@@ -193,5 +193,70 @@ async fn the_admin_api_registers_clients_with_pkce_required_unless_opted_out() -
         .map(|list| list.iter().map(|c| c["pkce_required"].clone()).collect())
         .unwrap_or_default();
     assert_eq!(flags, [json!(true), json!(false)], "{}", listed.text);
+
+    // PATCH changes the setting, in the organisation's own clients only.
+    let first = created.json["client_id"].as_str().unwrap_or_default();
+    let path = format!("{base}/{first}");
+    let opted_out = server
+        .api(
+            Method::PATCH,
+            &path,
+            Some(&token),
+            Some(json!({"pkce_required": false})),
+        )
+        .await?;
+    assert_eq!(opted_out.status, StatusCode::OK, "{}", opted_out.text);
+    assert_eq!(opted_out.json["pkce_required"], false);
+    let unknown_field = server
+        .api(
+            Method::PATCH,
+            &path,
+            Some(&token),
+            Some(json!({"pkce_required": true, "public": true})),
+        )
+        .await?;
+    assert_eq!(unknown_field.status, StatusCode::BAD_REQUEST);
+    let spa = server
+        .api(
+            Method::POST,
+            &base,
+            Some(&token),
+            Some(web_app(json!({"public": true}))),
+        )
+        .await?;
+    assert_eq!(spa.json["pkce_required"], true, "{}", spa.text);
+    let spa_path = format!(
+        "{base}/{}",
+        spa.json["client_id"].as_str().unwrap_or_default()
+    );
+    let refused = server
+        .api(
+            Method::PATCH,
+            &spa_path,
+            Some(&token),
+            Some(json!({"pkce_required": false})),
+        )
+        .await?;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+
+    // Another organisation cannot see or change them: the same 404 as an unknown client.
+    let other_owner = server
+        .create_user("owner@b.example", "a long and unguessable passphrase")
+        .await?;
+    let other = server.create_org("B", Some("owner@b.example")).await?;
+    let other_token = server.access_token_for(&other_owner, ALL_SCOPES)?;
+    for client in [first, spa.json["client_id"].as_str().unwrap_or_default()] {
+        let answer = server
+            .api(
+                Method::PATCH,
+                &format!("/api/v1/orgs/{}/clients/{client}", other.id),
+                Some(&other_token),
+                Some(json!({"pkce_required": true})),
+            )
+            .await?;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{}", answer.text);
+    }
+    let listed = server.api(Method::GET, &base, Some(&token), None).await?;
+    assert_eq!(listed.json["clients"][0]["pkce_required"], false);
     Ok(())
 }

@@ -189,6 +189,12 @@ pub async fn set_pkce_required(
     let Some(client) = clients::find(db, id).await? else {
         return Ok(false);
     };
+    if let ClientScope::Org(org_id) = scope
+        && client.org_id.as_deref() != Some(org_id)
+    {
+        // Another organisation's client is as missing as an unknown one.
+        return Ok(false);
+    }
     if client.public && !required {
         return Err(CreateClientError::PublicWithoutPkce);
     }

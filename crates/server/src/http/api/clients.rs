@@ -134,6 +134,55 @@ pub async fn delete(
     }
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientChanges {
+    pkce_required: bool,
+}
+
+/// Changes a client's settings: `{"pkce_required": bool}` (false only for a legacy
+/// confidential client).
+pub async fn update(
+    State(state): State<SharedState>,
+    caller: ApiCaller,
+    Path((org_id, client_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiProblem> {
+    let membership = guard(
+        &state,
+        &caller,
+        ADMIN_WRITE,
+        &org_id,
+        Permission::ClientsWrite,
+    )
+    .await?;
+    let changes: ClientChanges = parse_body(&body)?;
+    let scope = ClientScope::Org(&membership.org.id);
+    let actor = actor(&caller, &membership);
+    let now = state.now();
+    match flow::set_pkce_required(
+        &state.db,
+        &client_id,
+        scope,
+        changes.pkce_required,
+        now,
+        &actor,
+    )
+    .await
+    {
+        Ok(true) => {}
+        Ok(false) => return Err(ApiProblem::not_found()),
+        Err(CreateClientError::Store(e)) => return Err(crate::flows::FlowError::from(e).into()),
+        Err(refused) => return Err(ApiProblem::invalid_request(refused.to_string())),
+    }
+    state.caches.clients.remove(&client_id);
+    let client = poort_store::clients::find(&state.db, &client_id)
+        .await
+        .map_err(crate::flows::FlowError::from)?
+        .ok_or_else(ApiProblem::not_found)?;
+    Ok(json(flow::view(&client)))
+}
+
 pub async fn rotate_secret(
     State(state): State<SharedState>,
     caller: ApiCaller,

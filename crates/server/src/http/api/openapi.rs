@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::json as json_response;
 
 /// Every operation: (method, path, scope, permission, summary, has JSON body, success status).
-pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 20] = [
+pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 21] = [
     (
         "get",
         "/api/v1/orgs",
@@ -184,6 +184,16 @@ pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 20] = [
         204,
     ),
     (
+        "patch",
+        "/api/v1/orgs/{org}/clients/{client}",
+        "admin:write",
+        "clients.write",
+        "Change a client's settings: {pkce_required} (false only for a legacy confidential \
+         client)",
+        true,
+        200,
+    ),
+    (
         "post",
         "/api/v1/orgs/{org}/clients/{client}/secret",
         "admin:write",
@@ -206,6 +216,7 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
             ("put", "settings") => "Settings",
             ("post", "invitations") => "NewInvitation",
             ("post", "clients") => "NewClient",
+            ("patch", "{client}") => "ClientSettings",
             _ => return None,
         },
     )
@@ -274,6 +285,10 @@ fn body_schemas() -> Value {
             "allowed_scopes": strings(),
             "audiences": {"type": "array", "items": {"type": "string", "format": "uri"}},
             "pkce_required": {"type": "boolean", "default": true,
+                              "description": "false only for a legacy confidential client"},
+        })),
+        "ClientSettings": closed(&["pkce_required"], json!({
+            "pkce_required": {"type": "boolean",
                               "description": "false only for a legacy confidential client"},
         })),
     })
