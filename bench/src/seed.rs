@@ -70,6 +70,7 @@ pub async fn setup(config: &Config, users_count: usize, now: i64) -> anyhow::Res
             allowed_scopes: Vec::new(),
             audiences: Vec::new(),
             org_id: None,
+            pkce_required: true,
         },
         now,
         &poort_server::flows::orgs::Actor::operator(),
@@ -88,6 +89,7 @@ pub async fn setup(config: &Config, users_count: usize, now: i64) -> anyhow::Res
             allowed_scopes: Vec::new(),
             audiences: Vec::new(),
             org_id: None,
+            pkce_required: true,
         },
         now,
         &poort_server::flows::orgs::Actor::operator(),
@@ -225,6 +227,7 @@ pub async fn scale(config: &Config, counts: &ScaleCounts, now: i64) -> anyhow::R
                 allowed_scopes: Vec::new(),
                 audiences: Vec::new(),
                 org_id: None,
+                pkce_required: true,
             })
             .collect();
         poort_store::clients::create_many(&db, batch, now).await?;

@@ -42,6 +42,8 @@ mod page_languages;
 mod pages;
 mod password_reset;
 mod passwords;
+mod pkce_required;
+mod refresh_grant;
 mod refresh_groups;
 mod retention;
 mod service_clients;

@@ -183,6 +183,10 @@ pub struct ClientSpec {
     /// For `client_credentials`: the scopes and resource URIs its tokens may carry.
     pub allowed_scopes: Vec<String>,
     pub audiences: Vec<String>,
+    /// Whether authorization requests must carry PKCE. The server's default is `true`; the
+    /// harness's clients are opted out (legacy confidential clients) so that tests about
+    /// something else may redeem codes without a verifier. Tests of PKCE set it.
+    pub pkce_required: bool,
 }
 
 impl Default for ClientSpec {
@@ -196,6 +200,7 @@ impl Default for ClientSpec {
             post_logout_redirect_uri: "http://127.0.0.1:9999/".into(),
             allowed_scopes: Vec::new(),
             audiences: Vec::new(),
+            pkce_required: false,
         }
     }
 }
@@ -246,6 +251,8 @@ impl TestServer {
                 allowed_scopes: spec.allowed_scopes,
                 audiences: spec.audiences,
                 org_id: None,
+                // A public client cannot be opted out.
+                pkce_required: spec.pkce_required || spec.public,
             },
             self.now(),
             &poort_server::flows::orgs::Actor::operator(),

@@ -1,5 +1,6 @@
-//! `poort client create|list`: registering relying parties and service accounts from the
-//! command line (audited in the platform chain by the flow).
+//! `poort client create|update|list`: registering relying parties and service accounts from
+//! the command line, and opting a legacy confidential client out of PKCE (audited in the
+//! platform chain by the flow).
 
 use clap::{Args, Subcommand, ValueEnum};
 use poort_oidc::jose::SigningAlg;
@@ -11,13 +12,26 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::flows::clients::{self as client_flow, ClientInput};
 use crate::flows::orgs::Actor;
+use poort_store::clients::ClientScope;
 
 #[derive(Subcommand)]
 pub enum ClientCommand {
     /// Register a client; prints its id and, for confidential clients, its secret (once).
     Create(ClientCreate),
+    /// Change a registered client.
+    Update(ClientUpdate),
     /// List registered clients.
     List,
+}
+
+#[derive(Args)]
+pub struct ClientUpdate {
+    /// The client's id.
+    client_id: String,
+    /// Whether authorization requests must carry a PKCE code_challenge; `false` only for a
+    /// legacy confidential client that cannot send one.
+    #[arg(long, action = clap::ArgAction::Set, value_name = "true|false")]
+    pkce_required: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -54,6 +68,10 @@ pub struct ClientCreate {
     /// Trusted first-party app: no consent screen.
     #[arg(long)]
     first_party: bool,
+    /// A legacy confidential client that cannot send PKCE: do not require a code_challenge
+    /// (every other client must send one).
+    #[arg(long)]
+    no_pkce: bool,
     /// Allowed grants (default: authorization_code and refresh_token).
     #[arg(long = "grant", value_enum)]
     grants: Vec<GrantArg>,
@@ -70,6 +88,7 @@ pub struct ClientCreate {
 pub async fn run(config: Config, command: ClientCommand, json_mode: bool) -> anyhow::Result<()> {
     match command {
         ClientCommand::Create(args) => create_client(config, args, json_mode).await,
+        ClientCommand::Update(args) => update_client(config, args, json_mode).await,
         ClientCommand::List => list_clients(config, json_mode).await,
     }
 }
@@ -103,6 +122,7 @@ async fn create_client(config: Config, args: ClientCreate, json_mode: bool) -> a
             allowed_scopes: args.allowed_scopes,
             audiences: args.audiences,
             org_id: None,
+            pkce_required: !args.no_pkce,
         },
         SystemClock.now(),
         &Actor::operator(),
@@ -127,6 +147,37 @@ async fn create_client(config: Config, args: ClientCreate, json_mode: bool) -> a
     Ok(())
 }
 
+async fn update_client(config: Config, args: ClientUpdate, json_mode: bool) -> anyhow::Result<()> {
+    let db = open_database(&config).await?;
+    let found = client_flow::set_pkce_required(
+        &db,
+        &args.client_id,
+        ClientScope::Any,
+        args.pkce_required,
+        SystemClock.now(),
+        &Actor::operator(),
+    )
+    .await?;
+    anyhow::ensure!(found, "no client {}", args.client_id);
+    if json_mode {
+        println!(
+            "{}",
+            json!({"client_id": args.client_id, "pkce_required": args.pkce_required})
+        );
+    } else {
+        println!(
+            "{}: PKCE {}",
+            args.client_id,
+            if args.pkce_required {
+                "required"
+            } else {
+                "not required"
+            }
+        );
+    }
+    Ok(())
+}
+
 async fn list_clients(config: Config, json_mode: bool) -> anyhow::Result<()> {
     let db = open_database(&config).await?;
     let clients = poort_store::clients::list(&db).await?;
@@ -136,8 +187,13 @@ async fn list_clients(config: Config, json_mode: bool) -> anyhow::Result<()> {
     } else {
         for c in clients {
             let kind = if c.public { "public" } else { "confidential" };
+            let pkce = if c.public || c.pkce_required {
+                "PKCE required"
+            } else {
+                "PKCE not required"
+            };
             println!(
-                "{}  {}  ({kind}, {})  {}",
+                "{}  {}  ({kind}, {pkce}, {})  {}",
                 c.id,
                 c.name,
                 c.id_token_alg,
@@ -184,5 +240,30 @@ mod tests {
         };
         assert_eq!(args.allowed_scopes, ["reports.read", "reports.write"]);
         assert_eq!(args.audiences, ["https://reports.example/api"]);
+        assert!(!args.no_pkce, "PKCE is required unless opted out");
+    }
+
+    #[test]
+    fn pkce_is_opted_out_at_creation_or_by_update() {
+        let parsed =
+            Wrapper::try_parse_from(["client", "create", "--name", "legacy", "--no-pkce"]).unwrap();
+        let ClientCommand::Create(args) = parsed.command else {
+            panic!("not a client create command");
+        };
+        assert!(args.no_pkce);
+        for (value, expected) in [("false", false), ("true", true)] {
+            let parsed =
+                Wrapper::try_parse_from(["client", "update", "app-1", "--pkce-required", value])
+                    .unwrap();
+            let ClientCommand::Update(args) = parsed.command else {
+                panic!("not a client update command");
+            };
+            assert_eq!(
+                (args.client_id.as_str(), args.pkce_required),
+                ("app-1", expected)
+            );
+        }
+        // The setting is required: an update that changes nothing is refused.
+        assert!(Wrapper::try_parse_from(["client", "update", "app-1"]).is_err());
     }
 }

@@ -68,6 +68,7 @@ mod tests {
             allowed_scopes: Vec::new(),
             audiences: Vec::new(),
             org_id: None,
+            pkce_required: true,
         }
     }
 

@@ -32,6 +32,8 @@ pub struct NewClient {
     pub audiences: Vec<String>,
     /// The organisation that manages it; `None` for the platform's own.
     pub org_id: Option<String>,
+    /// Whether its authorization requests must carry a PKCE `code_challenge`.
+    pub pkce_required: bool,
 }
 
 /// A registered client with its list columns decoded.
@@ -50,6 +52,7 @@ pub struct Client {
     pub allowed_scopes: Vec<String>,
     pub audiences: Vec<String>,
     pub org_id: Option<String>,
+    pub pkce_required: bool,
 }
 
 impl TryFrom<clients::Model> for Client {
@@ -74,6 +77,7 @@ impl TryFrom<clients::Model> for Client {
             id_token_alg: row.id_token_alg,
             created_at: row.created_at,
             org_id: row.org_id,
+            pkce_required: row.pkce_required,
         })
     }
 }
@@ -126,6 +130,31 @@ pub async fn delete(
         .exec(&txn)
         .await?;
     if deleted.rows_affected == 0 {
+        return Ok(false);
+    }
+    commit_with(txn, db.backend(), audit).await?;
+    Ok(true)
+}
+
+/// Sets whether the client must use PKCE, with its audit entries; `false`, and nothing
+/// written, when no such client is within `scope`.
+pub async fn set_pkce_required(
+    db: &Db,
+    id: &str,
+    scope: ClientScope<'_>,
+    required: bool,
+    audit: Vec<NewAuditEntry>,
+) -> Result<bool, StoreError> {
+    let txn = begin_write(db).await?;
+    let changed = Entity::update_many()
+        .set(clients::ActiveModel {
+            pkce_required: Set(required),
+            ..Default::default()
+        })
+        .filter(scope.condition(id))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected == 0 {
         return Ok(false);
     }
     commit_with(txn, db.backend(), audit).await?;
@@ -185,6 +214,7 @@ fn row_of(client: NewClient, now: i64) -> clients::Model {
         id_token_alg: client.id_token_alg,
         created_at: now,
         org_id: client.org_id,
+        pkce_required: client.pkce_required,
     }
 }
 
@@ -249,6 +279,7 @@ mod tests {
             allowed_scopes: vec!["reports.read".to_owned()],
             audiences: vec!["https://api.example/".to_owned()],
             org_id: None,
+            pkce_required: true,
         }
     }
 

@@ -32,6 +32,7 @@ pub(crate) async fn client(db: &Db, id: &str) -> String {
         allowed_scopes: Vec::new(),
         audiences: Vec::new(),
         org_id: None,
+        pkce_required: true,
     };
     clients::create(db, client, 1, Vec::new()).await.unwrap().id
 }

@@ -23,6 +23,9 @@ pub struct ClientPolicy<'a> {
     pub redirect_uris: &'a [String],
     /// A public client has no secret, so PKCE is its only proof at the token endpoint.
     pub public: bool,
+    /// Whether a confidential client must send PKCE too (OAuth 2.1, RFC 9700 §2.1.1: the
+    /// default; false only for a legacy client the operator opted out).
+    pub pkce_required: bool,
     pub allows_authorization_code: bool,
 }
 
@@ -159,10 +162,17 @@ fn check_after_redirect_uri(
         params.code_challenge_method.as_deref(),
         params.code_challenge.as_deref(),
     )?;
-    if client.public && code_challenge.is_none() {
-        return Err(OAuthError::invalid_request(
-            "public clients must send a PKCE code_challenge",
-        ));
+    if code_challenge.is_none() {
+        if client.public {
+            return Err(OAuthError::invalid_request(
+                "public clients must send a PKCE code_challenge",
+            ));
+        }
+        if client.pkce_required {
+            return Err(OAuthError::invalid_request(
+                "this client must send a PKCE code_challenge (S256)",
+            ));
+        }
     }
     let prompt = Prompt::parse(params.prompt.as_deref().unwrap_or_default())?;
     let max_age = params.max_age.as_deref().map(parse_max_age).transpose()?;
@@ -225,6 +235,7 @@ mod tests {
             client_id: "app",
             redirect_uris: uris,
             public: true,
+            pkce_required: true,
             allows_authorization_code: true,
         }
     }
@@ -512,13 +523,26 @@ mod tests {
             ErrorCode::UnauthorizedClient
         );
 
+        // A confidential client needs PKCE too, unless it was opted out.
         let mut confidential = client(&uris);
         confidential.public = false;
         let mut params = valid();
         params.code_challenge = None;
         params.code_challenge_method = None;
+        assert_eq!(
+            redirect_error(&params, &confidential).error.code,
+            ErrorCode::InvalidRequest
+        );
+        confidential.pkce_required = false;
         let request = validate_authorize(&params, &confidential).unwrap();
         assert_eq!(request.code_challenge, None);
+        // A public client cannot be opted out.
+        let mut public = client(&uris);
+        public.pkce_required = false;
+        assert_eq!(
+            redirect_error(&params, &public).error.code,
+            ErrorCode::InvalidRequest
+        );
     }
 
     #[test]

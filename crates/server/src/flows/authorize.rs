@@ -100,6 +100,7 @@ pub async fn start(
         client_id: &client.id,
         redirect_uris: &client.redirect_uris,
         public: client.public,
+        pkce_required: client.pkce_required,
         allows_authorization_code: client.grant_types.iter().any(|g| g == "authorization_code"),
     };
     let mut request = match validate_authorize(&params, &policy) {

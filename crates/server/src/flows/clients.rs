@@ -39,6 +39,8 @@ pub enum CreateClientError {
     BadScope(String, &'static str),
     #[error("audience `{0}` is not acceptable: it {1}")]
     BadAudience(String, &'static str),
+    #[error("a public client always needs PKCE: only a confidential client may opt out")]
+    PublicWithoutPkce,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -57,6 +59,9 @@ pub struct ClientInput {
     pub audiences: Vec<String>,
     /// The organisation that manages it; `None` for the platform's own.
     pub org_id: Option<String>,
+    /// Whether its authorization requests must carry a PKCE `code_challenge` (true unless a
+    /// legacy confidential client is opted out; a public client cannot be).
+    pub pkce_required: bool,
 }
 
 pub struct CreatedClient {
@@ -104,6 +109,9 @@ pub async fn create(
     if input.public && grants.contains(&GrantType::ClientCredentials) {
         return Err(CreateClientError::PublicClientCredentials);
     }
+    if input.public && !input.pkce_required {
+        return Err(CreateClientError::PublicWithoutPkce);
+    }
     grants.dedup();
     let has_service_fields = !input.allowed_scopes.is_empty() || !input.audiences.is_empty();
     if has_service_fields && !grants.contains(&GrantType::ClientCredentials) {
@@ -122,6 +130,7 @@ pub async fn create(
             target: Some(id.clone()),
             details: json!({
                 "name": name, "public": input.public, "first_party": input.first_party,
+                "pkce_required": input.pkce_required,
                 "grant_types": grant_types, "redirect_uris": input.redirect_uris,
                 "allowed_scopes": allowed_scopes, "audiences": input.audiences,
             }),
@@ -144,6 +153,7 @@ pub async fn create(
             allowed_scopes,
             audiences: dedup(input.audiences),
             org_id: input.org_id,
+            pkce_required: input.pkce_required,
         },
         now,
         audit,
@@ -161,7 +171,42 @@ pub fn view(client: &Client) -> serde_json::Value {
         "grant_types": client.grant_types, "id_token_alg": client.id_token_alg,
         "allowed_scopes": client.allowed_scopes, "audiences": client.audiences,
         "org_id": client.org_id, "created_at": client.created_at,
+        "pkce_required": client.pkce_required || client.public,
     })
+}
+
+/// Turns the PKCE requirement of client `id` on or off (off only for a confidential client:
+/// a legacy one that cannot send a `code_challenge`), audited with the change. `Ok(false)`
+/// when no client `id` is within `scope`. Nodes see the change within `cache_ttl_secs`.
+pub async fn set_pkce_required(
+    db: &Db,
+    id: &str,
+    scope: ClientScope<'_>,
+    required: bool,
+    now: i64,
+    actor: &Actor,
+) -> Result<bool, CreateClientError> {
+    let Some(client) = clients::find(db, id).await? else {
+        return Ok(false);
+    };
+    if let ClientScope::Org(org_id) = scope
+        && client.org_id.as_deref() != Some(org_id)
+    {
+        // Another organisation's client is as missing as an unknown one.
+        return Ok(false);
+    }
+    if client.public && !required {
+        return Err(CreateClientError::PublicWithoutPkce);
+    }
+    let audit = vec![
+        AuditEntry {
+            target: Some(id.to_owned()),
+            details: json!({ "pkce_required": required }),
+            ..actor.entry("client.updated", org_of(scope))
+        }
+        .into_new(now),
+    ];
+    Ok(clients::set_pkce_required(db, id, scope, required, audit).await?)
 }
 
 /// Gives the client a new secret (shown once; the old one stops working at once on this node

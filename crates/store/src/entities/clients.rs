@@ -39,6 +39,15 @@ pub struct Model {
     /// The organisation that manages the client; `None` for the platform's own.
     #[sea_orm(column_type = "Text", nullable)]
     pub org_id: Option<String>,
+    /// Whether an authorization request must carry a PKCE `code_challenge` (public clients
+    /// always must). Rows from backups taken before the column get the default, `true`.
+    #[serde(default = "required")]
+    pub pkce_required: bool,
+}
+
+/// PKCE is required unless the operator opted a legacy client out.
+fn required() -> bool {
+    true
 }
 
 /// What rows from backups taken before these columns existed hold.

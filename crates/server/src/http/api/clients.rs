@@ -57,6 +57,9 @@ pub struct NewClientBody {
     allowed_scopes: Vec<String>,
     #[serde(default)]
     audiences: Vec<String>,
+    /// PKCE for every client unless a legacy confidential client is opted out with `false`.
+    #[serde(default)]
+    pkce_required: Option<bool>,
 }
 
 pub async fn create(
@@ -97,6 +100,7 @@ pub async fn create(
         allowed_scopes: body.allowed_scopes,
         audiences: body.audiences,
         org_id: Some(membership.org.id.clone()),
+        pkce_required: body.pkce_required.unwrap_or(true),
     };
     let created =
         match flow::create(&state.db, input, state.now(), &actor(&caller, &membership)).await {
@@ -128,6 +132,55 @@ pub async fn delete(
         true => Ok(StatusCode::NO_CONTENT.into_response()),
         false => Err(ApiProblem::not_found()),
     }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientChanges {
+    pkce_required: bool,
+}
+
+/// Changes a client's settings: `{"pkce_required": bool}` (false only for a legacy
+/// confidential client).
+pub async fn update(
+    State(state): State<SharedState>,
+    caller: ApiCaller,
+    Path((org_id, client_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiProblem> {
+    let membership = guard(
+        &state,
+        &caller,
+        ADMIN_WRITE,
+        &org_id,
+        Permission::ClientsWrite,
+    )
+    .await?;
+    let changes: ClientChanges = parse_body(&body)?;
+    let scope = ClientScope::Org(&membership.org.id);
+    let actor = actor(&caller, &membership);
+    let now = state.now();
+    match flow::set_pkce_required(
+        &state.db,
+        &client_id,
+        scope,
+        changes.pkce_required,
+        now,
+        &actor,
+    )
+    .await
+    {
+        Ok(true) => {}
+        Ok(false) => return Err(ApiProblem::not_found()),
+        Err(CreateClientError::Store(e)) => return Err(crate::flows::FlowError::from(e).into()),
+        Err(refused) => return Err(ApiProblem::invalid_request(refused.to_string())),
+    }
+    state.caches.clients.remove(&client_id);
+    let client = poort_store::clients::find(&state.db, &client_id)
+        .await
+        .map_err(crate::flows::FlowError::from)?
+        .ok_or_else(ApiProblem::not_found)?;
+    Ok(json(flow::view(&client)))
 }
 
 pub async fn rotate_secret(

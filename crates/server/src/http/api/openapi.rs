@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::json as json_response;
 
 /// Every operation: (method, path, scope, permission, summary, has JSON body, success status).
-pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 20] = [
+pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 21] = [
     (
         "get",
         "/api/v1/orgs",
@@ -169,7 +169,8 @@ pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 20] = [
         "admin:write",
         "clients.write",
         "Register a client: {name, redirect_uris, post_logout_redirect_uris, public, grant_types, \
-         id_token_alg, allowed_scopes, audiences}; the secret is in the answer, once",
+         id_token_alg, allowed_scopes, audiences, pkce_required}; the secret is in the answer, \
+         once",
         true,
         201,
     ),
@@ -181,6 +182,16 @@ pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 20] = [
         "Delete a client with its refresh tokens and consents",
         false,
         204,
+    ),
+    (
+        "patch",
+        "/api/v1/orgs/{org}/clients/{client}",
+        "admin:write",
+        "clients.write",
+        "Change a client's settings: {pkce_required} (false only for a legacy confidential \
+         client)",
+        true,
+        200,
     ),
     (
         "post",
@@ -205,6 +216,7 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
             ("put", "settings") => "Settings",
             ("post", "invitations") => "NewInvitation",
             ("post", "clients") => "NewClient",
+            ("patch", "{client}") => "ClientSettings",
             _ => return None,
         },
     )
@@ -272,6 +284,12 @@ fn body_schemas() -> Value {
             "id_token_alg": {"type": "string", "enum": ["RS256", "ES256", "EdDSA"]},
             "allowed_scopes": strings(),
             "audiences": {"type": "array", "items": {"type": "string", "format": "uri"}},
+            "pkce_required": {"type": "boolean", "default": true,
+                              "description": "false only for a legacy confidential client"},
+        })),
+        "ClientSettings": closed(&["pkce_required"], json!({
+            "pkce_required": {"type": "boolean",
+                              "description": "false only for a legacy confidential client"},
         })),
     })
 }
