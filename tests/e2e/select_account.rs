@@ -207,3 +207,36 @@ async fn select_account_with_none_is_invalid_request() -> anyhow::Result<()> {
     assert_eq!(Landing::query(&back, "state").as_deref(), Some("st4te"));
     Ok(())
 }
+
+#[tokio::test]
+async fn the_chosen_account_answers_in_the_requested_response_mode() -> anyhow::Result<()> {
+    let (server, client, browser) = setup(ClientSpec::default(), |_| {}).await?;
+    server.obtain_code(&browser, &client, None).await?;
+    let url = server.authorize_url(
+        &client,
+        &[("prompt", "select_account"), ("response_mode", "fragment")],
+    );
+    let landing = browser.follow(browser.get(&url).await?).await?;
+    let Landing::Page { body, .. } = landing else {
+        anyhow::bail!("expected the account chooser, got {landing:?}");
+    };
+    let response = browser
+        .post_form(
+            "/select_account",
+            &[
+                ("csrf", &hidden_field(&body, "csrf")?),
+                ("tx", &hidden_field(&body, "tx")?),
+                ("choice", "continue"),
+            ],
+        )
+        .await?;
+    let back = browser.follow(response).await?.away()?;
+    assert_eq!(back.query(), None);
+    let fragment: Vec<(String, String)> =
+        url::form_urlencoded::parse(back.fragment().unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    assert!(fragment.iter().any(|(k, _)| k == "code"), "{back}");
+    assert!(fragment.iter().any(|(k, v)| k == "state" && v == "st4te"));
+    Ok(())
+}
