@@ -9,6 +9,7 @@ mod client_ip;
 mod discovery;
 mod email_change;
 pub mod error;
+mod form_post;
 mod forms;
 mod health;
 mod home;
@@ -22,6 +23,7 @@ mod org_admin;
 mod password;
 mod password_reset;
 mod security;
+mod select_account;
 mod session;
 mod signed_in;
 mod signup;
@@ -41,12 +43,22 @@ use crate::state::SharedState;
 
 pub fn router(state: SharedState) -> Router {
     let body_limit = state.config.max_body_bytes;
-    Router::new()
+    let oauth_metadata = poort_oidc::discovery::oauth_metadata_path(state.issuer());
+    let mut router = Router::new();
+    if oauth_metadata != poort_oidc::discovery::OAUTH_METADATA_PATH {
+        // RFC 8414 §3.1 for an issuer with a path, for proxies that pass that path through.
+        router = router.route(&oauth_metadata, get(discovery::oauth_authorization_server));
+    }
+    router
         .route("/", get(home::home))
         .route("/logout", post(home::logout))
         .route(
             "/.well-known/openid-configuration",
             get(discovery::openid_configuration),
+        )
+        .route(
+            poort_oidc::discovery::OAUTH_METADATA_PATH,
+            get(discovery::oauth_authorization_server),
         )
         .route("/jwks", get(discovery::jwks))
         .route(
@@ -54,6 +66,10 @@ pub fn router(state: SharedState) -> Router {
             get(authorize::authorize).post(authorize::authorize),
         )
         .route("/authorize/resume", get(authorize::resume))
+        .route(
+            "/select_account",
+            get(select_account::show).post(select_account::submit),
+        )
         .route("/login", get(login::show).post(login::submit))
         .route(
             "/login/new-password",
