@@ -70,6 +70,7 @@ pub async fn setup(config: &Config, users_count: usize, now: i64) -> anyhow::Res
             allowed_scopes: Vec::new(),
             audiences: Vec::new(),
             org_id: None,
+            web_origins: Vec::new(),
         },
         now,
         &poort_server::flows::orgs::Actor::operator(),
@@ -88,6 +89,7 @@ pub async fn setup(config: &Config, users_count: usize, now: i64) -> anyhow::Res
             allowed_scopes: Vec::new(),
             audiences: Vec::new(),
             org_id: None,
+            web_origins: Vec::new(),
         },
         now,
         &poort_server::flows::orgs::Actor::operator(),
@@ -224,6 +226,7 @@ pub async fn scale(config: &Config, counts: &ScaleCounts, now: i64) -> anyhow::R
                 id_token_alg: "RS256".into(),
                 allowed_scopes: Vec::new(),
                 audiences: Vec::new(),
+                web_origins: Vec::new(),
                 org_id: None,
             })
             .collect();

@@ -183,6 +183,8 @@ pub struct ClientSpec {
     /// For `client_credentials`: the scopes and resource URIs its tokens may carry.
     pub allowed_scopes: Vec<String>,
     pub audiences: Vec<String>,
+    /// Web origins (CORS) registered for it; empty: the default.
+    pub web_origins: Vec<String>,
 }
 
 impl Default for ClientSpec {
@@ -196,6 +198,7 @@ impl Default for ClientSpec {
             post_logout_redirect_uri: "http://127.0.0.1:9999/".into(),
             allowed_scopes: Vec::new(),
             audiences: Vec::new(),
+            web_origins: Vec::new(),
         }
     }
 }
@@ -246,6 +249,7 @@ impl TestServer {
                 allowed_scopes: spec.allowed_scopes,
                 audiences: spec.audiences,
                 org_id: None,
+                web_origins: spec.web_origins,
             },
             self.now(),
             &poort_server::flows::orgs::Actor::operator(),

@@ -1,10 +1,12 @@
-//! `poort client create|list`: registering relying parties and service accounts from the
+//! `poort client create|update|list`: registering relying parties and service accounts from the
 //! command line (audited in the platform chain by the flow).
 
 use clap::{Args, Subcommand, ValueEnum};
 use poort_oidc::jose::SigningAlg;
 use poort_oidc::token_request::GrantType;
 use serde_json::json;
+
+use poort_store::clients::ClientScope;
 
 use crate::app::open_database;
 use crate::clock::{Clock, SystemClock};
@@ -16,6 +18,8 @@ use crate::flows::orgs::Actor;
 pub enum ClientCommand {
     /// Register a client; prints its id and, for confidential clients, its secret (once).
     Create(ClientCreate),
+    /// Change a client's web origins (CORS).
+    Update(ClientUpdate),
     /// List registered clients.
     List,
 }
@@ -65,11 +69,29 @@ pub struct ClientCreate {
     /// A resource URI (RFC 8707) its client_credentials tokens may be issued for (repeatable).
     #[arg(long = "audience")]
     audiences: Vec<String>,
+    /// An origin (https://host[:port]) a browser app may call the token, userinfo and revocation
+    /// endpoints from (repeatable). Default for a public client: its redirect URIs' origins.
+    #[arg(long = "web-origin")]
+    web_origins: Vec<String>,
+}
+
+#[derive(Args)]
+pub struct ClientUpdate {
+    /// The client's id.
+    client_id: String,
+    /// The origins a browser app may call from (repeatable); replaces the registered ones.
+    #[arg(long = "web-origin", required_unless_present = "default_web_origins")]
+    web_origins: Vec<String>,
+    /// Drop the registered origins: back to the default (a public client's redirect URI
+    /// origins, none for a confidential client).
+    #[arg(long, conflicts_with = "web_origins")]
+    default_web_origins: bool,
 }
 
 pub async fn run(config: Config, command: ClientCommand, json_mode: bool) -> anyhow::Result<()> {
     match command {
         ClientCommand::Create(args) => create_client(config, args, json_mode).await,
+        ClientCommand::Update(args) => update_client(config, args, json_mode).await,
         ClientCommand::List => list_clients(config, json_mode).await,
     }
 }
@@ -103,6 +125,7 @@ async fn create_client(config: Config, args: ClientCreate, json_mode: bool) -> a
             allowed_scopes: args.allowed_scopes,
             audiences: args.audiences,
             org_id: None,
+            web_origins: args.web_origins,
         },
         SystemClock.now(),
         &Actor::operator(),
@@ -123,6 +146,37 @@ async fn create_client(config: Config, args: ClientCreate, json_mode: bool) -> a
             }
             None => println!("(public client: no secret; PKCE is required)"),
         }
+    }
+    Ok(())
+}
+
+async fn update_client(config: Config, args: ClientUpdate, json_mode: bool) -> anyhow::Result<()> {
+    let db = open_database(&config).await?;
+    let origins = if args.default_web_origins {
+        Vec::new()
+    } else {
+        args.web_origins
+    };
+    let updated = client_flow::set_web_origins(
+        &db,
+        SystemClock.now(),
+        &args.client_id,
+        ClientScope::Any,
+        origins,
+        &Actor::operator(),
+    )
+    .await?;
+    let Some(client) = updated else {
+        anyhow::bail!("no client {}", args.client_id);
+    };
+    if json_mode {
+        println!("{}", client_flow::view(&client));
+    } else {
+        println!("client_id:   {}", client.id);
+        println!(
+            "web origins: {}",
+            crate::flows::web_origins::accepted_by(&client).join(" ")
+        );
     }
     Ok(())
 }
@@ -184,5 +238,32 @@ mod tests {
         };
         assert_eq!(args.allowed_scopes, ["reports.read", "reports.write"]);
         assert_eq!(args.audiences, ["https://reports.example/api"]);
+    }
+
+    #[test]
+    fn update_takes_web_origins_or_the_default_but_not_both_nor_neither() {
+        let parse = |extra: &[&str]| {
+            let mut argv = vec!["client", "update", "abc"];
+            argv.extend_from_slice(extra);
+            Wrapper::try_parse_from(argv)
+        };
+        let Ok(Wrapper {
+            command: ClientCommand::Update(args),
+        }) = parse(&[
+            "--web-origin",
+            "https://a.example",
+            "--web-origin",
+            "http://localhost:3000",
+        ])
+        else {
+            panic!("not a client update command");
+        };
+        assert_eq!(
+            args.web_origins,
+            ["https://a.example", "http://localhost:3000"]
+        );
+        assert!(parse(&["--default-web-origins"]).is_ok());
+        assert!(parse(&[]).is_err());
+        assert!(parse(&["--default-web-origins", "--web-origin", "https://a.example"]).is_err());
     }
 }

@@ -57,6 +57,8 @@ pub struct NewClientBody {
     allowed_scopes: Vec<String>,
     #[serde(default)]
     audiences: Vec<String>,
+    #[serde(default)]
+    web_origins: Vec<String>,
 }
 
 pub async fn create(
@@ -97,10 +99,14 @@ pub async fn create(
         allowed_scopes: body.allowed_scopes,
         audiences: body.audiences,
         org_id: Some(membership.org.id.clone()),
+        web_origins: body.web_origins,
     };
     let created =
         match flow::create(&state.db, input, state.now(), &actor(&caller, &membership)).await {
-            Ok(created) => created,
+            Ok(created) => {
+                state.caches.web_origins.clear();
+                created
+            }
             Err(CreateClientError::Store(e)) => return Err(crate::flows::FlowError::from(e).into()),
             Err(refused) => return Err(ApiProblem::invalid_request(refused.to_string())),
         };
@@ -127,6 +133,48 @@ pub async fn delete(
     match flow::delete(&state, &client_id, scope, &actor(&caller, &membership)).await? {
         true => Ok(StatusCode::NO_CONTENT.into_response()),
         false => Err(ApiProblem::not_found()),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientChangesBody {
+    web_origins: Vec<String>,
+}
+
+/// Replaces the client's web origins (CORS); `[]` goes back to the default.
+pub async fn update(
+    State(state): State<SharedState>,
+    caller: ApiCaller,
+    Path((org_id, client_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiProblem> {
+    let membership = guard(
+        &state,
+        &caller,
+        ADMIN_WRITE,
+        &org_id,
+        Permission::ClientsWrite,
+    )
+    .await?;
+    let body: ClientChangesBody = parse_body(&body)?;
+    let scope = ClientScope::Org(&membership.org.id);
+    let actor = actor(&caller, &membership);
+    let changed = flow::set_web_origins(
+        &state.db,
+        state.now(),
+        &client_id,
+        scope,
+        body.web_origins,
+        &actor,
+    )
+    .await;
+    crate::flows::web_origins::forget(&state, &client_id);
+    match changed {
+        Ok(Some(client)) => Ok(json(flow::view(&client))),
+        Ok(None) => Err(ApiProblem::not_found()),
+        Err(CreateClientError::Store(e)) => Err(crate::flows::FlowError::from(e).into()),
+        Err(refused) => Err(ApiProblem::invalid_request(refused.to_string())),
     }
 }
 
