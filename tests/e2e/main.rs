@@ -47,6 +47,7 @@ mod refresh_groups;
 mod retention;
 mod service_clients;
 mod signup;
+mod spa_browser;
 mod startup;
 mod support_staff;
 mod token_errors;

@@ -6,6 +6,7 @@
 pub mod api_tokens;
 pub mod authenticator;
 pub mod browser;
+pub mod chromium;
 pub mod database;
 pub mod forms;
 pub mod logs;
@@ -15,6 +16,7 @@ pub mod redis_keys;
 pub mod redis_server;
 pub mod rp;
 pub mod smtp;
+pub mod static_site;
 
 use std::path::PathBuf;
 use std::sync::Arc;
