@@ -108,10 +108,10 @@ impl Chromium {
         let status = format!("http://127.0.0.1:{}/status", self.port);
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Ok(answer) = self.http.get(&status).send().await {
-                if answer.status().is_success() {
-                    return Ok(());
-                }
+            if let Ok(answer) = self.http.get(&status).send().await
+                && answer.status().is_success()
+            {
+                return Ok(());
             }
             if let Some(exit) = self.driver.try_wait()? {
                 anyhow::bail!("chromedriver exited at start: {exit}");
