@@ -3,8 +3,9 @@
 //! credentials), `/introspect` closed to browsers, and web origins set through the admin API.
 
 use poort_oidc::token_request::GrantType;
+use poort_server::client_cli;
 use poort_tests::orgs::ALL_SCOPES;
-use poort_tests::{ClientSpec, Pkce, TestClient, TestServer, setup};
+use poort_tests::{ClientSpec, Pkce, TestClient, TestServer, setup, start_server};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -439,6 +440,95 @@ async fn an_organisation_sets_its_clients_web_origins_through_the_api() -> anyho
         Some(2),
         "{}",
         audit.text
+    );
+    Ok(())
+}
+
+/// Runs `poort client ARGS --json` against the server's database.
+async fn client_command(server: &TestServer, args: &[&str]) -> anyhow::Result<Value> {
+    let command = client_cli::parse(args.iter().copied())?;
+    let output = client_cli::execute(&server.state.db, server.now(), command, true).await?;
+    Ok(serde_json::from_str(&output)?)
+}
+
+#[tokio::test]
+async fn the_operator_sets_web_origins_from_the_command_line() -> anyhow::Result<()> {
+    // No cache: what the CLI process writes is seen by the next request.
+    let server = start_server(|config| config.cache_ttl_secs = 0).await?;
+    let create = |origin: &'static str| {
+        [
+            "create",
+            "--name",
+            "SPA",
+            "--public",
+            "--redirect-uri",
+            "https://spa.example/cb",
+            "--web-origin",
+            origin,
+        ]
+    };
+    for bad in [
+        "https://spa.example/",
+        "https://*.example",
+        "http://spa.example",
+    ] {
+        let refused = client_command(&server, &create(bad)).await;
+        assert!(refused.is_err(), "{bad} was accepted");
+    }
+    let created = client_command(&server, &create("https://app.example")).await?;
+    let id = text(&created, "client_id");
+    let allowed = |origin: &'static str| {
+        let server = &server;
+        async move {
+            let (_, headers) = preflight(server, "/token", origin, "POST").await?;
+            anyhow::Ok(allowed_origin(&headers).is_some())
+        }
+    };
+    assert!(allowed("https://app.example").await?);
+    assert!(
+        !allowed("https://spa.example").await?,
+        "registered origins replace the default"
+    );
+
+    let updated = client_command(
+        &server,
+        &["update", &id, "--web-origin", "https://other.example"],
+    )
+    .await?;
+    assert_eq!(updated["web_origins"], json!(["https://other.example"]));
+    assert!(allowed("https://other.example").await?);
+    assert!(!allowed("https://app.example").await?);
+
+    let reset = client_command(&server, &["update", &id, "--default-web-origins"]).await?;
+    assert_eq!(
+        reset["effective_web_origins"],
+        json!(["https://spa.example"])
+    );
+    assert!(allowed("https://spa.example").await?);
+    assert!(!allowed("https://other.example").await?);
+
+    let listed = client_command(&server, &["list"]).await?;
+    assert_eq!(listed[0]["web_origins"], json!([]));
+    assert!(
+        client_command(
+            &server,
+            &[
+                "update",
+                "no-such-client",
+                "--web-origin",
+                "https://a.example"
+            ]
+        )
+        .await
+        .is_err()
+    );
+    assert!(
+        client_command(
+            &server,
+            &["update", &id, "--web-origin", "https://a.example/x"]
+        )
+        .await
+        .is_err()
     );
     Ok(())
 }

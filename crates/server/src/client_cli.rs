@@ -4,15 +4,16 @@
 use clap::{Args, Subcommand, ValueEnum};
 use poort_oidc::jose::SigningAlg;
 use poort_oidc::token_request::GrantType;
-use serde_json::json;
-
+use poort_store::Db;
 use poort_store::clients::ClientScope;
+use serde_json::json;
 
 use crate::app::open_database;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::flows::clients::{self as client_flow, ClientInput};
 use crate::flows::orgs::Actor;
+use crate::flows::web_origins::accepted_by;
 
 #[derive(Subcommand)]
 pub enum ClientCommand {
@@ -88,16 +89,51 @@ pub struct ClientUpdate {
     default_web_origins: bool,
 }
 
+/// Parses `poort client ARGS` (without the leading `client`).
+pub fn parse<I, T>(args: I) -> Result<ClientCommand, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    #[derive(clap::Parser)]
+    struct Wrapper {
+        #[command(subcommand)]
+        command: ClientCommand,
+    }
+    let args =
+        std::iter::once(std::ffi::OsString::from("client")).chain(args.into_iter().map(Into::into));
+    <Wrapper as clap::Parser>::try_parse_from(args).map(|w| w.command)
+}
+
 pub async fn run(config: Config, command: ClientCommand, json_mode: bool) -> anyhow::Result<()> {
+    let db = open_database(&config).await?;
+    let output = execute(&db, SystemClock.now(), command, json_mode).await?;
+    if !output.is_empty() {
+        println!("{output}");
+    }
+    Ok(())
+}
+
+/// Runs one command as the operator; returns what to print.
+pub async fn execute(
+    db: &Db,
+    now: i64,
+    command: ClientCommand,
+    json_mode: bool,
+) -> anyhow::Result<String> {
     match command {
-        ClientCommand::Create(args) => create_client(config, args, json_mode).await,
-        ClientCommand::Update(args) => update_client(config, args, json_mode).await,
-        ClientCommand::List => list_clients(config, json_mode).await,
+        ClientCommand::Create(args) => create_client(db, now, args, json_mode).await,
+        ClientCommand::Update(args) => update_client(db, now, args, json_mode).await,
+        ClientCommand::List => list_clients(db, json_mode).await,
     }
 }
 
-async fn create_client(config: Config, args: ClientCreate, json_mode: bool) -> anyhow::Result<()> {
-    let db = open_database(&config).await?;
+async fn create_client(
+    db: &Db,
+    now: i64,
+    args: ClientCreate,
+    json_mode: bool,
+) -> anyhow::Result<String> {
     let grant_types = args
         .grants
         .iter()
@@ -113,7 +149,7 @@ async fn create_client(config: Config, args: ClientCreate, json_mode: bool) -> a
         AlgArg::EdDsa => SigningAlg::EdDSA,
     };
     let created = client_flow::create(
-        &db,
+        db,
         ClientInput {
             name: args.name,
             redirect_uris: args.redirect_uris,
@@ -127,39 +163,42 @@ async fn create_client(config: Config, args: ClientCreate, json_mode: bool) -> a
             org_id: None,
             web_origins: args.web_origins,
         },
-        SystemClock.now(),
+        now,
         &Actor::operator(),
     )
     .await?;
     let client = created.client;
     if json_mode {
-        println!(
-            "{}",
+        return Ok(
             json!({"client_id": client.id, "client_secret": created.secret, "name": client.name})
+                .to_string(),
         );
-    } else {
-        println!("client_id:     {}", client.id);
-        match created.secret {
-            Some(secret) => {
-                println!("client_secret: {secret}");
-                println!("The secret is shown only this once; store it now.");
-            }
-            None => println!("(public client: no secret; PKCE is required)"),
-        }
     }
-    Ok(())
+    let mut out = format!("client_id:     {}\n", client.id);
+    match created.secret {
+        Some(secret) => {
+            out.push_str(&format!("client_secret: {secret}\n"));
+            out.push_str("The secret is shown only this once; store it now.");
+        }
+        None => out.push_str("(public client: no secret; PKCE is required)"),
+    }
+    Ok(out)
 }
 
-async fn update_client(config: Config, args: ClientUpdate, json_mode: bool) -> anyhow::Result<()> {
-    let db = open_database(&config).await?;
+async fn update_client(
+    db: &Db,
+    now: i64,
+    args: ClientUpdate,
+    json_mode: bool,
+) -> anyhow::Result<String> {
     let origins = if args.default_web_origins {
         Vec::new()
     } else {
         args.web_origins
     };
     let updated = client_flow::set_web_origins(
-        &db,
-        SystemClock.now(),
+        db,
+        now,
         &args.client_id,
         ClientScope::Any,
         origins,
@@ -169,57 +208,47 @@ async fn update_client(config: Config, args: ClientUpdate, json_mode: bool) -> a
     let Some(client) = updated else {
         anyhow::bail!("no client {}", args.client_id);
     };
-    if json_mode {
-        println!("{}", client_flow::view(&client));
+    Ok(if json_mode {
+        client_flow::view(&client).to_string()
     } else {
-        println!("client_id:   {}", client.id);
-        println!(
-            "web origins: {}",
-            crate::flows::web_origins::accepted_by(&client).join(" ")
-        );
-    }
-    Ok(())
+        format!(
+            "client_id:   {}\nweb origins: {}",
+            client.id,
+            accepted_by(&client).join(" ")
+        )
+    })
 }
 
-async fn list_clients(config: Config, json_mode: bool) -> anyhow::Result<()> {
-    let db = open_database(&config).await?;
-    let clients = poort_store::clients::list(&db).await?;
+async fn list_clients(db: &Db, json_mode: bool) -> anyhow::Result<String> {
+    let clients = poort_store::clients::list(db).await?;
     if json_mode {
         let list: Vec<_> = clients.iter().map(client_flow::view).collect();
-        println!("{}", serde_json::Value::Array(list));
-    } else {
-        for c in clients {
+        return Ok(serde_json::Value::Array(list).to_string());
+    }
+    let lines: Vec<String> = clients
+        .iter()
+        .map(|c| {
             let kind = if c.public { "public" } else { "confidential" };
-            println!(
+            format!(
                 "{}  {}  ({kind}, {})  {}",
                 c.id,
                 c.name,
                 c.id_token_alg,
                 c.redirect_uris.join(" ")
-            );
-        }
-    }
-    Ok(())
+            )
+        })
+        .collect();
+    Ok(lines.join("\n"))
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
-    use clap::Parser;
-
-    use super::ClientCommand;
-
-    /// `poort client …` on its own, as `cli.rs` nests it.
-    #[derive(Parser)]
-    struct Wrapper {
-        #[command(subcommand)]
-        command: ClientCommand,
-    }
+    use super::{ClientCommand, parse};
 
     #[test]
     fn a_service_client_takes_scopes_and_audiences() {
-        let parsed = Wrapper::try_parse_from([
-            "client",
+        let parsed = parse([
             "create",
             "--name",
             "exporter",
@@ -233,7 +262,7 @@ mod tests {
             "https://reports.example/api",
         ])
         .unwrap();
-        let ClientCommand::Create(args) = parsed.command else {
+        let ClientCommand::Create(args) = parsed else {
             panic!("not a client create command");
         };
         assert_eq!(args.allowed_scopes, ["reports.read", "reports.write"]);
@@ -242,28 +271,25 @@ mod tests {
 
     #[test]
     fn update_takes_web_origins_or_the_default_but_not_both_nor_neither() {
-        let parse = |extra: &[&str]| {
-            let mut argv = vec!["client", "update", "abc"];
+        let update = |extra: &[&str]| {
+            let mut argv = vec!["update", "abc"];
             argv.extend_from_slice(extra);
-            Wrapper::try_parse_from(argv)
+            parse(argv)
         };
-        let Ok(Wrapper {
-            command: ClientCommand::Update(args),
-        }) = parse(&[
+        let Ok(ClientCommand::Update(args)) = update(&[
             "--web-origin",
             "https://a.example",
             "--web-origin",
             "http://localhost:3000",
-        ])
-        else {
+        ]) else {
             panic!("not a client update command");
         };
         assert_eq!(
             args.web_origins,
             ["https://a.example", "http://localhost:3000"]
         );
-        assert!(parse(&["--default-web-origins"]).is_ok());
-        assert!(parse(&[]).is_err());
-        assert!(parse(&["--default-web-origins", "--web-origin", "https://a.example"]).is_err());
+        assert!(update(&["--default-web-origins"]).is_ok());
+        assert!(update(&[]).is_err());
+        assert!(update(&["--default-web-origins", "--web-origin", "https://a.example"]).is_err());
     }
 }
