@@ -71,6 +71,7 @@ pub async fn setup(config: &Config, users_count: usize, now: i64) -> anyhow::Res
             audiences: Vec::new(),
             org_id: None,
             pkce_required: true,
+            web_origins: Vec::new(),
         },
         now,
         &poort_server::flows::orgs::Actor::operator(),
@@ -90,6 +91,7 @@ pub async fn setup(config: &Config, users_count: usize, now: i64) -> anyhow::Res
             audiences: Vec::new(),
             org_id: None,
             pkce_required: true,
+            web_origins: Vec::new(),
         },
         now,
         &poort_server::flows::orgs::Actor::operator(),
@@ -226,6 +228,7 @@ pub async fn scale(config: &Config, counts: &ScaleCounts, now: i64) -> anyhow::R
                 id_token_alg: "RS256".into(),
                 allowed_scopes: Vec::new(),
                 audiences: Vec::new(),
+                web_origins: Vec::new(),
                 org_id: None,
                 pkce_required: true,
             })

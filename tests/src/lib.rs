@@ -6,6 +6,7 @@
 pub mod api_tokens;
 pub mod authenticator;
 pub mod browser;
+pub mod chromium;
 pub mod database;
 pub mod forms;
 pub mod logs;
@@ -15,6 +16,7 @@ pub mod redis_keys;
 pub mod redis_server;
 pub mod rp;
 pub mod smtp;
+pub mod static_site;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -187,6 +189,8 @@ pub struct ClientSpec {
     /// harness's clients are opted out (legacy confidential clients) so that tests about
     /// something else may redeem codes without a verifier. Tests of PKCE set it.
     pub pkce_required: bool,
+    /// Web origins (CORS) registered for it; empty: the default.
+    pub web_origins: Vec<String>,
 }
 
 impl Default for ClientSpec {
@@ -201,6 +205,7 @@ impl Default for ClientSpec {
             allowed_scopes: Vec::new(),
             audiences: Vec::new(),
             pkce_required: false,
+            web_origins: Vec::new(),
         }
     }
 }
@@ -253,6 +258,7 @@ impl TestServer {
                 org_id: None,
                 // A public client cannot be opted out.
                 pkce_required: spec.pkce_required || spec.public,
+                web_origins: spec.web_origins,
             },
             self.now(),
             &poort_server::flows::orgs::Actor::operator(),

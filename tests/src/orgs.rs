@@ -56,6 +56,7 @@ impl TestServer {
                 audiences: Vec::new(),
                 org_id: Some(org_id.to_owned()),
                 pkce_required: true,
+                web_origins: Vec::new(),
             },
             self.now(),
             &Actor::operator(),

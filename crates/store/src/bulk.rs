@@ -67,6 +67,7 @@ mod tests {
             id_token_alg: "ES256".to_owned(),
             allowed_scopes: Vec::new(),
             audiences: Vec::new(),
+            web_origins: Vec::new(),
             org_id: None,
             pkce_required: true,
         }

@@ -34,6 +34,8 @@ pub struct NewClient {
     pub org_id: Option<String>,
     /// Whether its authorization requests must carry a PKCE `code_challenge`.
     pub pkce_required: bool,
+    /// Web origins (CORS) registered for it; empty: the default.
+    pub web_origins: Vec<String>,
 }
 
 /// A registered client with its list columns decoded.
@@ -53,6 +55,7 @@ pub struct Client {
     pub audiences: Vec<String>,
     pub org_id: Option<String>,
     pub pkce_required: bool,
+    pub web_origins: Vec<String>,
 }
 
 impl TryFrom<clients::Model> for Client {
@@ -69,6 +72,7 @@ impl TryFrom<clients::Model> for Client {
             grant_types: json_list::decode(&row.grant_types, "clients.grant_types")?,
             allowed_scopes: json_list::decode(&row.allowed_scopes, "clients.allowed_scopes")?,
             audiences: json_list::decode(&row.audiences, "clients.audiences")?,
+            web_origins: json_list::decode(&row.web_origins, "clients.web_origins")?,
             id: row.id,
             name: row.name,
             secret_digest: row.secret_digest,
@@ -186,6 +190,31 @@ pub async fn set_secret_digest(
     Ok(true)
 }
 
+/// Replaces the registered web origins with their audit entries; `false`, and nothing
+/// written, when no such client is within `scope`.
+pub async fn set_web_origins(
+    db: &Db,
+    id: &str,
+    scope: ClientScope<'_>,
+    origins: &[String],
+    audit: Vec<NewAuditEntry>,
+) -> Result<bool, StoreError> {
+    let txn = begin_write(db).await?;
+    let changed = Entity::update_many()
+        .set(clients::ActiveModel {
+            web_origins: Set(json_list::encode(origins)),
+            ..Default::default()
+        })
+        .filter(scope.condition(id))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected == 0 {
+        return Ok(false);
+    }
+    commit_with(txn, db.backend(), audit).await?;
+    Ok(true)
+}
+
 /// The clients an organisation manages, oldest first.
 pub async fn list_for_org(db: &Db, org_id: &str) -> Result<Vec<Client>, StoreError> {
     Entity::find()
@@ -206,6 +235,7 @@ fn row_of(client: NewClient, now: i64) -> clients::Model {
         grant_types: json_list::encode(&client.grant_types),
         allowed_scopes: json_list::encode(&client.allowed_scopes),
         audiences: json_list::encode(&client.audiences),
+        web_origins: json_list::encode(&client.web_origins),
         id: client.id,
         name: client.name,
         secret_digest: client.secret_digest,
@@ -236,6 +266,22 @@ pub async fn find(db: &Db, id: &str) -> Result<Option<Client>, StoreError> {
         .transpose()
 }
 
+/// The clients that may have web origins (CORS): public ones (their redirect URIs' origins by
+/// default) and those with registered origins.
+pub async fn list_with_web_origins(db: &Db) -> Result<Vec<Client>, StoreError> {
+    Entity::find()
+        .filter(
+            Condition::any()
+                .add(Column::Public.eq(true))
+                .add(Column::WebOrigins.ne("[]")),
+        )
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(Client::try_from)
+        .collect()
+}
+
 /// Every client, oldest first.
 pub async fn list(db: &Db) -> Result<Vec<Client>, StoreError> {
     Entity::find()
@@ -256,6 +302,7 @@ mod tests {
 
     use super::{
         ClientScope, NewClient, create, delete, find, list, list_for_org, set_secret_digest,
+        set_web_origins,
     };
     use crate::audit::{NewAuditEntry, verify_chain};
     use crate::entities::clients::{Column, Entity};
@@ -280,6 +327,7 @@ mod tests {
             audiences: vec!["https://api.example/".to_owned()],
             org_id: None,
             pkce_required: true,
+            web_origins: vec![],
         }
     }
 
@@ -295,7 +343,27 @@ mod tests {
             assert_eq!(found.allowed_scopes, ["reports.read"]);
             assert_eq!(found.audiences, ["https://api.example/"]);
             assert_eq!(found.created_at, 7);
+            assert!(found.web_origins.is_empty());
             assert_eq!(find(&db, "nope").await.unwrap(), None);
+
+            let origins = vec!["https://spa.example".to_owned()];
+            let other = ClientScope::Org("org-b");
+            assert!(
+                !set_web_origins(&db, "app", other, &origins, Vec::new())
+                    .await
+                    .unwrap()
+            );
+            assert!(
+                set_web_origins(&db, "app", ClientScope::Any, &origins, Vec::new())
+                    .await
+                    .unwrap()
+            );
+            assert_eq!(
+                find(&db, "app").await.unwrap().unwrap().web_origins,
+                origins
+            );
+            let listed = super::list_with_web_origins(&db).await.unwrap();
+            assert_eq!(listed.len(), 1, "the confidential client with origins");
 
             create(&db, web_app("second"), 8, Vec::new()).await.unwrap();
             let ids: Vec<String> = list(&db).await.unwrap().into_iter().map(|c| c.id).collect();

@@ -6,6 +6,7 @@ pub mod api;
 mod api_tokens;
 mod authorize;
 mod client_ip;
+mod cors;
 mod discovery;
 mod email_change;
 pub mod error;
@@ -83,12 +84,14 @@ pub fn router(state: SharedState) -> Router {
             "/consent",
             get(authorize::consent_show).post(authorize::consent_submit),
         )
-        .route("/token", post(token::token))
+        .route("/token", post(token::token).options(cors::preflight_post))
         .route("/introspect", post(token::introspect))
-        .route("/revoke", post(token::revoke))
+        .route("/revoke", post(token::revoke).options(cors::preflight_post))
         .route(
             "/userinfo",
-            get(userinfo::userinfo_get).post(userinfo::userinfo_post),
+            get(userinfo::userinfo_get)
+                .post(userinfo::userinfo_post)
+                .options(cors::preflight_get_post),
         )
         .route(
             "/end_session",
