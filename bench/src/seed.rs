@@ -70,6 +70,8 @@ pub async fn setup(config: &Config, users_count: usize, now: i64) -> anyhow::Res
             allowed_scopes: Vec::new(),
             audiences: Vec::new(),
             org_id: None,
+            pkce_required: true,
+            web_origins: Vec::new(),
         },
         now,
         &poort_server::flows::orgs::Actor::operator(),
@@ -88,6 +90,8 @@ pub async fn setup(config: &Config, users_count: usize, now: i64) -> anyhow::Res
             allowed_scopes: Vec::new(),
             audiences: Vec::new(),
             org_id: None,
+            pkce_required: true,
+            web_origins: Vec::new(),
         },
         now,
         &poort_server::flows::orgs::Actor::operator(),
@@ -224,7 +228,9 @@ pub async fn scale(config: &Config, counts: &ScaleCounts, now: i64) -> anyhow::R
                 id_token_alg: "RS256".into(),
                 allowed_scopes: Vec::new(),
                 audiences: Vec::new(),
+                web_origins: Vec::new(),
                 org_id: None,
+                pkce_required: true,
             })
             .collect();
         poort_store::clients::create_many(&db, batch, now).await?;

@@ -38,6 +38,9 @@ mod m20261209_000001_add_client_service_fields;
 mod m20261209_000002_add_client_org;
 mod m20261210_000001_create_support_staff;
 mod m20261211_000001_add_api_token_amr;
+mod m20261212_000100_add_client_web_origins;
+mod m20261212_000300_add_refresh_token_parent;
+mod m20261212_000301_add_client_pkce_required;
 
 /// The list of all migrations, oldest first.
 pub struct Migrator;
@@ -73,6 +76,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000200_normalise_user_emails::Migration),
             Box::new(m20261203_000300_create_durable_markers::Migration),
             Box::new(m20261203_000301_create_used_codes::Migration),
+            Box::new(m20261212_000100_add_client_web_origins::Migration),
+            Box::new(m20261212_000300_add_refresh_token_parent::Migration),
+            Box::new(m20261212_000301_add_client_pkce_required::Migration),
         ]
     }
 }

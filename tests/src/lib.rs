@@ -6,6 +6,7 @@
 pub mod api_tokens;
 pub mod authenticator;
 pub mod browser;
+pub mod chromium;
 pub mod database;
 pub mod forms;
 pub mod logs;
@@ -15,6 +16,7 @@ pub mod redis_keys;
 pub mod redis_server;
 pub mod rp;
 pub mod smtp;
+pub mod static_site;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -183,6 +185,12 @@ pub struct ClientSpec {
     /// For `client_credentials`: the scopes and resource URIs its tokens may carry.
     pub allowed_scopes: Vec<String>,
     pub audiences: Vec<String>,
+    /// Whether authorization requests must carry PKCE. The server's default is `true`; the
+    /// harness's clients are opted out (legacy confidential clients) so that tests about
+    /// something else may redeem codes without a verifier. Tests of PKCE set it.
+    pub pkce_required: bool,
+    /// Web origins (CORS) registered for it; empty: the default.
+    pub web_origins: Vec<String>,
 }
 
 impl Default for ClientSpec {
@@ -196,6 +204,8 @@ impl Default for ClientSpec {
             post_logout_redirect_uri: "http://127.0.0.1:9999/".into(),
             allowed_scopes: Vec::new(),
             audiences: Vec::new(),
+            pkce_required: false,
+            web_origins: Vec::new(),
         }
     }
 }
@@ -246,6 +256,9 @@ impl TestServer {
                 allowed_scopes: spec.allowed_scopes,
                 audiences: spec.audiences,
                 org_id: None,
+                // A public client cannot be opted out.
+                pkce_required: spec.pkce_required || spec.public,
+                web_origins: spec.web_origins,
             },
             self.now(),
             &poort_server::flows::orgs::Actor::operator(),

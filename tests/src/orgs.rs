@@ -55,6 +55,8 @@ impl TestServer {
                 allowed_scopes: vec!["reports.read".into()],
                 audiences: Vec::new(),
                 org_id: Some(org_id.to_owned()),
+                pkce_required: true,
+                web_origins: Vec::new(),
             },
             self.now(),
             &Actor::operator(),

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::authorize::ResponseMode;
 use crate::client_auth::ClientAuthMethod;
 use crate::jose::SigningAlg;
 use crate::token_request::GrantType;
@@ -14,6 +15,20 @@ pub const JWKS_PATH: &str = "/jwks";
 pub const END_SESSION_PATH: &str = "/end_session";
 pub const REVOKE_PATH: &str = "/revoke";
 pub const INTROSPECT_PATH: &str = "/introspect";
+
+/// Where RFC 8414 §3 puts the authorization server metadata: the well-known name, then
+/// the issuer's path.
+pub const OAUTH_METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
+
+/// The path of the RFC 8414 metadata for `issuer` (§3.1: the well-known segment goes
+/// between the host and the issuer's path), e.g. `/.well-known/oauth-authorization-server/poort`
+/// for `https://id.example.com/poort`.
+pub fn oauth_metadata_path(issuer: &str) -> String {
+    let path = url::Url::parse(issuer)
+        .map(|url| url.path().trim_end_matches('/').to_owned())
+        .unwrap_or_default();
+    format!("{OAUTH_METADATA_PATH}{path}")
+}
 
 /// The languages the login pages are translated into.
 pub const UI_LOCALES_SUPPORTED: [&str; 3] = ["en", "nl", "fr"];
@@ -90,7 +105,7 @@ pub fn provider_metadata(
         introspection_endpoint: endpoint(INTROSPECT_PATH),
         scopes_supported: strings(scopes),
         response_types_supported: strings(&["code"]),
-        response_modes_supported: strings(&["query"]),
+        response_modes_supported: strings(&ResponseMode::ALL.map(ResponseMode::as_str)),
         grant_types_supported: strings(&[
             GrantType::AuthorizationCode.as_str(),
             GrantType::RefreshToken.as_str(),
@@ -116,6 +131,60 @@ pub fn provider_metadata(
         ui_locales_supported: strings(&UI_LOCALES_SUPPORTED),
         frontchannel_logout_supported: false,
         backchannel_logout_supported: false,
+    }
+}
+
+/// The OAuth 2.0 Authorization Server Metadata served at
+/// `/.well-known/oauth-authorization-server` (RFC 8414 §2): the OAuth members of the OpenID
+/// Provider metadata, taken from it so the two documents cannot disagree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorizationServerMetadata {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub jwks_uri: String,
+    pub scopes_supported: Vec<String>,
+    pub response_types_supported: Vec<String>,
+    pub response_modes_supported: Vec<String>,
+    pub grant_types_supported: Vec<String>,
+    pub token_endpoint_auth_methods_supported: Vec<String>,
+    pub ui_locales_supported: Vec<String>,
+    pub revocation_endpoint: String,
+    pub revocation_endpoint_auth_methods_supported: Vec<String>,
+    pub introspection_endpoint: String,
+    pub introspection_endpoint_auth_methods_supported: Vec<String>,
+    pub code_challenge_methods_supported: Vec<String>,
+    /// RFC 9207 §3.
+    pub authorization_response_iss_parameter_supported: bool,
+}
+
+impl From<&ProviderMetadata> for AuthorizationServerMetadata {
+    fn from(oidc: &ProviderMetadata) -> Self {
+        Self {
+            issuer: oidc.issuer.clone(),
+            authorization_endpoint: oidc.authorization_endpoint.clone(),
+            token_endpoint: oidc.token_endpoint.clone(),
+            jwks_uri: oidc.jwks_uri.clone(),
+            scopes_supported: oidc.scopes_supported.clone(),
+            response_types_supported: oidc.response_types_supported.clone(),
+            response_modes_supported: oidc.response_modes_supported.clone(),
+            grant_types_supported: oidc.grant_types_supported.clone(),
+            token_endpoint_auth_methods_supported: oidc
+                .token_endpoint_auth_methods_supported
+                .clone(),
+            ui_locales_supported: oidc.ui_locales_supported.clone(),
+            revocation_endpoint: oidc.revocation_endpoint.clone(),
+            revocation_endpoint_auth_methods_supported: oidc
+                .revocation_endpoint_auth_methods_supported
+                .clone(),
+            introspection_endpoint: oidc.introspection_endpoint.clone(),
+            introspection_endpoint_auth_methods_supported: oidc
+                .introspection_endpoint_auth_methods_supported
+                .clone(),
+            code_challenge_methods_supported: oidc.code_challenge_methods_supported.clone(),
+            authorization_response_iss_parameter_supported: oidc
+                .authorization_response_iss_parameter_supported,
+        }
     }
 }
 
@@ -178,6 +247,10 @@ mod tests {
             serde_json::json!(["code"])
         );
         assert_eq!(
+            value["response_modes_supported"],
+            serde_json::json!(["query", "fragment", "form_post"])
+        );
+        assert_eq!(
             value["code_challenge_methods_supported"],
             serde_json::json!(["S256"])
         );
@@ -192,6 +265,51 @@ mod tests {
         );
         assert!(value.get("registration_endpoint").is_none());
         assert!(value.get("userinfo_signing_alg_values_supported").is_none());
+    }
+
+    #[test]
+    fn oauth_metadata_repeats_every_member_it_shares_with_the_oidc_document() {
+        let oidc = metadata("https://id.example.com/poort");
+        let oauth = AuthorizationServerMetadata::from(&oidc);
+        let oidc = serde_json::to_value(&oidc).unwrap();
+        let oauth = serde_json::to_value(&oauth).unwrap();
+        let members = oauth.as_object().unwrap();
+        assert_eq!(members.len(), 16);
+        for (name, value) in members {
+            assert_eq!(&oidc[name], value, "{name}");
+        }
+        // OpenID-only members stay out of the OAuth document.
+        for name in [
+            "userinfo_endpoint",
+            "subject_types_supported",
+            "claims_supported",
+        ] {
+            assert!(!members.contains_key(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_oauth_metadata_path_inserts_the_well_known_name_before_the_issuer_path() {
+        for (issuer, path) in [
+            (
+                "https://id.example.com",
+                "/.well-known/oauth-authorization-server",
+            ),
+            (
+                "https://id.example.com/",
+                "/.well-known/oauth-authorization-server",
+            ),
+            (
+                "https://id.example.com/poort",
+                "/.well-known/oauth-authorization-server/poort",
+            ),
+            (
+                "https://id.example.com/a/b/",
+                "/.well-known/oauth-authorization-server/a/b",
+            ),
+        ] {
+            assert_eq!(oauth_metadata_path(issuer), path, "{issuer}");
+        }
     }
 
     #[test]

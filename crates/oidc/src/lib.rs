@@ -16,6 +16,7 @@ pub mod resource;
 pub mod scope;
 pub mod secret;
 pub mod token_request;
+pub mod web_origin;
 
 pub use error::{ErrorCode, OAuthError};
 pub use form::ParamsError;

@@ -23,6 +23,22 @@ pub enum GrantType {
 }
 
 impl GrantType {
+    /// Every grant the token endpoint knows, in the order metrics list them.
+    pub const ALL: [GrantType; 3] = [
+        Self::AuthorizationCode,
+        Self::RefreshToken,
+        Self::ClientCredentials,
+    ];
+
+    /// The grant's place in [`GrantType::ALL`] (an exhaustive match: a new grant must be placed).
+    pub fn index(self) -> usize {
+        match self {
+            Self::AuthorizationCode => 0,
+            Self::RefreshToken => 1,
+            Self::ClientCredentials => 2,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::AuthorizationCode => "authorization_code",
@@ -43,14 +59,10 @@ impl FromStr for GrantType {
 
     /// An unknown grant type is `unsupported_grant_type`, as the token endpoint answers.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text {
-            "authorization_code" => Ok(Self::AuthorizationCode),
-            "refresh_token" => Ok(Self::RefreshToken),
-            "client_credentials" => Ok(Self::ClientCredentials),
-            _ => Err(OAuthError::unsupported_grant_type(
-                "grant_type is not supported",
-            )),
-        }
+        Self::ALL
+            .into_iter()
+            .find(|grant| grant.as_str() == text)
+            .ok_or_else(|| OAuthError::unsupported_grant_type("grant_type is not supported"))
     }
 }
 
@@ -144,6 +156,15 @@ pub fn parse_token_request(
 mod tests {
     use super::*;
     use crate::error::ErrorCode;
+
+    #[test]
+    fn every_grant_sits_at_its_index_and_parses_back() {
+        for (n, grant) in GrantType::ALL.into_iter().enumerate() {
+            assert_eq!(grant.index(), n);
+            assert_eq!(grant.as_str().parse::<GrantType>().unwrap(), grant);
+        }
+        assert!("password".parse::<GrantType>().is_err());
+    }
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         list.iter()

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use poort_oidc::discovery::provider_metadata;
+use poort_oidc::discovery::{AuthorizationServerMetadata, provider_metadata};
 use poort_oidc::jose::SigningAlg;
 use poort_store::Db;
 use poort_store::ephemeral::{Ephemeral, EphemeralError, MemoryStore, RedisStore};
@@ -123,6 +123,8 @@ impl App {
             .collect();
         let discovery_json = serde_json::to_vec(&metadata)
             .map_err(|e| ConfigError::Invalid(format!("discovery document: {e}")))?;
+        let oauth_metadata_json = serde_json::to_vec(&AuthorizationServerMetadata::from(&metadata))
+            .map_err(|e| ConfigError::Invalid(format!("authorization server metadata: {e}")))?;
         let webauthn = crate::flows::mfa::webauthn::rp::relying_party(&config)?;
         let metrics = Arc::new(Metrics::new());
         let ephemeral = Arc::new(CountingEphemeral::new(
@@ -143,6 +145,7 @@ impl App {
             clock,
             access_token_alg,
             discovery_json: discovery_json.into(),
+            oauth_metadata_json: oauth_metadata_json.into(),
             master_key: master,
             metrics,
             webauthn,

@@ -7,8 +7,8 @@
 //! and bounded: a full shard first drops its expired entries, then everything, so memory stays
 //! bounded whatever the traffic.
 
-use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hash};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -105,6 +105,46 @@ impl<K: Hash + Eq, V: Clone> TtlCache<K, V> {
     }
 }
 
+/// One value computed from many rows (the web origins of every client), kept until it
+/// expires or is cleared.
+pub struct Snapshot<T> {
+    slot: Mutex<Option<(Arc<T>, i64)>>,
+}
+
+impl<T> Snapshot<T> {
+    pub fn new() -> Self {
+        Self {
+            slot: Mutex::new(None),
+        }
+    }
+
+    fn slot(&self) -> MutexGuard<'_, Option<(Arc<T>, i64)>> {
+        self.slot.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The value, unless absent or expired at `now`.
+    pub fn get(&self, now: i64) -> Option<Arc<T>> {
+        match &*self.slot() {
+            Some((value, expires_at)) if now < *expires_at => Some(value.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn set(&self, value: Arc<T>, expires_at: i64) {
+        *self.slot() = Some((value, expires_at));
+    }
+
+    pub fn clear(&self) {
+        *self.slot() = None;
+    }
+}
+
+impl<T> Default for Snapshot<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// A token whose signature was checked against `keys`; valid only while `keys` is still the
 /// current key set (a reload or rotation makes every entry be verified again).
 #[derive(Clone)]
@@ -123,6 +163,8 @@ pub struct Caches {
     /// User id → the session lifetime their organisations impose, for `cache_ttl_secs`
     /// (checked on every signed-in request; see `flows::orgs::member_policy`).
     pub session_lifetimes: TtlCache<String, Option<i64>>,
+    /// Every web origin some client accepts (CORS preflights), for `cache_ttl_secs`.
+    pub web_origins: Snapshot<HashSet<String>>,
     pub ttl_secs: i64,
 }
 
@@ -140,6 +182,7 @@ impl Caches {
             clients: TtlCache::new(records),
             users: TtlCache::new(records),
             session_lifetimes: TtlCache::new(records),
+            web_origins: Snapshot::new(),
             ttl_secs,
         }
     }
@@ -166,6 +209,18 @@ mod tests {
         cache.insert("c".into(), 3, 200, 100);
         cache.remove(&"c".into());
         assert_eq!(cache.get(&"c".into(), 100), None);
+    }
+
+    #[test]
+    fn a_snapshot_lives_until_it_expires_or_is_cleared() {
+        let snapshot: Snapshot<u32> = Snapshot::new();
+        assert!(snapshot.get(0).is_none());
+        snapshot.set(Arc::new(7), 10);
+        assert_eq!(snapshot.get(9).as_deref(), Some(&7));
+        assert!(snapshot.get(10).is_none());
+        snapshot.set(Arc::new(8), 20);
+        snapshot.clear();
+        assert!(snapshot.get(0).is_none());
     }
 
     #[test]

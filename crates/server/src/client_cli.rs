@@ -1,9 +1,12 @@
-//! `poort client create|list`: registering relying parties and service accounts from the
-//! command line (audited in the platform chain by the flow).
+//! `poort client create|update|list`: registering relying parties and service accounts from the
+//! command line, changing their web origins, opting a legacy confidential client out of PKCE
+//! (each audited in the platform chain by the flow).
 
 use clap::{Args, Subcommand, ValueEnum};
 use poort_oidc::jose::SigningAlg;
 use poort_oidc::token_request::GrantType;
+use poort_store::Db;
+use poort_store::clients::ClientScope;
 use serde_json::json;
 
 use crate::app::open_database;
@@ -11,11 +14,14 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::flows::clients::{self as client_flow, ClientInput};
 use crate::flows::orgs::Actor;
+use crate::flows::web_origins::accepted_by;
 
 #[derive(Subcommand)]
 pub enum ClientCommand {
     /// Register a client; prints its id and, for confidential clients, its secret (once).
     Create(ClientCreate),
+    /// Change a client's web origins (CORS) or PKCE requirement.
+    Update(ClientUpdate),
     /// List registered clients.
     List,
 }
@@ -54,6 +60,10 @@ pub struct ClientCreate {
     /// Trusted first-party app: no consent screen.
     #[arg(long)]
     first_party: bool,
+    /// A legacy confidential client that cannot send PKCE: do not require a code_challenge
+    /// (every other client must send one).
+    #[arg(long)]
+    no_pkce: bool,
     /// Allowed grants (default: authorization_code and refresh_token).
     #[arg(long = "grant", value_enum)]
     grants: Vec<GrantArg>,
@@ -65,17 +75,75 @@ pub struct ClientCreate {
     /// A resource URI (RFC 8707) its client_credentials tokens may be issued for (repeatable).
     #[arg(long = "audience")]
     audiences: Vec<String>,
+    /// An origin (https://host[:port]) a browser app may call the token, userinfo and revocation
+    /// endpoints from (repeatable). Default for a public client: its redirect URIs' origins.
+    #[arg(long = "web-origin")]
+    web_origins: Vec<String>,
+}
+
+#[derive(Args)]
+#[group(id = "change", required = true, multiple = true)]
+pub struct ClientUpdate {
+    /// The client's id.
+    client_id: String,
+    /// The origins a browser app may call from (repeatable); replaces the registered ones.
+    #[arg(long = "web-origin", group = "change")]
+    web_origins: Vec<String>,
+    /// Drop the registered origins: back to the default (a public client's redirect URI
+    /// origins, none for a confidential client).
+    #[arg(long, conflicts_with = "web_origins", group = "change")]
+    default_web_origins: bool,
+    /// Whether authorization requests must carry a PKCE code_challenge; `false` only for a
+    /// legacy confidential client that cannot send one.
+    #[arg(long, action = clap::ArgAction::Set, value_name = "true|false", group = "change")]
+    pkce_required: Option<bool>,
+}
+
+/// Parses `poort client ARGS` (without the leading `client`).
+pub fn parse<I, T>(args: I) -> Result<ClientCommand, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    #[derive(clap::Parser)]
+    struct Wrapper {
+        #[command(subcommand)]
+        command: ClientCommand,
+    }
+    let args =
+        std::iter::once(std::ffi::OsString::from("client")).chain(args.into_iter().map(Into::into));
+    <Wrapper as clap::Parser>::try_parse_from(args).map(|w| w.command)
 }
 
 pub async fn run(config: Config, command: ClientCommand, json_mode: bool) -> anyhow::Result<()> {
+    let db = open_database(&config).await?;
+    let output = execute(&db, SystemClock.now(), command, json_mode).await?;
+    if !output.is_empty() {
+        println!("{output}");
+    }
+    Ok(())
+}
+
+/// Runs one command as the operator; returns what to print.
+pub async fn execute(
+    db: &Db,
+    now: i64,
+    command: ClientCommand,
+    json_mode: bool,
+) -> anyhow::Result<String> {
     match command {
-        ClientCommand::Create(args) => create_client(config, args, json_mode).await,
-        ClientCommand::List => list_clients(config, json_mode).await,
+        ClientCommand::Create(args) => create_client(db, now, args, json_mode).await,
+        ClientCommand::Update(args) => update_client(db, now, args, json_mode).await,
+        ClientCommand::List => list_clients(db, json_mode).await,
     }
 }
 
-async fn create_client(config: Config, args: ClientCreate, json_mode: bool) -> anyhow::Result<()> {
-    let db = open_database(&config).await?;
+async fn create_client(
+    db: &Db,
+    now: i64,
+    args: ClientCreate,
+    json_mode: bool,
+) -> anyhow::Result<String> {
     let grant_types = args
         .grants
         .iter()
@@ -91,7 +159,7 @@ async fn create_client(config: Config, args: ClientCreate, json_mode: bool) -> a
         AlgArg::EdDsa => SigningAlg::EdDSA,
     };
     let created = client_flow::create(
-        &db,
+        db,
         ClientInput {
             name: args.name,
             redirect_uris: args.redirect_uris,
@@ -103,69 +171,106 @@ async fn create_client(config: Config, args: ClientCreate, json_mode: bool) -> a
             allowed_scopes: args.allowed_scopes,
             audiences: args.audiences,
             org_id: None,
+            pkce_required: !args.no_pkce,
+            web_origins: args.web_origins,
         },
-        SystemClock.now(),
+        now,
         &Actor::operator(),
     )
     .await?;
     let client = created.client;
     if json_mode {
-        println!(
-            "{}",
+        return Ok(
             json!({"client_id": client.id, "client_secret": created.secret, "name": client.name})
+                .to_string(),
         );
-    } else {
-        println!("client_id:     {}", client.id);
-        match created.secret {
-            Some(secret) => {
-                println!("client_secret: {secret}");
-                println!("The secret is shown only this once; store it now.");
-            }
-            None => println!("(public client: no secret; PKCE is required)"),
-        }
     }
-    Ok(())
+    let mut out = format!("client_id:     {}\n", client.id);
+    match created.secret {
+        Some(secret) => {
+            out.push_str(&format!("client_secret: {secret}\n"));
+            out.push_str("The secret is shown only this once; store it now.");
+        }
+        None => out.push_str("(public client: no secret; PKCE is required)"),
+    }
+    Ok(out)
 }
 
-async fn list_clients(config: Config, json_mode: bool) -> anyhow::Result<()> {
-    let db = open_database(&config).await?;
-    let clients = poort_store::clients::list(&db).await?;
+async fn update_client(
+    db: &Db,
+    now: i64,
+    args: ClientUpdate,
+    json_mode: bool,
+) -> anyhow::Result<String> {
+    let actor = Actor::operator();
+    let id = args.client_id.as_str();
+    if let Some(required) = args.pkce_required {
+        let found =
+            client_flow::set_pkce_required(db, id, ClientScope::Any, required, now, &actor).await?;
+        anyhow::ensure!(found, "no client {id}");
+    }
+    if args.default_web_origins || !args.web_origins.is_empty() {
+        let origins = match args.default_web_origins {
+            true => Vec::new(),
+            false => args.web_origins,
+        };
+        let updated =
+            client_flow::set_web_origins(db, now, id, ClientScope::Any, origins, &actor).await?;
+        anyhow::ensure!(updated.is_some(), "no client {id}");
+    }
+    let Some(client) = poort_store::clients::find(db, id).await? else {
+        anyhow::bail!("no client {id}");
+    };
+    Ok(if json_mode {
+        client_flow::view(&client).to_string()
+    } else {
+        format!(
+            "client_id:   {}\nweb origins: {}\nPKCE:        {}",
+            client.id,
+            accepted_by(&client).join(" "),
+            pkce_text(&client)
+        )
+    })
+}
+
+fn pkce_text(client: &poort_store::clients::Client) -> &'static str {
+    match client.public || client.pkce_required {
+        true => "required",
+        false => "not required",
+    }
+}
+
+async fn list_clients(db: &Db, json_mode: bool) -> anyhow::Result<String> {
+    let clients = poort_store::clients::list(db).await?;
     if json_mode {
         let list: Vec<_> = clients.iter().map(client_flow::view).collect();
-        println!("{}", serde_json::Value::Array(list));
-    } else {
-        for c in clients {
+        return Ok(serde_json::Value::Array(list).to_string());
+    }
+    let lines: Vec<String> = clients
+        .iter()
+        .map(|c| {
             let kind = if c.public { "public" } else { "confidential" };
-            println!(
-                "{}  {}  ({kind}, {})  {}",
+            format!(
+                "{}  {}  ({kind}, PKCE {}, {})  {}",
                 c.id,
                 c.name,
+                pkce_text(c),
                 c.id_token_alg,
                 c.redirect_uris.join(" ")
-            );
-        }
-    }
-    Ok(())
+            )
+        })
+        .collect();
+    Ok(lines.join("\n"))
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
-    use clap::Parser;
-
-    use super::ClientCommand;
-
-    /// `poort client …` on its own, as `cli.rs` nests it.
-    #[derive(Parser)]
-    struct Wrapper {
-        #[command(subcommand)]
-        command: ClientCommand,
-    }
+    use super::{ClientCommand, parse};
 
     #[test]
     fn a_service_client_takes_scopes_and_audiences() {
-        let parsed = Wrapper::try_parse_from([
-            "client",
+        let parsed = parse([
             "create",
             "--name",
             "exporter",
@@ -179,10 +284,56 @@ mod tests {
             "https://reports.example/api",
         ])
         .unwrap();
-        let ClientCommand::Create(args) = parsed.command else {
+        let ClientCommand::Create(args) = parsed else {
             panic!("not a client create command");
         };
         assert_eq!(args.allowed_scopes, ["reports.read", "reports.write"]);
         assert_eq!(args.audiences, ["https://reports.example/api"]);
+        assert!(!args.no_pkce, "PKCE is required unless opted out");
+    }
+
+    #[test]
+    fn pkce_is_opted_out_at_creation_or_by_update() {
+        let parsed = parse(["create", "--name", "legacy", "--no-pkce"]).unwrap();
+        let ClientCommand::Create(args) = parsed else {
+            panic!("not a client create command");
+        };
+        assert!(args.no_pkce);
+        for (value, expected) in [("false", false), ("true", true)] {
+            let parsed = parse(["update", "app-1", "--pkce-required", value]).unwrap();
+            let ClientCommand::Update(args) = parsed else {
+                panic!("not a client update command");
+            };
+            assert_eq!(
+                (args.client_id.as_str(), args.pkce_required),
+                ("app-1", Some(expected))
+            );
+        }
+        let both = parse(["update", "a", "--pkce-required", "true", "--default-web-origins"]);
+        assert!(both.is_ok(), "several changes at once");
+    }
+
+    #[test]
+    fn update_takes_web_origins_or_the_default_but_not_both_nor_neither() {
+        let update = |extra: &[&str]| {
+            let mut argv = vec!["update", "abc"];
+            argv.extend_from_slice(extra);
+            parse(argv)
+        };
+        let Ok(ClientCommand::Update(args)) = update(&[
+            "--web-origin",
+            "https://a.example",
+            "--web-origin",
+            "http://localhost:3000",
+        ]) else {
+            panic!("not a client update command");
+        };
+        assert_eq!(
+            args.web_origins,
+            ["https://a.example", "http://localhost:3000"]
+        );
+        assert!(update(&["--default-web-origins"]).is_ok());
+        assert!(update(&[]).is_err());
+        assert!(update(&["--default-web-origins", "--web-origin", "https://a.example"]).is_err());
     }
 }

@@ -45,8 +45,9 @@ pub struct Config {
     pub refresh_token_ttl_secs: i64,
     pub auth_code_ttl_secs: i64,
     pub session_ttl_secs: i64,
-    /// Seconds during which an already rotated refresh token may be presented again (concurrent
-    /// refreshes from several tabs). 0 = off: any reuse revokes the token family.
+    /// Seconds after a rotation during which the same client may present the rotated refresh
+    /// token again (its answer was lost, or several tabs refreshed at once): it gets a working
+    /// successor in place of the undelivered one. 0 = off: any reuse revokes the token family.
     pub refresh_grace_secs: i64,
     /// How often a node reloads signing keys from the database (picks up rotations by other nodes).
     pub key_reload_secs: u64,
@@ -139,7 +140,7 @@ impl Default for Config {
             refresh_token_ttl_secs: 30 * 24 * 3600,
             auth_code_ttl_secs: 60,
             session_ttl_secs: 12 * 3600,
-            refresh_grace_secs: 0,
+            refresh_grace_secs: 5,
             key_reload_secs: 60,
             hashing_concurrency: std::thread::available_parallelism()
                 .map(|n| n.get())

@@ -28,6 +28,8 @@ pub struct AppState {
     pub access_token_alg: SigningAlg,
     /// The discovery document, serialised once: it never changes while running.
     pub discovery_json: axum::body::Bytes,
+    /// The RFC 8414 metadata, taken from the discovery document and serialised once.
+    pub oauth_metadata_json: axum::body::Bytes,
     pub master_key: MasterKey,
     pub metrics: Arc<Metrics>,
     /// The WebAuthn relying party; `None` when WebAuthn is off (see `flows::mfa::webauthn::rp`).

@@ -67,7 +67,9 @@ mod tests {
             id_token_alg: "ES256".to_owned(),
             allowed_scopes: Vec::new(),
             audiences: Vec::new(),
+            web_origins: Vec::new(),
             org_id: None,
+            pkce_required: true,
         }
     }
 

@@ -32,6 +32,10 @@ pub struct NewClient {
     pub audiences: Vec<String>,
     /// The organisation that manages it; `None` for the platform's own.
     pub org_id: Option<String>,
+    /// Whether its authorization requests must carry a PKCE `code_challenge`.
+    pub pkce_required: bool,
+    /// Web origins (CORS) registered for it; empty: the default.
+    pub web_origins: Vec<String>,
 }
 
 /// A registered client with its list columns decoded.
@@ -50,6 +54,8 @@ pub struct Client {
     pub allowed_scopes: Vec<String>,
     pub audiences: Vec<String>,
     pub org_id: Option<String>,
+    pub pkce_required: bool,
+    pub web_origins: Vec<String>,
 }
 
 impl TryFrom<clients::Model> for Client {
@@ -66,6 +72,7 @@ impl TryFrom<clients::Model> for Client {
             grant_types: json_list::decode(&row.grant_types, "clients.grant_types")?,
             allowed_scopes: json_list::decode(&row.allowed_scopes, "clients.allowed_scopes")?,
             audiences: json_list::decode(&row.audiences, "clients.audiences")?,
+            web_origins: json_list::decode(&row.web_origins, "clients.web_origins")?,
             id: row.id,
             name: row.name,
             secret_digest: row.secret_digest,
@@ -74,6 +81,7 @@ impl TryFrom<clients::Model> for Client {
             id_token_alg: row.id_token_alg,
             created_at: row.created_at,
             org_id: row.org_id,
+            pkce_required: row.pkce_required,
         })
     }
 }
@@ -132,6 +140,31 @@ pub async fn delete(
     Ok(true)
 }
 
+/// Sets whether the client must use PKCE, with its audit entries; `false`, and nothing
+/// written, when no such client is within `scope`.
+pub async fn set_pkce_required(
+    db: &Db,
+    id: &str,
+    scope: ClientScope<'_>,
+    required: bool,
+    audit: Vec<NewAuditEntry>,
+) -> Result<bool, StoreError> {
+    let txn = begin_write(db).await?;
+    let changed = Entity::update_many()
+        .set(clients::ActiveModel {
+            pkce_required: Set(required),
+            ..Default::default()
+        })
+        .filter(scope.condition(id))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected == 0 {
+        return Ok(false);
+    }
+    commit_with(txn, db.backend(), audit).await?;
+    Ok(true)
+}
+
 /// Replaces the secret's digest (rotation) with its audit entries; `false`, and nothing
 /// written, when no such confidential client is within `scope`.
 pub async fn set_secret_digest(
@@ -148,6 +181,31 @@ pub async fn set_secret_digest(
             ..Default::default()
         })
         .filter(scope.condition(id).add(Column::Public.eq(false)))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected == 0 {
+        return Ok(false);
+    }
+    commit_with(txn, db.backend(), audit).await?;
+    Ok(true)
+}
+
+/// Replaces the registered web origins with their audit entries; `false`, and nothing
+/// written, when no such client is within `scope`.
+pub async fn set_web_origins(
+    db: &Db,
+    id: &str,
+    scope: ClientScope<'_>,
+    origins: &[String],
+    audit: Vec<NewAuditEntry>,
+) -> Result<bool, StoreError> {
+    let txn = begin_write(db).await?;
+    let changed = Entity::update_many()
+        .set(clients::ActiveModel {
+            web_origins: Set(json_list::encode(origins)),
+            ..Default::default()
+        })
+        .filter(scope.condition(id))
         .exec(&txn)
         .await?;
     if changed.rows_affected == 0 {
@@ -177,6 +235,7 @@ fn row_of(client: NewClient, now: i64) -> clients::Model {
         grant_types: json_list::encode(&client.grant_types),
         allowed_scopes: json_list::encode(&client.allowed_scopes),
         audiences: json_list::encode(&client.audiences),
+        web_origins: json_list::encode(&client.web_origins),
         id: client.id,
         name: client.name,
         secret_digest: client.secret_digest,
@@ -185,6 +244,7 @@ fn row_of(client: NewClient, now: i64) -> clients::Model {
         id_token_alg: client.id_token_alg,
         created_at: now,
         org_id: client.org_id,
+        pkce_required: client.pkce_required,
     }
 }
 
@@ -204,6 +264,22 @@ pub async fn find(db: &Db, id: &str) -> Result<Option<Client>, StoreError> {
         .await?
         .map(Client::try_from)
         .transpose()
+}
+
+/// The clients that may have web origins (CORS): public ones (their redirect URIs' origins by
+/// default) and those with registered origins.
+pub async fn list_with_web_origins(db: &Db) -> Result<Vec<Client>, StoreError> {
+    Entity::find()
+        .filter(
+            Condition::any()
+                .add(Column::Public.eq(true))
+                .add(Column::WebOrigins.ne("[]")),
+        )
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(Client::try_from)
+        .collect()
 }
 
 /// Every client, oldest first.
@@ -226,6 +302,7 @@ mod tests {
 
     use super::{
         ClientScope, NewClient, create, delete, find, list, list_for_org, set_secret_digest,
+        set_web_origins,
     };
     use crate::audit::{NewAuditEntry, verify_chain};
     use crate::entities::clients::{Column, Entity};
@@ -249,6 +326,8 @@ mod tests {
             allowed_scopes: vec!["reports.read".to_owned()],
             audiences: vec!["https://api.example/".to_owned()],
             org_id: None,
+            pkce_required: true,
+            web_origins: vec![],
         }
     }
 
@@ -264,7 +343,27 @@ mod tests {
             assert_eq!(found.allowed_scopes, ["reports.read"]);
             assert_eq!(found.audiences, ["https://api.example/"]);
             assert_eq!(found.created_at, 7);
+            assert!(found.web_origins.is_empty());
             assert_eq!(find(&db, "nope").await.unwrap(), None);
+
+            let origins = vec!["https://spa.example".to_owned()];
+            let other = ClientScope::Org("org-b");
+            assert!(
+                !set_web_origins(&db, "app", other, &origins, Vec::new())
+                    .await
+                    .unwrap()
+            );
+            assert!(
+                set_web_origins(&db, "app", ClientScope::Any, &origins, Vec::new())
+                    .await
+                    .unwrap()
+            );
+            assert_eq!(
+                find(&db, "app").await.unwrap().unwrap().web_origins,
+                origins
+            );
+            let listed = super::list_with_web_origins(&db).await.unwrap();
+            assert_eq!(listed.len(), 1, "the confidential client with origins");
 
             create(&db, web_app("second"), 8, Vec::new()).await.unwrap();
             let ids: Vec<String> = list(&db).await.unwrap().into_iter().map(|c| c.id).collect();

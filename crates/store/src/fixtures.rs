@@ -31,7 +31,9 @@ pub(crate) async fn client(db: &Db, id: &str) -> String {
         id_token_alg: "RS256".to_owned(),
         allowed_scopes: Vec::new(),
         audiences: Vec::new(),
+        web_origins: Vec::new(),
         org_id: None,
+        pkce_required: true,
     };
     clients::create(db, client, 1, Vec::new()).await.unwrap().id
 }

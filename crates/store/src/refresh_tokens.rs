@@ -5,10 +5,10 @@ use std::collections::{BTreeSet, HashSet};
 use sea_orm::sea_query::IntoCondition;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect, QueryTrait,
+    QuerySelect, QueryTrait, sea_query::IntoColumnRef,
 };
 
-use crate::db::Db;
+use crate::db::{Backend, Db};
 use crate::entities::refresh_tokens::{self, Column, Entity};
 use crate::error::StoreError;
 use crate::first::First;
@@ -52,6 +52,15 @@ impl NewRefreshToken {
             expires_at: self.expires_at,
             used_at: None,
             revoked_at: None,
+            parent_id: None,
+        }
+    }
+
+    /// The row of a successor of `parent_id`.
+    fn into_successor_row(self, parent_id: &str) -> refresh_tokens::Model {
+        refresh_tokens::Model {
+            parent_id: Some(parent_id.to_owned()),
+            ..self.into_row()
         }
     }
 }
@@ -125,7 +134,12 @@ pub async fn rotate_many(
         .iter()
         .zip(&won)
         .filter(|(_, won)| **won)
-        .map(|(r, _)| r.successor.clone().into_row().into_active_model())
+        .map(|(r, _)| {
+            r.successor
+                .clone()
+                .into_successor_row(&r.old_id)
+                .into_active_model()
+        })
         .collect();
     if !successors.is_empty() {
         Entity::insert_many(successors)
@@ -134,6 +148,71 @@ pub async fn rotate_many(
     }
     txn.commit().await?;
     Ok(won)
+}
+
+/// What a retried rotation did (see [`replace_undelivered`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Replaced {
+    /// The successor was stored; these `(access_jti, access_expires_at)` belong to the
+    /// successor it replaced (revoked), whose access token the caller deny-lists.
+    Stored(Vec<(String, i64)>),
+    /// `parent_id` has no live, unused successor (it was used, revoked, or never stored):
+    /// nothing was written.
+    NoUndelivered,
+}
+
+/// A retry of the rotation of `parent_id` (already used): in one transaction, revokes the
+/// parent's successor if it is still unused and unrevoked (it was never delivered, or the
+/// client would be using it) and stores `successor` as the parent's successor in its place.
+/// Only if such a successor exists, so a family never has two live heads. Retries of one
+/// parent are serialised (SQLite's single writer; on PostgreSQL a lock on the parent's row),
+/// so each sees the successor stored by the one before.
+pub async fn replace_undelivered(
+    db: &Db,
+    parent_id: &str,
+    successor: NewRefreshToken,
+    now: i64,
+) -> Result<Replaced, StoreError> {
+    let txn = begin_write(db).await?;
+    if db.backend() == Backend::Postgres {
+        Entity::find_by_id(parent_id)
+            .lock_exclusive()
+            .first(&txn)
+            .await?;
+    }
+    let mut revoke = Entity::update_many()
+        .set(refresh_tokens::ActiveModel {
+            revoked_at: Set(Some(now)),
+            ..Default::default()
+        })
+        .filter(Column::ParentId.eq(parent_id))
+        .filter(Column::UsedAt.is_null())
+        .filter(Column::RevokedAt.is_null())
+        .into_query();
+    revoke.returning(sea_orm::sea_query::ReturningClause::Columns(vec![
+        Column::AccessJti.into_column_ref(),
+        Column::AccessExpiresAt.into_column_ref(),
+    ]));
+    let replaced = txn
+        .query_all(&revoke)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                row.try_get::<String>("", "access_jti")?,
+                row.try_get::<i64>("", "access_expires_at")?,
+            ))
+        })
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
+    if replaced.is_empty() {
+        txn.rollback().await?;
+        return Ok(Replaced::NoUndelivered);
+    }
+    Entity::insert(successor.into_successor_row(parent_id).into_active_model())
+        .exec_without_returning(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(Replaced::Stored(replaced))
 }
 
 /// Revokes every not yet revoked token of a family (e.g. on refresh token reuse) and returns

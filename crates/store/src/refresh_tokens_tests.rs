@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use super::{
-    NewRefreshToken, Rotation, delete_expired, find_by_digest, insert, revoke, revoke_family,
-    rotate_many,
+    NewRefreshToken, Replaced, Rotation, delete_expired, find_by_digest, insert,
+    replace_undelivered, revoke, revoke_family, rotate_many,
 };
 use crate::db::Db;
 use crate::error::StoreError;
@@ -120,6 +120,51 @@ async fn rotate_marks_old_and_inserts_successor() {
             find_by_digest(&db, &replay.token_digest).await.unwrap(),
             None
         );
+    }
+}
+
+#[tokio::test]
+async fn a_retry_replaces_the_undelivered_successor_only_while_it_is_unused() {
+    for (db, _guard) in fresh_dbs().await.unwrap() {
+        let parents = parents(&db).await;
+        let first = insert(&db, token(&parents, "fam", "j1")).await.unwrap();
+        assert_eq!(first.parent_id, None);
+        let lost = token(&parents, "fam", "j2");
+        rotate_many(&db, &[rotation(&first.id, &lost)], 200)
+            .await
+            .unwrap();
+        let stored = find_by_digest(&db, &lost.token_digest).await.unwrap();
+        assert_eq!(
+            stored.unwrap().parent_id.as_deref(),
+            Some(first.id.as_str())
+        );
+
+        // The retry: the lost successor is revoked (its access token named), the new one stored.
+        let retry = token(&parents, "fam", "j3");
+        let answer = replace_undelivered(&db, &first.id, retry.clone(), 202)
+            .await
+            .unwrap();
+        assert_eq!(answer, Replaced::Stored(vec![("j2".to_owned(), 1_000)]));
+        let lost_now = find_by_digest(&db, &lost.token_digest)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(lost_now.revoked_at, Some(202));
+        let retry_now = find_by_digest(&db, &retry.token_digest)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(retry_now.parent_id.as_deref(), Some(first.id.as_str()));
+        assert_eq!((retry_now.used_at, retry_now.revoked_at), (None, None));
+
+        // Once that successor is used, a retry finds nothing to replace and writes nothing.
+        assert!(rotates(&db, &parents, &retry.id, 203).await);
+        let late = token(&parents, "fam", "j4");
+        let answer = replace_undelivered(&db, &first.id, late.clone(), 204)
+            .await
+            .unwrap();
+        assert_eq!(answer, Replaced::NoUndelivered);
+        assert_eq!(find_by_digest(&db, &late.token_digest).await.unwrap(), None);
     }
 }
 

@@ -10,7 +10,8 @@
 //! - A code already redeemed by its client and then presented by another is a replay: refused,
 //!   and the tokens it produced are revoked (RFC 6749 §4.1.2 SHOULD).
 //! - Another client's refresh token is `invalid_grant` and is left as it was (not used, not
-//!   revoked).
+//!   revoked), unless it was already rotated: a used token in another client's hands is reuse,
+//!   and revokes its family (no grace window for another client).
 //! - Introspection (RFC 7662 leaves the policy to the server): access tokens are answered for
 //!   any authenticated confidential client (resource servers introspect tokens issued to
 //!   others); refresh tokens only for their own client, `active: false` for anyone else.

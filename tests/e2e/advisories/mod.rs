@@ -8,8 +8,8 @@
 //!   CVE-2025-24806): e-mail in any case, with spaces, or the username share one counter.
 //! - `refresh_race`: refresh-rotation race (Keycloak CVE-2026-1035): ten simultaneous refreshes
 //!   of one token over two nodes on one database: one winner and no second chain (the losers
-//!   look like reuse and revoke the family); with a grace window, siblings in one family that
-//!   die together.
+//!   look like reuse and revoke the family); with a grace window, each late racer replaces the
+//!   successor the one before got: one live token, the family kept, and all of it dies on reuse.
 //! - `client_binding`: codes and refresh tokens bound to their client (Zitadel CVE-2026-55672);
 //!   the module doc says what Poort does with another client's code, refresh token,
 //!   introspection and revocation.

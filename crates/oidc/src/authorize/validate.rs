@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::mode::ResponseMode;
 use super::params::AuthorizeParams;
 use super::prompt::Prompt;
 use crate::error::OAuthError;
@@ -23,6 +24,9 @@ pub struct ClientPolicy<'a> {
     pub redirect_uris: &'a [String],
     /// A public client has no secret, so PKCE is its only proof at the token endpoint.
     pub public: bool,
+    /// Whether a confidential client must send PKCE too (OAuth 2.1, RFC 9700 §2.1.1: the
+    /// default; false only for a legacy client the operator opted out).
+    pub pkce_required: bool,
     pub allows_authorization_code: bool,
 }
 
@@ -40,6 +44,9 @@ pub struct AuthorizeRequest {
     pub code_challenge: Option<CodeChallenge>,
     pub ui_locales: Option<String>,
     pub acr_values: Option<String>,
+    /// How the response goes back (absent in requests kept before response modes existed).
+    #[serde(default)]
+    pub response_mode: ResponseMode,
 }
 
 /// An error that may be sent to the client by redirecting the user to `redirect_uri`.
@@ -47,6 +54,8 @@ pub struct AuthorizeRequest {
 #[error("{error}")]
 pub struct RedirectError {
     pub redirect_uri: String,
+    /// The request's response mode, or the default when `response_mode` itself was refused.
+    pub mode: ResponseMode,
     pub state: Option<String>,
     pub error: OAuthError,
 }
@@ -78,14 +87,22 @@ pub fn validate_authorize(
         .state
         .as_deref()
         .filter(|state| state.len() <= MAX_STATE_LEN);
-    let redirect_error = |error: OAuthError| {
-        AuthorizeError::Redirect(RedirectError {
-            redirect_uri: redirect_uri.to_owned(),
-            state: echoed_state.map(str::to_owned),
-            error,
-        })
+    let redirect_error = |mode: ResponseMode| {
+        move |error: OAuthError| {
+            AuthorizeError::Redirect(RedirectError {
+                redirect_uri: redirect_uri.to_owned(),
+                mode,
+                state: echoed_state.map(str::to_owned),
+                error,
+            })
+        }
     };
-    let checked = check_after_redirect_uri(params, client).map_err(redirect_error)?;
+    // The mode first: every later error goes back the way the client asked for. An unknown
+    // mode's own error goes back in the default mode.
+    let response_mode = ResponseMode::parse(params.response_mode.as_deref())
+        .map_err(redirect_error(ResponseMode::default()))?;
+    let checked =
+        check_after_redirect_uri(params, client).map_err(redirect_error(response_mode))?;
     Ok(AuthorizeRequest {
         client_id: client.client_id.to_owned(),
         redirect_uri: redirect_uri.to_owned(),
@@ -98,6 +115,7 @@ pub fn validate_authorize(
         code_challenge: checked.code_challenge,
         ui_locales: params.ui_locales.clone(),
         acr_values: params.acr_values.clone(),
+        response_mode,
     })
 }
 
@@ -121,15 +139,6 @@ fn check_after_redirect_uri(
                 "only response_type code is supported",
             ));
         }
-    }
-    if params
-        .response_mode
-        .as_deref()
-        .is_some_and(|mode| mode != "query")
-    {
-        return Err(OAuthError::invalid_request(
-            "only response_mode query is supported",
-        ));
     }
     if params.request.is_some() {
         return Err(OAuthError::request_not_supported(
@@ -159,10 +168,17 @@ fn check_after_redirect_uri(
         params.code_challenge_method.as_deref(),
         params.code_challenge.as_deref(),
     )?;
-    if client.public && code_challenge.is_none() {
-        return Err(OAuthError::invalid_request(
-            "public clients must send a PKCE code_challenge",
-        ));
+    if code_challenge.is_none() {
+        if client.public {
+            return Err(OAuthError::invalid_request(
+                "public clients must send a PKCE code_challenge",
+            ));
+        }
+        if client.pkce_required {
+            return Err(OAuthError::invalid_request(
+                "this client must send a PKCE code_challenge (S256)",
+            ));
+        }
     }
     let prompt = Prompt::parse(params.prompt.as_deref().unwrap_or_default())?;
     let max_age = params.max_age.as_deref().map(parse_max_age).transpose()?;
@@ -225,6 +241,7 @@ mod tests {
             client_id: "app",
             redirect_uris: uris,
             public: true,
+            pkce_required: true,
             allows_authorization_code: true,
         }
     }
@@ -350,13 +367,8 @@ mod tests {
                 ErrorCode::UnsupportedResponseType,
             ),
             (
-                "fragment mode",
-                |p| p.response_mode = Some("fragment".into()),
-                ErrorCode::InvalidRequest,
-            ),
-            (
-                "form_post mode",
-                |p| p.response_mode = Some("form_post".into()),
+                "unknown mode",
+                |p| p.response_mode = Some("web_message".into()),
                 ErrorCode::InvalidRequest,
             ),
             (
@@ -512,13 +524,64 @@ mod tests {
             ErrorCode::UnauthorizedClient
         );
 
+        // A confidential client needs PKCE too, unless it was opted out.
         let mut confidential = client(&uris);
         confidential.public = false;
         let mut params = valid();
         params.code_challenge = None;
         params.code_challenge_method = None;
+        assert_eq!(
+            redirect_error(&params, &confidential).error.code,
+            ErrorCode::InvalidRequest
+        );
+        confidential.pkce_required = false;
         let request = validate_authorize(&params, &confidential).unwrap();
         assert_eq!(request.code_challenge, None);
+        // A public client cannot be opted out.
+        let mut public = client(&uris);
+        public.pkce_required = false;
+        assert_eq!(
+            redirect_error(&params, &public).error.code,
+            ErrorCode::InvalidRequest
+        );
+    }
+
+    #[test]
+    fn each_response_mode_is_kept_and_carries_the_errors() {
+        let uris = registered();
+        for mode in ResponseMode::ALL {
+            let mut params = valid();
+            params.response_mode = Some(mode.as_str().into());
+            let request = validate_authorize(&params, &client(&uris)).unwrap();
+            assert_eq!(request.response_mode, mode);
+            params.scope = Some("profile".into());
+            let error = redirect_error(&params, &client(&uris));
+            assert_eq!(error.mode, mode);
+            assert_eq!(error.error.code, ErrorCode::InvalidScope);
+        }
+        let request = validate_authorize(&valid(), &client(&uris)).unwrap();
+        assert_eq!(request.response_mode, ResponseMode::Query);
+    }
+
+    #[test]
+    fn an_unknown_mode_is_refused_in_the_default_mode_before_other_errors() {
+        let uris = registered();
+        let mut params = valid();
+        params.response_mode = Some("form_post.jwt".into());
+        params.response_type = Some("token".into());
+        let error = redirect_error(&params, &client(&uris));
+        assert_eq!(error.error.code, ErrorCode::InvalidRequest);
+        assert_eq!(error.mode, ResponseMode::Query);
+    }
+
+    #[test]
+    fn a_request_kept_without_a_mode_reads_as_query() {
+        let uris = registered();
+        let request = validate_authorize(&valid(), &client(&uris)).unwrap();
+        let mut json = serde_json::to_value(&request).unwrap();
+        json.as_object_mut().unwrap().remove("response_mode");
+        let read: AuthorizeRequest = serde_json::from_value(json).unwrap();
+        assert_eq!(read.response_mode, ResponseMode::Query);
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! The authorization endpoint's decisions: validate the request, then send the browser to login,
-//! to consent, or back to the client with a code or an error.
+//! to the account chooser, to consent, or back to the client with a code or an error (in the
+//! request's response mode).
 
 use std::time::Duration;
 
 use poort_credentials::generate_secret;
 use poort_oidc::authorize::{
-    AuthorizeError, AuthorizeParams, AuthorizeRequest, ClientPolicy, authorization_response_url,
-    error_response_url, validate_authorize,
+    AuthorizationResponse, AuthorizeError, AuthorizeParams, AuthorizeRequest, ClientPolicy,
+    validate_authorize,
 };
 use poort_oidc::scope::Scopes;
 use poort_oidc::{ErrorCode, OAuthError};
@@ -47,14 +48,24 @@ pub struct Pending {
     /// The user consented during this very request (so `prompt=consent` is satisfied).
     #[serde(default)]
     pub consent_given: bool,
+    /// The account is chosen for `prompt=select_account`: on the chooser, or by sending the
+    /// browser to the login page for this request.
+    #[serde(default)]
+    pub account_chosen: bool,
 }
 
 /// Where the browser goes next.
 #[derive(Debug)]
 pub enum Next {
-    /// Back to the client (a code or an error), or to one of our second-factor pages.
+    /// Back to the client (a code or an error), in the request's response mode.
+    Respond(AuthorizationResponse),
+    /// To one of our second-factor pages.
     Redirect(String),
     Login {
+        tx: String,
+    },
+    /// `prompt=select_account`: continue as the signed-in user or use another account.
+    SelectAccount {
         tx: String,
     },
     Consent {
@@ -100,18 +111,20 @@ pub async fn start(
         client_id: &client.id,
         redirect_uris: &client.redirect_uris,
         public: client.public,
+        pkce_required: client.pkce_required,
         allows_authorization_code: client.grant_types.iter().any(|g| g == "authorization_code"),
     };
     let mut request = match validate_authorize(&params, &policy) {
         Ok(request) => request,
         Err(AuthorizeError::InvalidRedirectUri) => return Ok(Err(Refusal::InvalidRedirectUri)),
         Err(AuthorizeError::Redirect(e)) => {
-            return Ok(Ok(error_redirect(
-                state,
+            return Ok(Ok(Next::Respond(AuthorizationResponse::error(
                 &e.redirect_uri,
+                e.mode,
                 &e.error,
                 e.state.as_deref(),
-            )));
+                state.issuer(),
+            ))));
         }
     };
     request.scopes = supported_only(&request.scopes);
@@ -121,6 +134,7 @@ pub async fn start(
         first_party: client.first_party,
         started_at: state.now(),
         consent_given: false,
+        account_chosen: false,
     };
     decide(state, &client, pending, user, None).await.map(Ok)
 }
@@ -166,12 +180,7 @@ pub async fn consent(
     if !allow {
         state.ephemeral.delete(&pending_key(tx)).await?;
         let error = OAuthError::access_denied("the user denied the request");
-        return Ok(Ok(error_redirect(
-            state,
-            &request.redirect_uri,
-            &error,
-            request.state.as_deref(),
-        )));
+        return Ok(Ok(to_client(state, request, &error)));
     }
     consents::upsert(
         &state.db,
@@ -190,10 +199,42 @@ pub async fn consent(
         .map(Ok)
 }
 
+/// The user chose to continue as the signed-in account on the account chooser.
+pub async fn continue_as(
+    state: &AppState,
+    tx: &str,
+    user: &SessionUser,
+) -> Result<Result<Next, Refusal>, FlowError> {
+    let Some(mut pending) = load_pending(state, tx).await? else {
+        return Ok(Err(Refusal::UnknownTransaction));
+    };
+    let Some(client) = clients::find(&state.db, &pending.request.client_id).await? else {
+        return Ok(Err(Refusal::UnknownClient));
+    };
+    pending.account_chosen = true;
+    decide(state, &client, pending, Some(user), Some(tx))
+        .await
+        .map(Ok)
+}
+
+/// The user chose "use another account": the login page for this request will choose it.
+/// Called before the session is signed out, so an unknown request signs nobody out.
+pub async fn choose_another_account(
+    state: &AppState,
+    tx: &str,
+) -> Result<Result<(), Refusal>, FlowError> {
+    let Some(mut pending) = load_pending(state, tx).await? else {
+        return Ok(Err(Refusal::UnknownTransaction));
+    };
+    pending.account_chosen = true;
+    keep_pending(state, &pending, Some(tx)).await?;
+    Ok(Ok(()))
+}
+
 async fn decide(
     state: &AppState,
     client: &Client,
-    pending: Pending,
+    mut pending: Pending,
     user: Option<&SessionUser>,
     tx: Option<&str>,
 ) -> Result<Next, FlowError> {
@@ -210,31 +251,28 @@ async fn decide(
         Some(u) if fresh_enough(u) => u,
         _ if request.prompt.none => {
             let error = OAuthError::new(ErrorCode::LoginRequired, "the user is not logged in");
-            return Ok(error_redirect(
-                state,
-                &request.redirect_uri,
-                &error,
-                request.state.as_deref(),
-            ));
+            return Ok(to_client(state, request, &error));
         }
         _ => {
+            // Whoever signs in on the login page is the account chosen.
+            pending.account_chosen = true;
             return Ok(Next::Login {
                 tx: keep_pending(state, &pending, tx).await?,
             });
         }
     };
+    if request.prompt.select_account && !pending.account_chosen {
+        return Ok(Next::SelectAccount {
+            tx: keep_pending(state, &pending, tx).await?,
+        });
+    }
     if let Some(gate) = super::mfa::gate::check(state, request, user).await? {
         if request.prompt.none {
             let error = OAuthError::new(
                 ErrorCode::InteractionRequired,
                 "the user must complete a second factor first",
             );
-            return Ok(error_redirect(
-                state,
-                &request.redirect_uri,
-                &error,
-                request.state.as_deref(),
-            ));
+            return Ok(to_client(state, request, &error));
         }
         return Ok(Next::Redirect(
             gate.url(&keep_pending(state, &pending, tx).await?),
@@ -250,12 +288,7 @@ async fn decide(
             if request.prompt.none {
                 let error =
                     OAuthError::new(ErrorCode::ConsentRequired, "the user has not consented");
-                return Ok(error_redirect(
-                    state,
-                    &request.redirect_uri,
-                    &error,
-                    request.state.as_deref(),
-                ));
+                return Ok(to_client(state, request, &error));
             }
             return Ok(Next::Consent {
                 tx: keep_pending(state, &pending, tx).await?,
@@ -281,14 +314,13 @@ async fn decide(
         },
     )
     .await?;
-    let url = authorization_response_url(
+    Ok(Next::Respond(AuthorizationResponse::success(
         &request.redirect_uri,
+        request.response_mode,
         &code,
         request.state.as_deref(),
         state.issuer(),
-    )
-    .map_err(|e| FlowError::Corrupt(e.to_string()))?;
-    Ok(Next::Redirect(url.to_string()))
+    )))
 }
 
 async fn keep_pending(
@@ -311,15 +343,13 @@ fn supported_only(scopes: &Scopes) -> Scopes {
     scopes.intersection(&supported)
 }
 
-fn error_redirect(
-    state: &AppState,
-    redirect_uri: &str,
-    error: &OAuthError,
-    st: Option<&str>,
-) -> Next {
-    match error_response_url(redirect_uri, error, st, state.issuer()) {
-        Ok(url) => Next::Redirect(url.to_string()),
-        // The URI was validated against the client's registration, so this cannot fail in practice.
-        Err(_) => Next::Redirect(redirect_uri.to_string()),
-    }
+/// An error sent back to the client the way the request asked for.
+fn to_client(state: &AppState, request: &AuthorizeRequest, error: &OAuthError) -> Next {
+    Next::Respond(AuthorizationResponse::error(
+        &request.redirect_uri,
+        request.response_mode,
+        error,
+        request.state.as_deref(),
+        state.issuer(),
+    ))
 }

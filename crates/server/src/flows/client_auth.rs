@@ -51,7 +51,10 @@ pub async fn authenticate(
 
 /// The registration, from the cache when it was read in the last `cache_ttl_secs` (a database
 /// read per token request would dominate its cost). Unknown ids are not cached.
-async fn find_client(state: &AppState, client_id: &str) -> Result<Option<Arc<Client>>, FlowError> {
+pub async fn find_client(
+    state: &AppState,
+    client_id: &str,
+) -> Result<Option<Arc<Client>>, FlowError> {
     let now = state.now();
     let cache = &state.caches.clients;
     if let Some(client) = cache.get(&client_id.to_string(), now) {

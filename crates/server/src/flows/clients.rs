@@ -7,6 +7,7 @@ use poort_oidc::jose::SigningAlg;
 use poort_oidc::resource::check_resource;
 use poort_oidc::scope::{Scopes, USER_SCOPES};
 use poort_oidc::token_request::GrantType;
+use poort_oidc::web_origin::check_web_origin;
 use poort_store::clients::{self, Client, ClientScope, NewClient};
 use poort_store::{Db, StoreError, new_id};
 use serde_json::json;
@@ -39,6 +40,10 @@ pub enum CreateClientError {
     BadScope(String, &'static str),
     #[error("audience `{0}` is not acceptable: it {1}")]
     BadAudience(String, &'static str),
+    #[error("a public client always needs PKCE: only a confidential client may opt out")]
+    PublicWithoutPkce,
+    #[error("web origin `{0}` is not acceptable: it {1}")]
+    BadWebOrigin(String, &'static str),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -57,6 +62,12 @@ pub struct ClientInput {
     pub audiences: Vec<String>,
     /// The organisation that manages it; `None` for the platform's own.
     pub org_id: Option<String>,
+    /// Whether its authorization requests must carry a PKCE `code_challenge` (true unless a
+    /// legacy confidential client is opted out; a public client cannot be).
+    pub pkce_required: bool,
+    /// Origins a browser app may call the endpoints from (CORS); empty: the default (a public
+    /// client's redirect URI origins).
+    pub web_origins: Vec<String>,
 }
 
 pub struct CreatedClient {
@@ -83,6 +94,7 @@ pub async fn create(
         input.post_logout_redirect_uris.len(),
         input.allowed_scopes.len(),
         input.audiences.len(),
+        input.web_origins.len(),
     ];
     if lists.iter().any(|n| *n > MAX_LIST_ENTRIES) {
         return Err(CreateClientError::TooMany);
@@ -104,6 +116,9 @@ pub async fn create(
     if input.public && grants.contains(&GrantType::ClientCredentials) {
         return Err(CreateClientError::PublicClientCredentials);
     }
+    if input.public && !input.pkce_required {
+        return Err(CreateClientError::PublicWithoutPkce);
+    }
     grants.dedup();
     let has_service_fields = !input.allowed_scopes.is_empty() || !input.audiences.is_empty();
     if has_service_fields && !grants.contains(&GrantType::ClientCredentials) {
@@ -114,6 +129,7 @@ pub async fn create(
         check_resource(audience)
             .map_err(|why| CreateClientError::BadAudience(audience.clone(), why))?;
     }
+    let web_origins = check_web_origins(input.web_origins)?;
     let secret = (!input.public).then(|| generate_secret(32));
     let id = new_id();
     let grant_types: Vec<String> = grants.iter().map(|g| g.as_str().to_string()).collect();
@@ -122,8 +138,10 @@ pub async fn create(
             target: Some(id.clone()),
             details: json!({
                 "name": name, "public": input.public, "first_party": input.first_party,
+                "pkce_required": input.pkce_required,
                 "grant_types": grant_types, "redirect_uris": input.redirect_uris,
                 "allowed_scopes": allowed_scopes, "audiences": input.audiences,
+                "web_origins": web_origins,
             }),
             ..actor.entry("client.created", input.org_id.as_deref())
         }
@@ -144,6 +162,8 @@ pub async fn create(
             allowed_scopes,
             audiences: dedup(input.audiences),
             org_id: input.org_id,
+            pkce_required: input.pkce_required,
+            web_origins,
         },
         now,
         audit,
@@ -161,7 +181,83 @@ pub fn view(client: &Client) -> serde_json::Value {
         "grant_types": client.grant_types, "id_token_alg": client.id_token_alg,
         "allowed_scopes": client.allowed_scopes, "audiences": client.audiences,
         "org_id": client.org_id, "created_at": client.created_at,
+        "pkce_required": client.pkce_required || client.public,
+        "web_origins": client.web_origins,
+        "effective_web_origins": super::web_origins::accepted_by(client),
     })
+}
+
+/// Turns the PKCE requirement of client `id` on or off (off only for a confidential client:
+/// a legacy one that cannot send a `code_challenge`), audited with the change. `Ok(false)`
+/// when no client `id` is within `scope`. Nodes see the change within `cache_ttl_secs`.
+pub async fn set_pkce_required(
+    db: &Db,
+    id: &str,
+    scope: ClientScope<'_>,
+    required: bool,
+    now: i64,
+    actor: &Actor,
+) -> Result<bool, CreateClientError> {
+    let Some(client) = clients::find(db, id).await? else {
+        return Ok(false);
+    };
+    if let ClientScope::Org(org_id) = scope
+        && client.org_id.as_deref() != Some(org_id)
+    {
+        // Another organisation's client is as missing as an unknown one.
+        return Ok(false);
+    }
+    if client.public && !required {
+        return Err(CreateClientError::PublicWithoutPkce);
+    }
+    let audit = vec![
+        AuditEntry {
+            target: Some(id.to_owned()),
+            details: json!({ "pkce_required": required }),
+            ..actor.entry("client.updated", org_of(scope))
+        }
+        .into_new(now),
+    ];
+    Ok(clients::set_pkce_required(db, id, scope, required, audit).await?)
+}
+
+/// Each origin exactly `scheme://host[:port]` (https, or http for loopback); duplicates dropped.
+fn check_web_origins(origins: Vec<String>) -> Result<Vec<String>, CreateClientError> {
+    if origins.len() > MAX_LIST_ENTRIES {
+        return Err(CreateClientError::TooMany);
+    }
+    for origin in &origins {
+        check_web_origin(origin)
+            .map_err(|why| CreateClientError::BadWebOrigin(origin.clone(), why))?;
+    }
+    Ok(dedup(origins))
+}
+
+/// Replaces the client's registered web origins (empty: back to the default), audited.
+/// `Ok(None)` when no client `id` is within `scope`; the refusal when an origin is not
+/// acceptable. The caller forgets this node's cached copy (`web_origins::forget`); other
+/// nodes see the change within `cache_ttl_secs`.
+pub async fn set_web_origins(
+    db: &Db,
+    now: i64,
+    id: &str,
+    scope: ClientScope<'_>,
+    origins: Vec<String>,
+    actor: &Actor,
+) -> Result<Option<Client>, CreateClientError> {
+    let origins = check_web_origins(origins)?;
+    let audit = vec![
+        AuditEntry {
+            target: Some(id.to_owned()),
+            details: json!({ "web_origins": origins }),
+            ..actor.entry("client.web_origins_changed", org_of(scope))
+        }
+        .into_new(now),
+    ];
+    if !clients::set_web_origins(db, id, scope, &origins, audit).await? {
+        return Ok(None);
+    }
+    Ok(clients::find(db, id).await?)
 }
 
 /// Gives the client a new secret (shown once; the old one stops working at once on this node

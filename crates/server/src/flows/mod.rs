@@ -30,6 +30,7 @@ pub mod token;
 pub mod user_admin;
 pub mod userinfo;
 pub mod users;
+pub mod web_origins;
 
 pub use error::FlowError;
 pub mod support_staff;

@@ -9,7 +9,11 @@ use super::token::user_claims;
 use crate::state::AppState;
 
 pub enum UserinfoOutcome {
-    Claims(Value),
+    /// The claims, for the token's client.
+    Claims {
+        claims: Value,
+        client_id: String,
+    },
     InvalidToken(String),
     /// The token lacks the `openid` scope.
     InsufficientScope,
@@ -40,5 +44,8 @@ pub async fn userinfo(state: &AppState, token: &str) -> Result<UserinfoOutcome, 
     if let Value::Object(map) = &mut body {
         map.insert("sub".into(), Value::String(user.id.clone()));
     }
-    Ok(UserinfoOutcome::Claims(body))
+    Ok(UserinfoOutcome::Claims {
+        claims: body,
+        client_id: claims.client_id.clone(),
+    })
 }

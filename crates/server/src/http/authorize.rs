@@ -1,18 +1,22 @@
-//! `/authorize` (GET and POST), its resumption after login, and the consent page.
+//! `/authorize` (GET and POST), its resumption after login, the consent page, and the answer
+//! to the client in its response mode (a redirect, or the form_post page).
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use poort_oidc::authorize::Delivery;
 use serde::Deserialize;
 
 use super::client_ip::Reached;
 use super::error::PageError;
+use super::form_post;
 use super::forms::{PageForm, PageParams};
 use super::locale::RequestLang;
 use super::session::BrowserSession;
 use super::signed_in::{MaybeSignedIn, SignedIn, through_gate};
 use super::{redirect, render, see_other};
 use crate::flows::authorize::{self, Next, Refusal};
+use crate::i18n::Tr;
 use crate::pages::{ConsentPage, ScopeView, describe_scope};
 use crate::state::SharedState;
 
@@ -20,36 +24,52 @@ use crate::state::SharedState;
 pub async fn authorize(
     State(state): State<SharedState>,
     signed: MaybeSignedIn,
+    lang: RequestLang,
     PageParams(pairs): PageParams,
 ) -> Result<Response, PageError> {
     let user = signed.0.as_ref().and_then(SignedIn::session_user);
-    respond(authorize::start(&state, &pairs, user).await?)
+    respond(
+        authorize::start(&state, &pairs, user).await?,
+        signed.tr(&lang),
+    )
 }
 
 #[derive(Deserialize)]
 pub struct TxQuery {
-    tx: String,
+    pub tx: String,
 }
 
 pub async fn resume(
     State(state): State<SharedState>,
     signed: MaybeSignedIn,
+    lang: RequestLang,
     Query(q): Query<TxQuery>,
 ) -> Result<Response, PageError> {
     let user = signed.0.as_ref().and_then(SignedIn::session_user);
-    respond(authorize::resume(&state, &q.tx, user).await?)
+    respond(
+        authorize::resume(&state, &q.tx, user).await?,
+        signed.tr(&lang),
+    )
 }
 
-pub fn respond(next: Result<Next, Refusal>) -> Result<Response, PageError> {
+/// The browser's next step; `t` is the language of the form_post page.
+pub fn respond(next: Result<Next, Refusal>, t: Tr) -> Result<Response, PageError> {
     match next {
+        Ok(Next::Respond(response)) => match response.delivery() {
+            Ok(Delivery::Redirect(url)) => Ok(redirect(StatusCode::FOUND, url.as_str())),
+            Ok(Delivery::FormPost { action, fields }) => Ok(form_post::page(t, &action, fields)),
+            // Registered redirect URIs are absolute, so this is a corrupt registration.
+            Err(_) => Err(PageError::bad_request("error.bad_redirect")),
+        },
         Ok(Next::Redirect(url)) => Ok(redirect(StatusCode::FOUND, &url)),
         Ok(Next::Login { tx }) => Ok(see_other(&format!("/login?tx={tx}"))),
+        Ok(Next::SelectAccount { tx }) => Ok(see_other(&format!("/select_account?tx={tx}"))),
         Ok(Next::Consent { tx }) => Ok(see_other(&format!("/consent?tx={tx}"))),
         Err(refusal) => Err(refusal_page(refusal)),
     }
 }
 
-fn refusal_page(refusal: Refusal) -> PageError {
+pub fn refusal_page(refusal: Refusal) -> PageError {
     match refusal {
         Refusal::UnknownClient => PageError::bad_request("error.unknown_client"),
         Refusal::InvalidRedirectUri => PageError::bad_request("error.invalid_redirect_uri"),
@@ -65,7 +85,10 @@ pub async fn consent_show(
     Query(q): Query<TxQuery>,
 ) -> Result<Response, PageError> {
     let Some(signed) = signed.0 else {
-        return respond(authorize::resume(&state, &q.tx, None).await?);
+        return respond(
+            authorize::resume(&state, &q.tx, None).await?,
+            lang.tr(None, None),
+        );
     };
     let Some(pending) = authorize::load_pending(&state, &q.tx).await? else {
         return Err(refusal_page(Refusal::UnknownTransaction));
@@ -106,6 +129,7 @@ pub async fn consent_submit(
     State(state): State<SharedState>,
     session: BrowserSession,
     Reached(seen): Reached,
+    lang: RequestLang,
     PageForm(form): PageForm<ConsentForm>,
 ) -> Result<Response, PageError> {
     let live = session.with_csrf(form.csrf.as_deref())?;
@@ -113,11 +137,14 @@ pub async fn consent_submit(
         Ok(signed) => signed,
         Err(refused) => return Ok(refused),
     };
+    let t = signed
+        .as_ref()
+        .map_or_else(|| lang.tr(None, None), |signed| signed.tr(&lang));
     let Some(user) = signed.as_ref().and_then(SignedIn::session_user) else {
-        return respond(authorize::resume(&state, &form.tx, None).await?);
+        return respond(authorize::resume(&state, &form.tx, None).await?, t);
     };
     let allow = form.decision == "allow";
-    respond(authorize::consent(&state, &form.tx, user, allow).await?)
+    respond(authorize::consent(&state, &form.tx, user, allow).await?, t)
 }
 
 impl IntoResponse for Refusal {

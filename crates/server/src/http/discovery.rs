@@ -1,4 +1,4 @@
-//! Discovery and JWKS: constants between key rotations, served from precomputed bytes.
+//! Discovery (OpenID and RFC 8414) and JWKS: constants between key rotations, served from precomputed bytes.
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -26,6 +26,11 @@ fn json(bytes: axum::body::Bytes, cache: &'static str) -> Response {
 
 pub async fn openid_configuration(State(state): State<SharedState>) -> Response {
     json(state.discovery_json.clone(), "public, max-age=3600")
+}
+
+/// RFC 8414: the same issuer and endpoints as discovery, OAuth members only.
+pub async fn oauth_authorization_server(State(state): State<SharedState>) -> Response {
+    json(state.oauth_metadata_json.clone(), "public, max-age=3600")
 }
 
 pub async fn jwks(State(state): State<SharedState>) -> Response {

@@ -6,9 +6,11 @@ pub mod api;
 mod api_tokens;
 mod authorize;
 mod client_ip;
+mod cors;
 mod discovery;
 mod email_change;
 pub mod error;
+mod form_post;
 mod forms;
 mod health;
 mod home;
@@ -22,6 +24,7 @@ mod org_admin;
 mod password;
 mod password_reset;
 mod security;
+mod select_account;
 mod session;
 mod signed_in;
 mod signup;
@@ -41,12 +44,22 @@ use crate::state::SharedState;
 
 pub fn router(state: SharedState) -> Router {
     let body_limit = state.config.max_body_bytes;
-    Router::new()
+    let oauth_metadata = poort_oidc::discovery::oauth_metadata_path(state.issuer());
+    let mut router = Router::new();
+    if oauth_metadata != poort_oidc::discovery::OAUTH_METADATA_PATH {
+        // RFC 8414 §3.1 for an issuer with a path, for proxies that pass that path through.
+        router = router.route(&oauth_metadata, get(discovery::oauth_authorization_server));
+    }
+    router
         .route("/", get(home::home))
         .route("/logout", post(home::logout))
         .route(
             "/.well-known/openid-configuration",
             get(discovery::openid_configuration),
+        )
+        .route(
+            poort_oidc::discovery::OAUTH_METADATA_PATH,
+            get(discovery::oauth_authorization_server),
         )
         .route("/jwks", get(discovery::jwks))
         .route(
@@ -54,6 +67,10 @@ pub fn router(state: SharedState) -> Router {
             get(authorize::authorize).post(authorize::authorize),
         )
         .route("/authorize/resume", get(authorize::resume))
+        .route(
+            "/select_account",
+            get(select_account::show).post(select_account::submit),
+        )
         .route("/login", get(login::show).post(login::submit))
         .route(
             "/login/new-password",
@@ -67,12 +84,14 @@ pub fn router(state: SharedState) -> Router {
             "/consent",
             get(authorize::consent_show).post(authorize::consent_submit),
         )
-        .route("/token", post(token::token))
+        .route("/token", post(token::token).options(cors::preflight_post))
         .route("/introspect", post(token::introspect))
-        .route("/revoke", post(token::revoke))
+        .route("/revoke", post(token::revoke).options(cors::preflight_post))
         .route(
             "/userinfo",
-            get(userinfo::userinfo_get).post(userinfo::userinfo_post),
+            get(userinfo::userinfo_get)
+                .post(userinfo::userinfo_post)
+                .options(cors::preflight_get_post),
         )
         .route(
             "/end_session",

@@ -6,7 +6,8 @@ use tower::ServiceBuilder;
 use tower::layer::util::{Identity, Stack};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-// `form-action` is left out on purpose: browsers apply it to the redirect chain after a form
+// `form-action` is left out on purpose (the form_post page, `http/form_post.rs`, sets its own
+// policy with it): browsers apply it to the redirect chain after a form
 // POST, which would block the redirect back to the relying party after login.
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -22,7 +23,9 @@ pub type Headers = Stack<
 
 pub fn layer() -> ServiceBuilder<Headers> {
     ServiceBuilder::new()
-        .layer(SetResponseHeaderLayer::overriding(
+        // Every page gets this policy unless its handler set one of its own (only the
+        // form_post page does: one script by its hash, form-action to one redirect URI).
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
         ))

@@ -76,6 +76,16 @@ impl FromRequestParts<SharedState> for SignedIn {
 /// the user's organisations is an error page, not an anonymous visit.
 pub struct MaybeSignedIn(pub Option<SignedIn>);
 
+impl MaybeSignedIn {
+    /// The language of the page: the signed-in user's saved choice, else the browser's.
+    pub fn tr(&self, lang: &RequestLang) -> Tr {
+        match &self.0 {
+            Some(signed) => signed.tr(lang),
+            None => lang.tr(None, None),
+        }
+    }
+}
+
 impl FromRequestParts<SharedState> for MaybeSignedIn {
     type Rejection = Response;
 

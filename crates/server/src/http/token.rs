@@ -13,6 +13,7 @@ use poort_oidc::token_request::{
 };
 use poort_store::clients::Client;
 
+use super::cors;
 use super::error::ApiError;
 use super::forms::{Pairs, form_pairs, single};
 use crate::flows::client_auth::{self, ClientAuthOutcome};
@@ -58,16 +59,43 @@ fn body_credentials(pairs: &Pairs) -> Result<BodyClientCredentials, ApiError> {
     })
 }
 
-pub async fn token(
-    State(state): State<SharedState>,
-    headers: HeaderMap,
-    body: Bytes,
+/// The client a request names (Basic header or `client_id`), authenticated or not: whose web
+/// origins decide the CORS headers of the answer.
+fn named_client(headers: &HeaderMap, body: &[u8]) -> Option<String> {
+    let pairs = form_pairs(headers, body).ok()?;
+    let credentials = body_credentials(&pairs).ok()?;
+    presented_client(authorization(headers), credentials)
+        .ok()
+        .map(|presented| presented.client_id)
+}
+
+/// The answer with CORS headers for the origin, if the named client accepts it.
+async fn with_cors(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+    answer: Result<Response, ApiError>,
+) -> Response {
+    let response = answer.into_response();
+    let client_id = cors::origin(headers).and_then(|_| named_client(headers, body));
+    cors::for_client(state, headers, client_id.as_deref(), response).await
+}
+
+pub async fn token(State(state): State<SharedState>, headers: HeaderMap, body: Bytes) -> Response {
+    let answer = token_answer(&state, &headers, &body).await;
+    with_cors(&state, &headers, &body, answer).await
+}
+
+async fn token_answer(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
 ) -> Result<Response, ApiError> {
-    let pairs = form_pairs(&headers, &body)?;
+    let pairs = form_pairs(headers, body)?;
     let (request, body_creds) = parse_token_request(&pairs)?;
-    let presented = presented_client(authorization(&headers), body_creds).map_err(refused)?;
-    let client = authenticate(&state, &presented).await?;
-    let response = token_flow::grant(&state, &client, request).await??;
+    let presented = presented_client(authorization(headers), body_creds).map_err(refused)?;
+    let client = authenticate(state, &presented).await?;
+    let response = token_flow::grant(state, &client, request).await??;
     Ok(no_store_json(&response))
 }
 
@@ -102,12 +130,17 @@ pub async fn introspect(
     Ok(no_store_json(&answer))
 }
 
-pub async fn revoke(
-    State(state): State<SharedState>,
-    headers: HeaderMap,
-    body: Bytes,
+pub async fn revoke(State(state): State<SharedState>, headers: HeaderMap, body: Bytes) -> Response {
+    let answer = revoke_answer(&state, &headers, &body).await;
+    with_cors(&state, &headers, &body, answer).await
+}
+
+async fn revoke_answer(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
 ) -> Result<Response, ApiError> {
-    let (client, token) = authenticated_with_token(&state, &headers, &body).await?;
-    revoke_flow::revoke(&state, &client, &token).await?;
+    let (client, token) = authenticated_with_token(state, headers, body).await?;
+    revoke_flow::revoke(state, &client, &token).await?;
     Ok(no_store_json(&serde_json::json!({})))
 }

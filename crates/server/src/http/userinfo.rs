@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use poort_oidc::bearer::{bearer_token, www_authenticate};
 use poort_oidc::{ErrorCode, OAuthError};
 
+use super::cors;
 use super::error::ApiError;
 use super::forms::{form_pairs, single};
 use crate::flows::userinfo::{UserinfoOutcome, userinfo};
@@ -31,14 +32,29 @@ fn no_token() -> Response {
     response
 }
 
-async fn answer(state: &AppState, token: &str) -> Result<Response, ApiError> {
+/// An answer, and the client whose token it answered (whose web origins decide CORS).
+type Answer = Result<(Response, Option<String>), ApiError>;
+
+/// Claims go only to origins of the token's client; refusals to any client's origin, so a
+/// browser app can read why and refresh.
+async fn with_cors(state: &AppState, headers: &HeaderMap, answer: Answer) -> Response {
+    match answer {
+        Ok((response, Some(client_id))) => {
+            cors::for_client(state, headers, Some(&client_id), response).await
+        }
+        Ok((response, None)) => cors::for_any_client(state, headers, response).await,
+        Err(refused) => cors::for_any_client(state, headers, refused.into_response()).await,
+    }
+}
+
+async fn answer(state: &AppState, token: &str) -> Answer {
     match userinfo(state, token).await? {
-        UserinfoOutcome::Claims(claims) => {
+        UserinfoOutcome::Claims { claims, client_id } => {
             let mut response = axum::Json(claims).into_response();
             response
                 .headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            Ok(response)
+            Ok((response, Some(client_id)))
         }
         UserinfoOutcome::InvalidToken(why) => {
             Err(challenge(OAuthError::new(ErrorCode::InvalidToken, &why)))
@@ -50,19 +66,21 @@ async fn answer(state: &AppState, token: &str) -> Result<Response, ApiError> {
     }
 }
 
-pub async fn userinfo_get(
-    State(state): State<SharedState>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
+pub async fn userinfo_get(State(state): State<SharedState>, headers: HeaderMap) -> Response {
+    let answer = get_answer(&state, &headers).await;
+    with_cors(&state, &headers, answer).await
+}
+
+async fn get_answer(state: &AppState, headers: &HeaderMap) -> Answer {
     match headers.get(header::AUTHORIZATION) {
-        None => Ok(no_token()),
+        None => Ok((no_token(), None)),
         Some(value) => {
             let token = value.to_str().ok().and_then(bearer_token).ok_or_else(|| {
                 challenge(OAuthError::invalid_request(
                     "the Authorization header is not a Bearer token",
                 ))
             })?;
-            answer(&state, token).await
+            answer(state, token).await
         }
     }
 }
@@ -72,12 +90,17 @@ pub async fn userinfo_post(
     State(state): State<SharedState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, ApiError> {
+) -> Response {
+    let answer = post_answer(&state, &headers, &body).await;
+    with_cors(&state, &headers, answer).await
+}
+
+async fn post_answer(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Answer {
     let from_header = headers.get(header::AUTHORIZATION);
     let from_body = if body.is_empty() {
         None
     } else {
-        let pairs = form_pairs(&headers, &body).map_err(challenge)?;
+        let pairs = form_pairs(headers, body).map_err(challenge)?;
         single(&pairs, "access_token")
             .map_err(challenge)?
             .map(str::to_string)
@@ -92,9 +115,9 @@ pub async fn userinfo_post(
                     "the Authorization header is not a Bearer token",
                 ))
             })?;
-            answer(&state, token).await
+            answer(state, token).await
         }
-        (None, Some(token)) => answer(&state, &token).await,
-        (None, None) => Ok(no_token()),
+        (None, Some(token)) => answer(state, &token).await,
+        (None, None) => Ok((no_token(), None)),
     }
 }

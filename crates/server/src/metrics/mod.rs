@@ -84,20 +84,10 @@ impl EphemeralOp {
     }
 }
 
-const GRANTS: [GrantType; 3] = [
-    GrantType::AuthorizationCode,
-    GrantType::RefreshToken,
-    GrantType::ClientCredentials,
-];
-
-fn grant_index(grant: GrantType) -> usize {
-    GRANTS.iter().position(|g| *g == grant).unwrap_or(0)
-}
-
 #[derive(Default)]
 pub struct Metrics {
     routes: RwLock<HashMap<String, Arc<RouteSeries>>>,
-    tokens_issued: [AtomicU64; 3],
+    tokens_issued: [AtomicU64; GrantType::ALL.len()],
     logins_ok: AtomicU64,
     logins_failed: AtomicU64,
     ephemeral_errors: [AtomicU64; EphemeralOp::ALL.len()],
@@ -137,7 +127,7 @@ impl Metrics {
     }
 
     pub fn token_issued(&self, grant: GrantType) {
-        self.tokens_issued[grant_index(grant)].fetch_add(1, Ordering::Relaxed);
+        self.tokens_issued[grant.index()].fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn login(&self, ok: bool) {

@@ -5,7 +5,9 @@ use std::sync::PoisonError;
 use std::sync::atomic::Ordering;
 
 use super::histogram::BUCKETS;
-use super::{EphemeralOp, GRANTS, Gauges, Metrics, STATUS_SLOTS};
+use poort_oidc::token_request::GrantType;
+
+use super::{EphemeralOp, Gauges, Metrics, STATUS_SLOTS};
 
 /// The content type scrapers expect.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -87,7 +89,7 @@ pub fn render(metrics: &Metrics, gauges: Gauges) -> String {
         "counter",
         "Successful token endpoint responses by grant type.",
     );
-    for (grant, counter) in GRANTS.iter().zip(&metrics.tokens_issued) {
+    for (grant, counter) in GrantType::ALL.iter().zip(&metrics.tokens_issued) {
         let _ = writeln!(
             out,
             "poort_tokens_issued_total{{grant=\"{}\"}} {}",

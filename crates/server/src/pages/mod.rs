@@ -36,6 +36,28 @@ pub struct ConsentPage {
     pub scopes: Vec<ScopeView>,
 }
 
+/// `prompt=select_account`: continue as the signed-in account or use another one.
+#[derive(Template)]
+#[template(path = "select_account.html")]
+pub struct SelectAccountPage {
+    pub t: crate::i18n::Tr,
+    pub csrf: String,
+    pub tx: String,
+    pub client_name: String,
+    pub user_email: String,
+}
+
+/// The Form Post Response Mode page: a form to the client's redirect URI that `script`
+/// submits (allowed by its hash in this page's CSP), with a button when scripts are off.
+#[derive(Template)]
+#[template(path = "form_post.html")]
+pub struct FormPostPage {
+    pub t: crate::i18n::Tr,
+    pub action: String,
+    pub fields: Vec<(String, String)>,
+    pub script: &'static str,
+}
+
 pub struct ScopeView {
     pub name: String,
     pub description: &'static str,

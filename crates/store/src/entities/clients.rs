@@ -39,6 +39,20 @@ pub struct Model {
     /// The organisation that manages the client; `None` for the platform's own.
     #[sea_orm(column_type = "Text", nullable)]
     pub org_id: Option<String>,
+    /// JSON array of the web origins (CORS) it may call the endpoints from; empty: the default
+    /// (see `poort_oidc::web_origin::effective_web_origins`).
+    #[sea_orm(column_type = "Text")]
+    #[serde(default = "empty_list")]
+    pub web_origins: String,
+    /// Whether an authorization request must carry a PKCE `code_challenge` (public clients
+    /// always must). Rows from backups taken before the column get the default, `true`.
+    #[serde(default = "required")]
+    pub pkce_required: bool,
+}
+
+/// PKCE is required unless the operator opted a legacy client out.
+fn required() -> bool {
+    true
 }
 
 /// What rows from backups taken before these columns existed hold.

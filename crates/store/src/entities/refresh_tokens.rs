@@ -38,6 +38,11 @@ pub struct Model {
     pub expires_at: i64,
     pub used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// The token this one replaced in a rotation; NULL for the first token of a family.
+    /// (Defaulted so backups written before the column restore.)
+    #[sea_orm(column_type = "Text", nullable)]
+    #[serde(default)]
+    pub parent_id: Option<String>,
 }
 
 impl Model {

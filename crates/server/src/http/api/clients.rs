@@ -57,6 +57,11 @@ pub struct NewClientBody {
     allowed_scopes: Vec<String>,
     #[serde(default)]
     audiences: Vec<String>,
+    /// PKCE for every client unless a legacy confidential client is opted out with `false`.
+    #[serde(default)]
+    pkce_required: Option<bool>,
+    #[serde(default)]
+    web_origins: Vec<String>,
 }
 
 pub async fn create(
@@ -97,10 +102,15 @@ pub async fn create(
         allowed_scopes: body.allowed_scopes,
         audiences: body.audiences,
         org_id: Some(membership.org.id.clone()),
+        pkce_required: body.pkce_required.unwrap_or(true),
+        web_origins: body.web_origins,
     };
     let created =
         match flow::create(&state.db, input, state.now(), &actor(&caller, &membership)).await {
-            Ok(created) => created,
+            Ok(created) => {
+                state.caches.web_origins.clear();
+                created
+            }
             Err(CreateClientError::Store(e)) => return Err(crate::flows::FlowError::from(e).into()),
             Err(refused) => return Err(ApiProblem::invalid_request(refused.to_string())),
         };
@@ -128,6 +138,77 @@ pub async fn delete(
         true => Ok(StatusCode::NO_CONTENT.into_response()),
         false => Err(ApiProblem::not_found()),
     }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientChanges {
+    /// PKCE for its authorization requests (false only for a legacy confidential client).
+    pkce_required: Option<bool>,
+    /// The web origins (CORS); `[]` goes back to the default.
+    web_origins: Option<Vec<String>>,
+}
+
+/// Changes a client's settings: `{"pkce_required": bool, "web_origins": [...]}`, either or
+/// both (each change audited).
+pub async fn update(
+    State(state): State<SharedState>,
+    caller: ApiCaller,
+    Path((org_id, client_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiProblem> {
+    let membership = guard(
+        &state,
+        &caller,
+        ADMIN_WRITE,
+        &org_id,
+        Permission::ClientsWrite,
+    )
+    .await?;
+    let changes: ClientChanges = parse_body(&body)?;
+    let scope = ClientScope::Org(&membership.org.id);
+    let actor = actor(&caller, &membership);
+    let now = state.now();
+    let refused = |e: CreateClientError| match e {
+        CreateClientError::Store(e) => ApiProblem::from(crate::flows::FlowError::from(e)),
+        refused => ApiProblem::invalid_request(refused.to_string()),
+    };
+    if changes.pkce_required.is_none() && changes.web_origins.is_none() {
+        return Err(ApiProblem::invalid_request(
+            "give pkce_required, web_origins or both",
+        ));
+    }
+    // Every refusal comes before the first write, so a request changes all it asks or nothing.
+    let current = poort_store::clients::find(&state.db, &client_id)
+        .await
+        .map_err(crate::flows::FlowError::from)?
+        .filter(|c| c.org_id.as_deref() == Some(membership.org.id.as_str()))
+        .ok_or_else(ApiProblem::not_found)?;
+    if current.public && changes.pkce_required == Some(false) {
+        return Err(refused(CreateClientError::PublicWithoutPkce));
+    }
+    if let Some(origins) = changes.web_origins {
+        let changed = flow::set_web_origins(&state.db, now, &client_id, scope, origins, &actor)
+            .await
+            .map_err(refused)?;
+        if changed.is_none() {
+            return Err(ApiProblem::not_found());
+        }
+    }
+    if let Some(required) = changes.pkce_required {
+        let found = flow::set_pkce_required(&state.db, &client_id, scope, required, now, &actor)
+            .await
+            .map_err(refused)?;
+        if !found {
+            return Err(ApiProblem::not_found());
+        }
+    }
+    crate::flows::web_origins::forget(&state, &client_id);
+    let client = poort_store::clients::find(&state.db, &client_id)
+        .await
+        .map_err(crate::flows::FlowError::from)?
+        .ok_or_else(ApiProblem::not_found)?;
+    Ok(json(flow::view(&client)))
 }
 
 pub async fn rotate_secret(

@@ -65,7 +65,7 @@ pub fn routes() -> Router<SharedState> {
         )
         .route(
             "/api/v1/orgs/{org}/clients/{client}",
-            delete(clients::delete),
+            delete(clients::delete).patch(clients::update),
         )
         .route(
             "/api/v1/orgs/{org}/clients/{client}/secret",

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::json as json_response;
 
 /// Every operation: (method, path, scope, permission, summary, has JSON body, success status).
-pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 20] = [
+pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 21] = [
     (
         "get",
         "/api/v1/orgs",
@@ -169,9 +169,21 @@ pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 20] = [
         "admin:write",
         "clients.write",
         "Register a client: {name, redirect_uris, post_logout_redirect_uris, public, grant_types, \
-         id_token_alg, allowed_scopes, audiences}; the secret is in the answer, once",
+         id_token_alg, allowed_scopes, audiences, pkce_required, web_origins}; the secret is in \
+         the answer, once",
         true,
         201,
+    ),
+    (
+        "patch",
+        "/api/v1/orgs/{org}/clients/{client}",
+        "admin:write",
+        "clients.write",
+        "Change a client: {web_origins, pkce_required}, either or both (CORS origins, \
+         https://host[:port], [] for the default: a public client's redirect URI origins; \
+         pkce_required false only for a legacy confidential client)",
+        true,
+        200,
     ),
     (
         "delete",
@@ -205,6 +217,7 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
             ("put", "settings") => "Settings",
             ("post", "invitations") => "NewInvitation",
             ("post", "clients") => "NewClient",
+            ("patch", "{client}") => "ClientChanges",
             _ => return None,
         },
     )
@@ -217,6 +230,13 @@ fn closed(required: &[&str], properties: Value) -> Value {
 
 fn strings() -> Value {
     json!({"type": "array", "items": {"type": "string"}})
+}
+
+fn web_origins() -> Value {
+    json!({"type": "array", "items": {"type": "string"},
+           "description": "origins (scheme://host[:port]) a browser app may call the token, \
+                           userinfo and revocation endpoints from; empty: a public client's \
+                           redirect URI origins"})
 }
 
 fn body_schemas() -> Value {
@@ -272,6 +292,14 @@ fn body_schemas() -> Value {
             "id_token_alg": {"type": "string", "enum": ["RS256", "ES256", "EdDSA"]},
             "allowed_scopes": strings(),
             "audiences": {"type": "array", "items": {"type": "string", "format": "uri"}},
+            "pkce_required": {"type": "boolean", "default": true,
+                              "description": "false only for a legacy confidential client"},
+            "web_origins": web_origins(),
+        })),
+        "ClientChanges": closed(&[], json!({
+            "web_origins": web_origins(),
+            "pkce_required": {"type": "boolean",
+                              "description": "false only for a legacy confidential client"},
         })),
     })
 }
