@@ -82,21 +82,29 @@ pub struct ClientCreate {
 }
 
 #[derive(Args)]
-#[group(id = "change", required = true, multiple = true)]
 pub struct ClientUpdate {
     /// The client's id.
     client_id: String,
     /// The origins a browser app may call from (repeatable); replaces the registered ones.
-    #[arg(long = "web-origin", group = "change")]
+    #[arg(long = "web-origin")]
     web_origins: Vec<String>,
     /// Drop the registered origins: back to the default (a public client's redirect URI
     /// origins, none for a confidential client).
-    #[arg(long, conflicts_with = "web_origins", group = "change")]
+    #[arg(long, conflicts_with = "web_origins")]
     default_web_origins: bool,
     /// Whether authorization requests must carry a PKCE code_challenge; `false` only for a
     /// legacy confidential client that cannot send one.
-    #[arg(long, action = clap::ArgAction::Set, value_name = "true|false", group = "change")]
+    #[arg(long, action = clap::ArgAction::Set, value_name = "true|false")]
     pkce_required: Option<bool>,
+}
+
+const NOTHING_TO_CHANGE: &str =
+    "client update needs --web-origin, --default-web-origins or --pkce-required";
+
+impl ClientUpdate {
+    fn changes_nothing(&self) -> bool {
+        self.web_origins.is_empty() && !self.default_web_origins && self.pkce_required.is_none()
+    }
 }
 
 /// Parses `poort client ARGS` (without the leading `client`).
@@ -112,7 +120,16 @@ where
     }
     let args =
         std::iter::once(std::ffi::OsString::from("client")).chain(args.into_iter().map(Into::into));
-    <Wrapper as clap::Parser>::try_parse_from(args).map(|w| w.command)
+    let command = <Wrapper as clap::Parser>::try_parse_from(args)?.command;
+    if let ClientCommand::Update(update) = &command
+        && update.changes_nothing()
+    {
+        return Err(clap::Error::raw(
+            clap::error::ErrorKind::MissingRequiredArgument,
+            format!("{NOTHING_TO_CHANGE}\n"),
+        ));
+    }
+    Ok(command)
 }
 
 pub async fn run(config: Config, command: ClientCommand, json_mode: bool) -> anyhow::Result<()> {
@@ -202,6 +219,7 @@ async fn update_client(
     args: ClientUpdate,
     json_mode: bool,
 ) -> anyhow::Result<String> {
+    anyhow::ensure!(!args.changes_nothing(), NOTHING_TO_CHANGE);
     let actor = Actor::operator();
     let id = args.client_id.as_str();
     if let Some(required) = args.pkce_required {
@@ -309,7 +327,13 @@ mod tests {
                 ("app-1", Some(expected))
             );
         }
-        let both = parse(["update", "a", "--pkce-required", "true", "--default-web-origins"]);
+        let both = parse([
+            "update",
+            "a",
+            "--pkce-required",
+            "true",
+            "--default-web-origins",
+        ]);
         assert!(both.is_ok(), "several changes at once");
     }
 
