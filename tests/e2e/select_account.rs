@@ -240,3 +240,45 @@ async fn the_chosen_account_answers_in_the_requested_response_mode() -> anyhow::
     assert!(fragment.iter().any(|(k, v)| k == "state" && v == "st4te"));
     Ok(())
 }
+
+/// The chooser asks the gate: an account deleted, or outside its organisation's IP allowlist,
+/// after the chooser was shown cannot continue to a code, and is not offered again.
+#[tokio::test]
+async fn a_principal_the_gate_refuses_cannot_continue() -> anyhow::Result<()> {
+    for refusal in ["deleted", "outside the IP allowlist"] {
+        let server = start_server(|_| {}).await?;
+        server.create_user(EMAIL, PASSWORD).await?;
+        let client = server.create_client(ClientSpec::default()).await?;
+        let browser = server.browser();
+        let body = chooser(&server, &client, &browser).await?;
+        let tx = hidden_field(&body, "tx")?;
+        if refusal == "deleted" {
+            poort_server::flows::retention::delete_account(&server.state, EMAIL).await?;
+        } else {
+            let org = server.create_org("Acme", Some(EMAIL)).await?;
+            server
+                .set_org(&org.id, &["ip_allowlist=192.0.2.0/24"])
+                .await?;
+        }
+        let form = [
+            ("csrf", hidden_field(&body, "csrf")?),
+            ("tx", tx.clone()),
+            ("choice", "continue".to_owned()),
+        ];
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let landing = browser
+            .follow(browser.post_form("/select_account", &form).await?)
+            .await?;
+        if let Landing::Away(url) = &landing {
+            let url = url::Url::parse(url)?;
+            assert!(Landing::query(&url, "code").is_none(), "{refusal}: {url}");
+        }
+        let again = browser.get(&format!("/select_account?tx={tx}")).await?;
+        let again = again.text().await?;
+        assert!(
+            !again.contains(&format!("Continue as {EMAIL}")),
+            "{refusal}: {again}"
+        );
+    }
+    Ok(())
+}
