@@ -47,6 +47,7 @@ mod passwords;
 mod pkce_required;
 mod refresh_grant;
 mod refresh_groups;
+mod resource_indicators;
 mod response_modes;
 mod retention;
 mod select_account;
