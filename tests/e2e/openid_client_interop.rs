@@ -10,7 +10,7 @@ use poort_oidc::jose::SigningAlg;
 use poort_oidc::token_request::GrantType;
 use poort_tests::browser::{Browser, Landing};
 use poort_tests::node_rp::NodeRp;
-use poort_tests::{ClientSpec, EMAIL, PASSWORD, TestClient, TestServer, start_server};
+use poort_tests::{ClientSpec, EMAIL, PASSWORD, Pkce, TestClient, TestServer, start_server};
 use serde_json::{Value, json};
 
 /// A server with the test user, a browser, and the JavaScript relying party.
@@ -332,7 +332,14 @@ async fn openid_client_end_session_url_signs_the_browser_out() -> anyhow::Result
     );
     assert_eq!(ended["state_matches"], true, "{ended}");
     // Signed out: authorize shows the login page again.
-    let authorize = it.server.authorize_url(&client, &[]);
+    let pkce = Pkce::new();
+    let authorize = it.server.authorize_url(
+        &client,
+        &[
+            ("code_challenge", &pkce.challenge),
+            ("code_challenge_method", "S256"),
+        ],
+    );
     let landing = it.browser.follow(it.browser.get(&authorize).await?).await?;
     assert!(
         matches!(&landing, Landing::Page { url, .. } if url.contains("/login")),

@@ -250,15 +250,25 @@ function hintOf(which) {
 
 /**
  * The failure as the test sees it: the OAuth error code when the provider answered one (in the
- * JSON body, or for a 401 in its WWW-Authenticate challenge), else the library's error code.
+ * JSON body; for a 401 the library throws on the WWW-Authenticate challenge, so the error
+ * comes from the challenge or the response body it kept), else the library's error code.
  */
-function failure(step, err) {
-  const challenge = Array.isArray(err?.cause) ? err.cause[0]?.parameters?.error : undefined;
+async function failure(step, err) {
+  let error = err?.error;
+  let description = err?.error_description;
+  if (error === undefined && Array.isArray(err?.cause)) {
+    error = err.cause[0]?.parameters?.error;
+    if (error === undefined && err.response && !err.response.bodyUsed) {
+      const body = await err.response.json().catch(() => ({}));
+      error = body.error;
+      description = body.error_description;
+    }
+  }
   return {
     step,
     ok: false,
-    error: err?.error ?? challenge ?? err?.code ?? err?.name ?? 'Error',
-    message: String(err?.error_description ?? err?.message ?? err),
+    error: error ?? err?.code ?? err?.name ?? 'Error',
+    message: String(description ?? err?.message ?? err),
     status: err?.status ?? null,
   };
 }
@@ -269,19 +279,19 @@ for (;;) {
     command = await receive();
   } catch (err) {
     if (err.message === 'stdin closed') break;
-    send(failure('?', err));
+    send(await failure('?', err));
     continue;
   }
   const run = steps[command.step];
   if (!run) {
-    send(failure(command.step, new Error(`unknown step ${command.step}`)));
+    send(await failure(command.step, new Error(`unknown step ${command.step}`)));
     continue;
   }
   try {
     send({ step: command.step, ok: true, result: await run(command) });
   } catch (err) {
     console.error(`step ${command.step} failed:`, err);
-    send(failure(command.step, err));
+    send(await failure(command.step, err));
   }
 }
 rl.close();
