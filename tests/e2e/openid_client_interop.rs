@@ -45,10 +45,14 @@ impl Interop {
     ) -> anyhow::Result<(TestClient, Value)> {
         let alg = spec.id_token_alg.as_str();
         let client = self.server.create_client(spec).await?;
-        let discovered = self.discover(name, &client, auth, alg, "oidc").await?;
+        let discovered = self
+            .discover(name, &client, auth, alg, "oidc", json!({}))
+            .await?;
         Ok((client, discovered))
     }
 
+    /// Has the script discover the provider (`algorithm`: "oidc" or "oauth2") and register
+    /// `client` under `name`; `extra` adds registration fields for the script (a private key).
     async fn discover(
         &mut self,
         name: &str,
@@ -56,8 +60,9 @@ impl Interop {
         auth: &str,
         alg: &str,
         algorithm: &str,
+        extra: Value,
     ) -> anyhow::Result<Value> {
-        let command = json!({
+        let mut command = json!({
             "step": "discovery",
             "client": name,
             "issuer": self.server.base,
@@ -71,6 +76,11 @@ impl Interop {
                 "post_logout_redirect_uri": client.post_logout_redirect_uri,
             },
         });
+        if let (Some(registration), Value::Object(more)) =
+            (command["registration"].as_object_mut(), extra)
+        {
+            registration.extend(more);
+        }
         self.rp.ok(&self.browser, command).await
     }
 
@@ -93,7 +103,12 @@ impl Interop {
     }
 
     /// The code flow's result, checked: our user, the registered algorithm, an email.
-    async fn sign_in(&mut self, name: &str, alg: SigningAlg, extra: Value) -> anyhow::Result<Value> {
+    async fn sign_in(
+        &mut self,
+        name: &str,
+        alg: SigningAlg,
+        extra: Value,
+    ) -> anyhow::Result<Value> {
         let result = self.ok("code", name, extra).await?;
         assert_eq!(result["sub"], self.user_id.as_str(), "{result}");
         assert_eq!(result["alg"], alg.as_str(), "{result}");
@@ -151,11 +166,21 @@ async fn openid_client_discovers_the_provider_with_oidc_and_rfc8414_metadata() -
         "{oidc}"
     );
     let modes = oidc["response_modes_supported"].to_string();
-    assert!(modes.contains("form_post") && modes.contains("fragment"), "{oidc}");
+    assert!(
+        modes.contains("form_post") && modes.contains("fragment"),
+        "{oidc}"
+    );
 
     // RFC 8414 (`/.well-known/oauth-authorization-server`): the same issuer and endpoints.
     let oauth = it
-        .discover("web-oauth", &client, "client_secret_basic", "RS256", "oauth2")
+        .discover(
+            "web-oauth",
+            &client,
+            "client_secret_basic",
+            "RS256",
+            "oauth2",
+            json!({}),
+        )
         .await?;
     for field in [
         "issuer",
@@ -169,7 +194,8 @@ async fn openid_client_discovers_the_provider_with_oidc_and_rfc8414_metadata() -
         assert_eq!(oauth[field], oidc[field], "{field}: {oauth} vs {oidc}");
     }
     // A code flow configured from the OAuth metadata alone works too.
-    it.sign_in("web-oauth", SigningAlg::RS256, json!({})).await?;
+    it.sign_in("web-oauth", SigningAlg::RS256, json!({}))
+        .await?;
     Ok(())
 }
 
@@ -247,8 +273,13 @@ async fn openid_client_refresh_rotates_and_the_replaced_token_then_fails() -> an
     // (with the token that replaced it) is revoked.
     let grace = it.server.state.config.refresh_grace_secs;
     it.server.clock.advance(grace + 1);
-    it.fails("refresh", "web", json!({ "use": "previous" }), "invalid_grant")
-        .await?;
+    it.fails(
+        "refresh",
+        "web",
+        json!({ "use": "previous" }),
+        "invalid_grant",
+    )
+    .await?;
     it.fails("refresh", "web", json!({}), "invalid_grant")
         .await?;
     Ok(())
@@ -263,7 +294,9 @@ async fn openid_client_introspects_and_revokes_tokens() -> anyhow::Result<()> {
     it.sign_in("web", SigningAlg::RS256, json!({ "scope": OFFLINE }))
         .await?;
 
-    let access = it.ok("introspect", "web", json!({ "token": "access" })).await?;
+    let access = it
+        .ok("introspect", "web", json!({ "token": "access" }))
+        .await?;
     assert_eq!(access["active"], true, "{access}");
     assert_eq!(access["client_id"], client.id.as_str(), "{access}");
     assert_eq!(access["sub"], it.user_id.as_str(), "{access}");
@@ -273,14 +306,18 @@ async fn openid_client_introspects_and_revokes_tokens() -> anyhow::Result<()> {
     assert_eq!(refresh["active"], true, "{refresh}");
 
     // Revoking the refresh token ends the grant: refreshing is refused.
-    it.ok("revoke", "web", json!({ "token": "refresh" })).await?;
-    it.fails("refresh", "web", json!({}), "invalid_grant").await?;
+    it.ok("revoke", "web", json!({ "token": "refresh" }))
+        .await?;
+    it.fails("refresh", "web", json!({}), "invalid_grant")
+        .await?;
 
     // A revoked access token is inactive and refused at userinfo.
     it.sign_in("web", SigningAlg::RS256, json!({})).await?;
     it.ok("userinfo", "web", json!({})).await?;
     it.ok("revoke", "web", json!({ "token": "access" })).await?;
-    let revoked = it.ok("introspect", "web", json!({ "token": "access" })).await?;
+    let revoked = it
+        .ok("introspect", "web", json!({ "token": "access" }))
+        .await?;
     assert_eq!(revoked, json!({ "active": false }));
     it.fails("userinfo", "web", json!({}), "invalid_token")
         .await?;
@@ -302,11 +339,18 @@ async fn openid_client_as_a_public_client_uses_pkce_without_a_secret() -> anyhow
     let refreshed = it.ok("refresh", "spa", json!({})).await?;
     assert_eq!(refreshed["rotated"], true, "{refreshed}");
     // A public client may revoke its own refresh token (RFC 7009 §2.1)...
-    it.ok("revoke", "spa", json!({ "token": "refresh" })).await?;
-    it.fails("refresh", "spa", json!({}), "invalid_grant").await?;
-    // ...but not introspect, and without the right verifier its code is worthless.
-    it.fails("introspect", "spa", json!({ "token": "access" }), "invalid_client")
+    it.ok("revoke", "spa", json!({ "token": "refresh" }))
         .await?;
+    it.fails("refresh", "spa", json!({}), "invalid_grant")
+        .await?;
+    // ...but not introspect, and without the right verifier its code is worthless.
+    it.fails(
+        "introspect",
+        "spa",
+        json!({ "token": "access" }),
+        "invalid_client",
+    )
+    .await?;
     it.fails(
         "code",
         "spa",
@@ -358,11 +402,17 @@ async fn openid_client_client_credentials_for_a_service() -> anyhow::Result<()> 
     };
     let (client, _) = it.register("svc", spec, "client_secret_basic").await?;
     let tokens = it
-        .ok("client_credentials", "svc", json!({ "scope": "reports.read" }))
+        .ok(
+            "client_credentials",
+            "svc",
+            json!({ "scope": "reports.read" }),
+        )
         .await?;
     assert_eq!(tokens["scope"], "reports.read", "{tokens}");
     assert_eq!(tokens["refresh_token"], false, "{tokens}");
-    let seen = it.ok("introspect", "svc", json!({ "token": "access" })).await?;
+    let seen = it
+        .ok("introspect", "svc", json!({ "token": "access" }))
+        .await?;
     assert_eq!(seen["active"], true, "{seen}");
     assert_eq!(seen["client_id"], client.id.as_str(), "{seen}");
 
@@ -378,9 +428,21 @@ async fn openid_client_client_credentials_for_a_service() -> anyhow::Result<()> 
         secret: Some("not-the-secret".into()),
         ..client
     };
-    it.discover("impostor", &impostor, "client_secret_basic", "RS256", "oidc")
-        .await?;
-    it.fails("client_credentials", "impostor", json!({}), "invalid_client")
-        .await?;
+    it.discover(
+        "impostor",
+        &impostor,
+        "client_secret_basic",
+        "RS256",
+        "oidc",
+        json!({}),
+    )
+    .await?;
+    it.fails(
+        "client_credentials",
+        "impostor",
+        json!({}),
+        "invalid_client",
+    )
+    .await?;
     Ok(())
 }

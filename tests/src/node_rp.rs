@@ -45,7 +45,10 @@ impl Drop for NodeRp {
 pub enum Outcome {
     Ok(Value),
     /// `error`: the OAuth error code (or the library's), `message`: its description.
-    Failed { error: String, message: String },
+    Failed {
+        error: String,
+        message: String,
+    },
 }
 
 impl NodeRp {
@@ -120,10 +123,7 @@ impl NodeRp {
                 // Give the stderr thread a moment to collect the last words.
                 tokio::time::sleep(Duration::from_millis(200)).await;
                 let status = self.child.try_wait().ok().flatten();
-                anyhow::bail!(
-                    "the script exited ({status:?})\nstderr:\n{}",
-                    self.stderr()
-                )
+                anyhow::bail!("the script exited ({status:?})\nstderr:\n{}", self.stderr())
             }
             Err(_) => anyhow::bail!(
                 "no answer from the script within {READ_TIMEOUT:?}\nstderr:\n{}",
@@ -214,7 +214,9 @@ async fn play(browser: &Browser, url: &str, expect: &Value) -> anyhow::Result<Va
             ("password", PASSWORD.to_owned()),
         ];
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        landing = browser.follow(browser.post_form("/login", &form).await?).await?;
+        landing = browser
+            .follow(browser.post_form("/login", &form).await?)
+            .await?;
     }
     match (expect.as_str(), landing) {
         (Some("redirect"), Landing::Away(to)) => Ok(json!({ "redirect": to })),

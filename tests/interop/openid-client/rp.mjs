@@ -48,7 +48,10 @@ function named(name) {
   return known;
 }
 
-/** How each `token_endpoint_auth_method` authenticates, from the registration the test sent. */
+/**
+ * How each `token_endpoint_auth_method` authenticates, from the registration the test sent
+ * (extra registration fields, such as a private JWK, reach these functions as they are).
+ */
 const authentications = {
   client_secret_basic: (r) => client.ClientSecretBasic(r.secret),
   client_secret_post: (r) => client.ClientSecretPost(r.secret),
@@ -295,3 +298,5 @@ for (;;) {
   }
 }
 rl.close();
+// Anything still listening (a receiver a step started) must not keep the process alive.
+process.exit(0);
