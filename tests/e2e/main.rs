@@ -30,6 +30,7 @@ mod mfa_webauthn;
 mod notifications;
 mod oauth_metadata;
 mod observability;
+mod openid_client_interop;
 mod org_admin_pages;
 mod org_api;
 mod org_api_access;
