@@ -27,6 +27,7 @@ mod mfa_limits;
 mod mfa_recovery;
 mod mfa_totp;
 mod mfa_webauthn;
+mod native_apps;
 mod notifications;
 mod oauth_metadata;
 mod observability;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::mode::ResponseMode;
 use super::params::AuthorizeParams;
 use super::prompt::Prompt;
+use super::redirect_uri::matches_registered;
 use crate::error::OAuthError;
 use crate::pkce::CodeChallenge;
 use crate::scope::{self, Scopes};
@@ -80,10 +81,18 @@ pub fn validate_authorize(
     params: &AuthorizeParams,
     client: &ClientPolicy,
 ) -> Result<AuthorizeRequest, AuthorizeError> {
-    // Exact string comparison (OAuth 2.0 Security BCP §4.1.3): no normalisation, no
+    // Exact string comparison (OAuth 2.0 Security BCP §4.1.3), except the port of a loopback IP
+    // redirect (RFC 8252 §7.3, `matches_registered`): no normalisation, no
     // default even when only one URI is registered (OIDC Core §3.1.2.1 requires it).
     let redirect_uri = match params.redirect_uri.as_deref() {
-        Some(uri) if client.redirect_uris.iter().any(|known| known == uri) => uri,
+        Some(uri)
+            if client
+                .redirect_uris
+                .iter()
+                .any(|known| matches_registered(known, uri)) =>
+        {
+            uri
+        }
         Some(_) | None => return Err(AuthorizeError::InvalidRedirectUri),
     };
     // An oversized state is not echoed: it is refused below, and an unbounded value
