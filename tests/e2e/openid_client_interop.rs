@@ -446,3 +446,49 @@ async fn openid_client_client_credentials_for_a_service() -> anyhow::Result<()> 
     .await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn openid_client_asks_for_resource_indicators() -> anyhow::Result<()> {
+    const REPORTS: &str = "https://reports.example/api";
+    const BILLING: &str = "https://billing.example/api";
+    let mut it = Interop::start().await?;
+    let spec = ClientSpec {
+        audiences: vec![REPORTS.into(), BILLING.into()],
+        ..web_app(SigningAlg::RS256)
+    };
+    it.register("api", spec, "client_secret_basic").await?;
+    let signed_in = it
+        .sign_in(
+            "api",
+            SigningAlg::RS256,
+            json!({ "scope": OFFLINE, "resource": [REPORTS, BILLING], "token_resource": [REPORTS] }),
+        )
+        .await?;
+    assert_eq!(
+        signed_in["access_token_aud"],
+        json!([REPORTS]),
+        "{signed_in}"
+    );
+    let refreshed = it
+        .ok("refresh", "api", json!({ "resource": [BILLING] }))
+        .await?;
+    assert_eq!(
+        refreshed["access_token_aud"],
+        json!([BILLING]),
+        "{refreshed}"
+    );
+    let refreshed = it.ok("refresh", "api", json!({})).await?;
+    assert_eq!(
+        refreshed["access_token_aud"],
+        json!([REPORTS, BILLING]),
+        "{refreshed}"
+    );
+    it.fails(
+        "refresh",
+        "api",
+        json!({ "resource": ["https://other.example/api"] }),
+        "invalid_target",
+    )
+    .await?;
+    Ok(())
+}

@@ -63,6 +63,19 @@ function header(jwt) {
   return JSON.parse(Buffer.from(jwt.split('.')[0], 'base64url').toString('utf8'));
 }
 
+/** The `aud` of a JWT access token (RFC 9068), as a resource server reads it. */
+function audienceOf(jwt) {
+  const { aud } = JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
+  return Array.isArray(aud) ? aud : [aud];
+}
+
+/** `parameters` plus one `resource` parameter per entry of `resources` (RFC 8707). */
+function withResources(parameters, resources) {
+  const all = new URLSearchParams(parameters);
+  for (const resource of resources ?? []) all.append('resource', resource);
+  return all;
+}
+
 const steps = {
   /**
    * OIDC discovery (default) or RFC 8414 (`algorithm: "oauth2"`); registers the client.
@@ -106,7 +119,8 @@ const steps = {
   /**
    * Authorization code flow with PKCE (S256), state and nonce; the library checks state, iss,
    * the ID token (signature, alg, aud, nonce) and sends the verifier.
-   * cmd: { client, response_mode?, scope?, wrong_verifier? }
+   * cmd: { client, response_mode?, scope?, wrong_verifier?, resource?: [URI] (authorization
+   * request), token_resource?: [URI] (token request) }
    */
   async code(cmd) {
     const c = named(cmd.client);
@@ -122,7 +136,7 @@ const steps = {
       nonce,
     };
     if (cmd.response_mode) parameters.response_mode = cmd.response_mode;
-    const url = client.buildAuthorizationUrl(c.config, parameters);
+    const url = client.buildAuthorizationUrl(c.config, withResources(parameters, cmd.resource));
 
     const formPost = cmd.response_mode === 'form_post';
     const reply = await browse('code', url, formPost ? 'form_post' : 'redirect');
@@ -145,7 +159,7 @@ const steps = {
       expectedState: state,
       expectedNonce: nonce,
       idTokenExpected: true,
-    });
+    }, withResources({}, cmd.token_resource));
     const claims = tokens.claims();
     c.tokens = tokens;
     c.claims = claims;
@@ -157,6 +171,7 @@ const steps = {
       token_type: tokens.token_type,
       scope: tokens.scope ?? null,
       refresh_token: typeof tokens.refresh_token === 'string',
+      access_token_aud: audienceOf(tokens.access_token),
     };
   },
 
@@ -168,14 +183,14 @@ const steps = {
   },
 
   /**
-   * Refresh grant. cmd: { client, use?: "previous" } — "previous" presents the refresh token the
-   * last successful refresh replaced (a reuse).
+   * Refresh grant. cmd: { client, use?: "previous", resource?: [URI] } — "previous" presents
+   * the refresh token the last successful refresh replaced (a reuse).
    */
   async refresh(cmd) {
     const c = named(cmd.client);
     const presented = cmd.use === 'previous' ? c.previousRefreshToken : c.tokens.refresh_token;
     if (!presented) throw new Error('no refresh token to present');
-    const tokens = await client.refreshTokenGrant(c.config, presented);
+    const tokens = await client.refreshTokenGrant(c.config, presented, withResources({}, cmd.resource));
     c.previousRefreshToken = presented;
     const before = c.tokens;
     c.tokens = tokens;
@@ -184,6 +199,7 @@ const steps = {
       new_access_token: tokens.access_token !== before.access_token,
       id_token: typeof tokens.id_token === 'string',
       scope: tokens.scope ?? null,
+      access_token_aud: audienceOf(tokens.access_token),
     };
   },
 
