@@ -106,6 +106,9 @@ pub struct Config {
     /// TLS served by Poort itself (`[tls]`, `crate::tls`); off without `cert` and `key`.
     #[serde(default)]
     pub tls: crate::tls::TlsConfig,
+    /// Delivery of back-channel logout tokens (`[backchannel_logout]`, `crate::backchannel`).
+    #[serde(default)]
+    pub backchannel_logout: crate::backchannel::BackchannelLogoutConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -172,6 +175,7 @@ impl Default for Config {
             mail: crate::mail::MailConfig::default(),
             api_tokens: Default::default(),
             tls: Default::default(),
+            backchannel_logout: Default::default(),
         }
     }
 }
@@ -228,6 +232,7 @@ impl Config {
         crate::password_settings::validate(self)?;
         self.mail.validate()?;
         self.api_tokens.validate()?;
+        self.backchannel_logout.validate()?;
         if !matches!(self.webauthn.as_str(), "auto" | "on" | "off") {
             return Err(ConfigError::Invalid(
                 "webauthn is `auto`, `on` or `off`".into(),

@@ -39,7 +39,9 @@ fn current_hash_is(expected: Option<&str>) -> Condition {
 /// Sets a new password chosen by the user, in one transaction: the hash must still be
 /// `expected_current` (else nothing changes and `false` is returned, e.g. after a concurrent
 /// change), the old hash joins the history, which is trimmed to its newest `keep` entries,
-/// `password_changed_at` becomes `now` and the "change at next login" flag is cleared.
+/// `password_changed_at` becomes `now` and the "change at next login" flag is cleared. Every
+/// session of the user but `kept_session` (a `sid`) ends with it: their back-channel logout
+/// tokens are queued in the same transaction.
 pub async fn change(
     db: &Db,
     user_id: &str,
@@ -48,6 +50,7 @@ pub async fn change(
     now: i64,
     keep: u64,
     audit: Option<crate::audit::NewAuditEntry>,
+    kept_session: Option<&str>,
 ) -> Result<bool, StoreError> {
     let txn = begin_write(db).await?;
     let updated = Users::update_many()
@@ -81,6 +84,8 @@ pub async fn change(
     if let Some(entry) = audit {
         crate::audit::append_in(&txn, db.backend(), entry).await?;
     }
+    // Every other session of the user ends with the old password: their clients are told.
+    crate::backchannel_logouts::enqueue_for_user_in(&txn, user_id, kept_session, now).await?;
     txn.commit().await?;
     Ok(true)
 }
