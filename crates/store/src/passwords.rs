@@ -211,7 +211,7 @@ mod tests {
             for n in 1..=4 {
                 let next = format!("$h{n}");
                 assert!(
-                    change(&db, &id, Some(&current), &next, 10 + n, 2, None)
+                    change(&db, &id, Some(&current), &next, 10 + n, 2, None, None)
                         .await
                         .unwrap()
                 );
@@ -232,11 +232,11 @@ mod tests {
         for (db, _guard) in fresh_dbs().await.unwrap() {
             let id = user_with(&db, Some("$a")).await;
             assert!(
-                !change(&db, &id, Some("$stale"), "$b", 5, 5, None)
+                !change(&db, &id, Some("$stale"), "$b", 5, 5, None, None)
                     .await
                     .unwrap()
             );
-            assert!(!change(&db, &id, None, "$b", 5, 5, None).await.unwrap());
+            assert!(!change(&db, &id, None, "$b", 5, 5, None, None).await.unwrap());
             assert!(history(&db, &id, 5).await.unwrap().is_empty());
             let user = users::find_by_id(&db, &id).await.unwrap().unwrap();
             assert_eq!(user.password_hash.as_deref(), Some("$a"));
@@ -249,7 +249,7 @@ mod tests {
             };
             let other = users::create(&db, other, 1).await.unwrap().id;
             assert!(
-                change(&db, &other, None, "$first", 6, 5, None)
+                change(&db, &other, None, "$first", 6, 5, None, None)
                     .await
                     .unwrap()
             );

@@ -87,20 +87,10 @@ async fn a_session_ending_revokes_its_families_except_offline_access() {
             .await
             .unwrap();
         assert_eq!(denied, [("jti-bound".to_owned(), 1_000)]);
-        let revoked = |digest: &str| {
-            let db = db.clone();
-            let digest = digest.to_owned();
-            async move {
-                find_by_digest(&db, &digest)
-                    .await
-                    .unwrap()
-                    .unwrap()
-                    .revoked_at
-            }
-        };
-        assert_eq!(revoked(&bound.token_digest).await, Some(500));
-        assert_eq!(revoked(&offline.token_digest).await, None);
-        assert_eq!(revoked(&other_session.token_digest).await, None);
+        for (token, revoked_at) in [(&bound, Some(500)), (&offline, None), (&other_session, None)] {
+            let stored = find_by_digest(&db, &token.token_digest).await.unwrap().unwrap();
+            assert_eq!(stored.revoked_at, revoked_at, "{}", token.family_id);
+        }
         let again = revoke_session_bound(&db, &parents.user, "sid-1", 600)
             .await
             .unwrap();

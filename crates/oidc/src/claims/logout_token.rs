@@ -136,7 +136,7 @@ mod tests {
             LogoutTokenClaims::new("https://i", "app", subject(sub, sid), required, 0, "j".into())
         };
         let only_sub = new(Some("u1"), None, false).unwrap();
-        assert_eq!((only_sub.sub.as_deref(), only_sub.sid), (Some("u1"), None));
+        assert_eq!((only_sub.sub.as_deref(), only_sub.sid.as_deref()), (Some("u1"), None));
         let value = serde_json::to_value(&only_sub).unwrap();
         assert!(value.get("sid").is_none(), "absent claims are left out");
         let only_sid = new(None, Some("s1"), true).unwrap();
