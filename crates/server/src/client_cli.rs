@@ -152,7 +152,7 @@ where
 
 pub async fn run(config: Config, command: ClientCommand, json_mode: bool) -> anyhow::Result<()> {
     let db = open_database(&config).await?;
-    let outbound = Outbound::new(&config.outbound);
+    let outbound = Outbound::new(&config.outbound)?;
     let output = execute(&db, &outbound, SystemClock.now(), command, json_mode).await?;
     if !output.is_empty() {
         println!("{output}");

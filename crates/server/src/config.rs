@@ -109,6 +109,9 @@ pub struct Config {
     /// Delivery of back-channel logout tokens (`[backchannel_logout]`, `crate::backchannel`).
     #[serde(default)]
     pub backchannel_logout: crate::backchannel::BackchannelLogoutConfig,
+    /// Requests Poort makes to other servers (`[outbound]`, `crate::outbound`).
+    #[serde(default)]
+    pub outbound: crate::outbound::OutboundConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -176,6 +179,7 @@ impl Default for Config {
             api_tokens: Default::default(),
             tls: Default::default(),
             backchannel_logout: Default::default(),
+            outbound: Default::default(),
         }
     }
 }
@@ -231,6 +235,7 @@ impl Config {
         }
         crate::password_settings::validate(self)?;
         self.mail.validate()?;
+        self.outbound.validate()?;
         self.api_tokens.validate()?;
         self.backchannel_logout.validate()?;
         if !matches!(self.webauthn.as_str(), "auto" | "on" | "off") {
