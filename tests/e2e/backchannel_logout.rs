@@ -17,8 +17,9 @@ use poort_tests::forms::submit_password;
 use poort_tests::{
     Backing, Browser, ClientSpec, EMAIL, PASSWORD, TestClient, TestServer, start_node, start_server,
 };
-use reqwest::StatusCode;
-use serde_json::Value;
+use poort_tests::orgs::ALL_SCOPES;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
 
 const EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
 
@@ -482,5 +483,62 @@ async fn two_nodes_polling_one_queue_deliver_each_token_once() -> anyhow::Result
     got.sort_by_key(|v| v.to_string());
     sids.sort_by_key(|v| v.to_string());
     assert_eq!(got, sids, "each session's token exactly once");
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_organisation_registers_changes_and_removes_a_logout_uri_through_the_api()
+-> anyhow::Result<()> {
+    let server = start_server(|_| {}).await?;
+    let owner = server.create_user("owner@a.example", PASSWORD).await?;
+    let org = server.create_org("A", Some("owner@a.example")).await?;
+    let token = server.access_token_for(&owner, ALL_SCOPES)?;
+    let base = format!("/api/v1/orgs/{}/clients", org.id);
+    let rp = LogoutReceiver::start().await?;
+    let web = |uri: &str| {
+        json!({
+            "name": "Web", "redirect_uris": ["https://rp.example/cb"],
+            "backchannel_logout_uri": uri,
+        })
+    };
+    // A private address is refused, and nothing is stored.
+    let refused = server
+        .api(Method::POST, &base, Some(&token), Some(web("https://10.9.8.7/logout")))
+        .await?;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+    assert_eq!(refused.json["error"], "invalid_request");
+    assert!(poort_store::clients::list(&server.state.db).await?.is_empty());
+
+    let created = server
+        .api(Method::POST, &base, Some(&token), Some(web(&rp.uri)))
+        .await?;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    assert_eq!(created.json["backchannel_logout_uri"], rp.uri.as_str());
+    assert_eq!(created.json["backchannel_logout_session_required"], true);
+    let id = created.json["client_id"].as_str().unwrap_or_default().to_owned();
+    let one = format!("{base}/{id}");
+    let patch = |body: Value| server.api(Method::PATCH, &one, Some(&token), Some(body));
+    let changed = patch(json!({"backchannel_logout_session_required": false})).await?;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+    assert_eq!(changed.json["backchannel_logout_uri"], rp.uri.as_str());
+    assert_eq!(changed.json["backchannel_logout_session_required"], false);
+    let refused = patch(json!({"backchannel_logout_uri": "http://rp.example/logout"})).await?;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+    let removed = patch(json!({"backchannel_logout_uri": ""})).await?;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.text);
+    assert_eq!(removed.json["backchannel_logout_uri"], Value::Null);
+    // Another organisation's member cannot touch it.
+    let stranger = server.create_user("x@b.example", PASSWORD).await?;
+    server.create_org("B", Some("x@b.example")).await?;
+    let theirs = server.access_token_for(&stranger, ALL_SCOPES)?;
+    let denied = server
+        .api(
+            Method::PATCH,
+            &one,
+            Some(&theirs),
+            Some(json!({"backchannel_logout_uri": rp.uri})),
+        )
+        .await?;
+    assert_eq!(denied.status, StatusCode::NOT_FOUND, "{}", denied.text);
     Ok(())
 }
