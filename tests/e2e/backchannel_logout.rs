@@ -5,8 +5,8 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use openidconnect::core::{CoreJsonWebKeySet, CoreJwsSigningAlgorithm};
 use openidconnect::JsonWebKey;
+use openidconnect::core::{CoreJsonWebKeySet, CoreJwsSigningAlgorithm};
 use poort_server::client_cli;
 use poort_server::flows::clients::{BackchannelLogout, CreateClientError};
 use poort_server::flows::retention;
@@ -14,17 +14,20 @@ use poort_server::metrics::{Gauges, render};
 use poort_store::backchannel_logouts;
 use poort_tests::backchannel::{Answer, LogoutReceiver};
 use poort_tests::forms::submit_password;
+use poort_tests::orgs::ALL_SCOPES;
 use poort_tests::{
     Backing, Browser, ClientSpec, EMAIL, PASSWORD, TestClient, TestServer, start_node, start_server,
 };
-use poort_tests::orgs::ALL_SCOPES;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 const EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
 
 /// A client whose logout tokens go to `receiver` (or nowhere).
-async fn client(server: &TestServer, receiver: Option<&LogoutReceiver>) -> anyhow::Result<TestClient> {
+async fn client(
+    server: &TestServer,
+    receiver: Option<&LogoutReceiver>,
+) -> anyhow::Result<TestClient> {
     server
         .create_client(ClientSpec {
             backchannel_logout_uri: receiver.map(|r| r.uri.clone()),
@@ -35,7 +38,11 @@ async fn client(server: &TestServer, receiver: Option<&LogoutReceiver>) -> anyho
 
 /// Signs `browser` in to `client` (logging in if needed) and redeems the code: the token
 /// response.
-async fn sign_in(server: &TestServer, browser: &Browser, client: &TestClient) -> anyhow::Result<Value> {
+async fn sign_in(
+    server: &TestServer,
+    browser: &Browser,
+    client: &TestClient,
+) -> anyhow::Result<Value> {
     let code = server.obtain_code(browser, client, None).await?;
     let (status, tokens) = server.redeem(client, &code, None).await?;
     anyhow::ensure!(status == StatusCode::OK, "redeem: {tokens}");
@@ -99,7 +106,10 @@ async fn check_logout_token(
     let (Some(iat), Some(exp)) = (iat, exp) else {
         anyhow::bail!("iat and exp: {logout}");
     };
-    assert!(iat <= server.now() + 1 && exp > iat && exp - iat <= 120, "{logout}");
+    assert!(
+        iat <= server.now() + 1 && exp > iat && exp - iat <= 120,
+        "{logout}"
+    );
     Ok(logout)
 }
 
@@ -132,7 +142,10 @@ async fn wait_for_empty_queue(server: &TestServer) -> anyhow::Result<()> {
 async fn ending_a_session_tells_every_client_it_signed_in_to() -> anyhow::Result<()> {
     let server = start_server(|_| {}).await?;
     server.create_user(EMAIL, PASSWORD).await?;
-    let (rp_a, rp_b) = (LogoutReceiver::start().await?, LogoutReceiver::start().await?);
+    let (rp_a, rp_b) = (
+        LogoutReceiver::start().await?,
+        LogoutReceiver::start().await?,
+    );
     let a = client(&server, Some(&rp_a)).await?;
     let b = client(&server, Some(&rp_b)).await?;
     let silent = client(&server, None).await?;
@@ -146,7 +159,10 @@ async fn ending_a_session_tells_every_client_it_signed_in_to() -> anyhow::Result
     assert_eq!(claims(&id_a)?["sid"], claims(&id_b)?["sid"]);
     let refresh = tokens_a["refresh_token"].as_str().unwrap_or_default();
     let refreshed = server
-        .token(&a, &[("grant_type", "refresh_token"), ("refresh_token", refresh)])
+        .token(
+            &a,
+            &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+        )
         .await?;
     assert_eq!(refreshed.status(), StatusCode::OK);
     let refreshed: Value = refreshed.json().await?;
@@ -165,7 +181,13 @@ async fn ending_a_session_tells_every_client_it_signed_in_to() -> anyhow::Result
     // The refresh token the session started (no offline_access) ended with it.
     let successor = refreshed["refresh_token"].as_str().unwrap_or_default();
     let after = server
-        .token(&a, &[("grant_type", "refresh_token"), ("refresh_token", successor)])
+        .token(
+            &a,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", successor),
+            ],
+        )
         .await?;
     assert_eq!(after.status(), StatusCode::BAD_REQUEST);
     // Nothing more arrives: one token per client per session.
@@ -192,8 +214,13 @@ async fn signing_out_on_the_home_page_tells_the_clients_too() -> anyhow::Result<
     let response = browser.post_form("/logout", &[("csrf", &csrf)]).await?;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let received = rp.wait_accepted(1).await?;
-    check_logout_token(&server, &received[0], &a, tokens["id_token"].as_str().unwrap_or_default())
-        .await?;
+    check_logout_token(
+        &server,
+        &received[0],
+        &a,
+        tokens["id_token"].as_str().unwrap_or_default(),
+    )
+    .await?;
     Ok(())
 }
 
@@ -226,7 +253,10 @@ async fn a_receiver_that_is_down_gets_the_token_after_the_backoff() -> anyhow::R
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     let row = row.ok_or_else(|| anyhow::anyhow!("the failure was never recorded"))?;
-    assert!(row.failed_at.is_none() && row.last_error.is_some(), "{row:?}");
+    assert!(
+        row.failed_at.is_none() && row.last_error.is_some(),
+        "{row:?}"
+    );
     assert!(row.next_attempt_at >= server.now() + 50, "backoff: {row:?}");
     assert!(rp.accepted().is_empty());
 
@@ -243,8 +273,14 @@ async fn a_receiver_that_is_down_gets_the_token_after_the_backoff() -> anyhow::R
     assert!(logout["iat"].as_i64() >= Some(server.now() - 5));
     wait_for_empty_queue(&server).await?;
     let metrics = render(&server.state.metrics, Gauges::default());
-    assert!(metrics.contains("poort_backchannel_logouts_total{result=\"failed\"} 1"), "{metrics}");
-    assert!(metrics.contains("poort_backchannel_logouts_total{result=\"delivered\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("poort_backchannel_logouts_total{result=\"failed\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("poort_backchannel_logouts_total{result=\"delivered\"} 1"),
+        "{metrics}"
+    );
     Ok(())
 }
 
@@ -261,7 +297,12 @@ async fn a_token_that_keeps_failing_is_given_up_and_kept_for_the_operator() -> a
     let a = client(&server, Some(&rp)).await?;
     let browser = server.browser();
     let tokens = sign_in(&server, &browser, &a).await?;
-    end_session(&browser, &a, tokens["id_token"].as_str().unwrap_or_default()).await?;
+    end_session(
+        &browser,
+        &a,
+        tokens["id_token"].as_str().unwrap_or_default(),
+    )
+    .await?;
     rp.wait_received(1).await?;
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     server.clock.advance(11);
@@ -277,14 +318,20 @@ async fn a_token_that_keeps_failing_is_given_up_and_kept_for_the_operator() -> a
     }
     assert_eq!(rows.len(), 1, "kept: {rows:?}");
     assert_eq!((rows[0].attempts, rows[0].failed_at.is_some()), (2, true));
-    assert_eq!(backchannel_logouts::pending_count(&server.state.db).await?, 0);
+    assert_eq!(
+        backchannel_logouts::pending_count(&server.state.db).await?,
+        0
+    );
     // Given up: no third attempt, however long we wait.
     server.clock.advance(3600);
     server.state.backchannel.wake.notify_one();
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(rp.received().len(), 2);
     let metrics = render(&server.state.metrics, Gauges::default());
-    assert!(metrics.contains("poort_backchannel_logouts_total{result=\"given_up\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("poort_backchannel_logouts_total{result=\"given_up\"} 1"),
+        "{metrics}"
+    );
     Ok(())
 }
 
@@ -306,7 +353,11 @@ async fn a_password_change_tells_the_clients_of_the_other_sessions_only() -> any
     let received = rp.wait_accepted(1).await?;
     check_logout_token(&server, &received[0], &a, old_id).await?;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert_eq!(rp.received().len(), 1, "the browser that changed it stays signed in");
+    assert_eq!(
+        rp.received().len(),
+        1,
+        "the browser that changed it stays signed in"
+    );
     Ok(())
 }
 
@@ -334,7 +385,10 @@ async fn disabling_an_account_tells_the_clients_of_its_sessions() -> anyhow::Res
         claims(second["id_token"].as_str().unwrap_or_default())?["sid"].clone(),
     ];
     expected.sort_by_key(|v| v.to_string());
-    assert_eq!(sids, expected, "one token per session (sid required by default)");
+    assert_eq!(
+        sids, expected,
+        "one token per session (sid required by default)"
+    );
     Ok(())
 }
 
@@ -375,7 +429,11 @@ async fn logout_uris_the_outbound_policy_refuses_are_not_registered() -> anyhow:
     let refused =
         client_cli::execute(&server.state.db, outbound, server.now(), command, true).await;
     assert!(refused.is_err());
-    assert!(poort_store::clients::list(&server.state.db).await?.is_empty());
+    assert!(
+        poort_store::clients::list(&server.state.db)
+            .await?
+            .is_empty()
+    );
     Ok(())
 }
 
@@ -426,7 +484,10 @@ async fn the_cli_sets_shows_and_removes_a_logout_uri() -> anyhow::Result<()> {
         "https://172.16.0.1/logout".into(),
     ])
     .await;
-    assert!(refused.is_err(), "a private address is refused on update too");
+    assert!(
+        refused.is_err(),
+        "a private address is refused on update too"
+    );
     let removed: Value = serde_json::from_str(
         &run(vec![
             "update".into(),
@@ -503,11 +564,20 @@ async fn an_organisation_registers_changes_and_removes_a_logout_uri_through_the_
     };
     // A private address is refused, and nothing is stored.
     let refused = server
-        .api(Method::POST, &base, Some(&token), Some(web("https://10.9.8.7/logout")))
+        .api(
+            Method::POST,
+            &base,
+            Some(&token),
+            Some(web("https://10.9.8.7/logout")),
+        )
         .await?;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
     assert_eq!(refused.json["error"], "invalid_request");
-    assert!(poort_store::clients::list(&server.state.db).await?.is_empty());
+    assert!(
+        poort_store::clients::list(&server.state.db)
+            .await?
+            .is_empty()
+    );
 
     let created = server
         .api(Method::POST, &base, Some(&token), Some(web(&rp.uri)))
@@ -515,7 +585,10 @@ async fn an_organisation_registers_changes_and_removes_a_logout_uri_through_the_
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     assert_eq!(created.json["backchannel_logout_uri"], rp.uri.as_str());
     assert_eq!(created.json["backchannel_logout_session_required"], true);
-    let id = created.json["client_id"].as_str().unwrap_or_default().to_owned();
+    let id = created.json["client_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let one = format!("{base}/{id}");
     let patch = |body: Value| server.api(Method::PATCH, &one, Some(&token), Some(body));
     let changed = patch(json!({"backchannel_logout_session_required": false})).await?;

@@ -13,9 +13,9 @@ use crate::app::open_database;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::flows::clients::{self as client_flow, BackchannelLogout, ClientInput};
-use crate::outbound::Outbound;
 use crate::flows::orgs::Actor;
 use crate::flows::web_origins::accepted_by;
+use crate::outbound::Outbound;
 
 #[derive(Subcommand)]
 pub enum ClientCommand {
@@ -268,12 +268,13 @@ async fn update_client(
             client_flow::set_web_origins(db, now, id, ClientScope::Any, origins, &actor).await?;
         anyhow::ensure!(updated.is_some(), "no client {id}");
     }
-    if args.backchannel_logout_uri.is_some() || args.backchannel_logout_session_required.is_some()
-    {
+    if args.backchannel_logout_uri.is_some() || args.backchannel_logout_session_required.is_some() {
         let Some(current) = poort_store::clients::find(db, id).await? else {
             anyhow::bail!("no client {id}");
         };
-        let uri = args.backchannel_logout_uri.or(current.backchannel_logout_uri);
+        let uri = args
+            .backchannel_logout_uri
+            .or(current.backchannel_logout_uri);
         let required = args
             .backchannel_logout_session_required
             .unwrap_or(current.backchannel_logout_session_required);

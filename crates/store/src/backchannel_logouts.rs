@@ -54,7 +54,9 @@ pub async fn enqueue_in(
         }
         .into_active_model()
     });
-    Entity::insert_many(rows).exec_without_returning(conn).await?;
+    Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await?;
     Ok(count)
 }
 

@@ -34,7 +34,10 @@ fn logout(client: &str, sid: &str) -> NewLogout {
 }
 
 fn sorted(rows: Vec<backchannel_logouts::Model>) -> Vec<(String, Option<String>, Option<String>)> {
-    let mut rows: Vec<_> = rows.into_iter().map(|r| (r.client_id, r.sub, r.sid)).collect();
+    let mut rows: Vec<_> = rows
+        .into_iter()
+        .map(|r| (r.client_id, r.sub, r.sid))
+        .collect();
     rows.sort();
     rows
 }
@@ -64,8 +67,16 @@ async fn an_ended_session_queues_one_token_per_client_with_a_uri_and_forgets_its
                 (b.clone(), sub.clone(), s1.clone())
             ]
         );
-        assert!(session_clients::of_session(&db, "s1").await.unwrap().is_empty());
-        assert_eq!(session_clients::of_session(&db, "s2").await.unwrap().len(), 1);
+        assert!(
+            session_clients::of_session(&db, "s1")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            session_clients::of_session(&db, "s2").await.unwrap().len(),
+            1
+        );
         // Ending it again queues nothing more; another user's id names nothing.
         assert_eq!(enqueue_for_session(&db, &user, "s1", 6).await.unwrap(), 0);
         assert_eq!(enqueue_for_session(&db, "other", "s2", 6).await.unwrap(), 0);
@@ -91,7 +102,9 @@ async fn all_sessions_ending_queue_sub_alone_only_where_sid_is_not_required_and_
         // The browser of s2 changed the password and stays signed in: s1 only, with sid.
         let txn = begin_write(&db).await.unwrap();
         assert_eq!(
-            enqueue_for_user_in(&txn, &user, Some("s2"), 5).await.unwrap(),
+            enqueue_for_user_in(&txn, &user, Some("s2"), 5)
+                .await
+                .unwrap(),
             2
         );
         txn.commit().await.unwrap();
@@ -102,7 +115,10 @@ async fn all_sessions_ending_queue_sub_alone_only_where_sid_is_not_required_and_
                 (required.clone(), sub.clone(), sid("s1")),
             ]
         );
-        assert_eq!(session_clients::of_session(&db, "s2").await.unwrap().len(), 2);
+        assert_eq!(
+            session_clients::of_session(&db, "s2").await.unwrap().len(),
+            2
+        );
         for row in list(&db).await.unwrap() {
             delete_delivered(&db, &row.id).await.unwrap();
         }
@@ -121,7 +137,12 @@ async fn all_sessions_ending_queue_sub_alone_only_where_sid_is_not_required_and_
                 (required.clone(), sub.clone(), sid("s3")),
             ]
         );
-        assert!(session_clients::of_session(&db, "s2").await.unwrap().is_empty());
+        assert!(
+            session_clients::of_session(&db, "s2")
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 }
 
@@ -137,7 +158,10 @@ async fn a_rolled_back_change_queues_nothing() {
         assert_eq!(enqueue_for_user_in(&txn, &user, None, 5).await.unwrap(), 1);
         txn.rollback().await.unwrap();
         assert!(list(&db).await.unwrap().is_empty());
-        assert_eq!(session_clients::of_session(&db, "s1").await.unwrap().len(), 1);
+        assert_eq!(
+            session_clients::of_session(&db, "s1").await.unwrap().len(),
+            1
+        );
     }
 }
 
@@ -148,10 +172,16 @@ async fn a_due_row_is_claimed_once_until_its_lease_ends() {
         enqueue_in(db.conn(), vec![logout(&a, "s1")], 100)
             .await
             .unwrap();
-        assert!(claim_due(&db, 99, 60, 10).await.unwrap().is_empty(), "not due");
+        assert!(
+            claim_due(&db, 99, 60, 10).await.unwrap().is_empty(),
+            "not due"
+        );
         let first = claim_due(&db, 100, 60, 10).await.unwrap();
         assert_eq!(first.len(), 1);
-        assert!(claim_due(&db, 120, 60, 10).await.unwrap().is_empty(), "leased");
+        assert!(
+            claim_due(&db, 120, 60, 10).await.unwrap().is_empty(),
+            "leased"
+        );
         // The lease ran out (the claiming node died): someone else may deliver it.
         let again = claim_due(&db, 161, 60, 10).await.unwrap();
         assert_eq!(again.len(), 1);

@@ -87,8 +87,15 @@ async fn a_session_ending_revokes_its_families_except_offline_access() {
             .await
             .unwrap();
         assert_eq!(denied, [("jti-bound".to_owned(), 1_000)]);
-        for (token, revoked_at) in [(&bound, Some(500)), (&offline, None), (&other_session, None)] {
-            let stored = find_by_digest(&db, &token.token_digest).await.unwrap().unwrap();
+        for (token, revoked_at) in [
+            (&bound, Some(500)),
+            (&offline, None),
+            (&other_session, None),
+        ] {
+            let stored = find_by_digest(&db, &token.token_digest)
+                .await
+                .unwrap()
+                .unwrap();
             assert_eq!(stored.revoked_at, revoked_at, "{}", token.family_id);
         }
         let again = revoke_session_bound(&db, &parents.user, "sid-1", 600)

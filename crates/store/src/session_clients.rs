@@ -41,7 +41,10 @@ pub async fn record(
 /// Moves the end of every row of session `sid` (a session that was saved again lives longer).
 pub async fn extend(db: &Db, sid: &str, expires_at: i64) -> Result<(), StoreError> {
     Entity::update_many()
-        .col_expr(Column::ExpiresAt, sea_orm::sea_query::Expr::value(expires_at))
+        .col_expr(
+            Column::ExpiresAt,
+            sea_orm::sea_query::Expr::value(expires_at),
+        )
         .filter(Column::Sid.eq(sid))
         .filter(Column::ExpiresAt.lt(expires_at))
         .exec(db.writer())

@@ -70,7 +70,10 @@ impl LogoutTokenClaims {
             return Err(LogoutTokenError::SessionRequired);
         }
         let mut events = Map::new();
-        events.insert(BACKCHANNEL_LOGOUT_EVENT.to_owned(), Value::Object(Map::new()));
+        events.insert(
+            BACKCHANNEL_LOGOUT_EVENT.to_owned(),
+            Value::Object(Map::new()),
+        );
         Ok(Self {
             iss: issuer.to_owned(),
             aud: client_id.to_owned(),
@@ -85,7 +88,10 @@ impl LogoutTokenClaims {
 
     /// Whether the claims carry the back-channel logout event with an object as its value.
     pub fn is_logout_event(&self) -> bool {
-        matches!(self.events.get(BACKCHANNEL_LOGOUT_EVENT), Some(Value::Object(_)))
+        matches!(
+            self.events.get(BACKCHANNEL_LOGOUT_EVENT),
+            Some(Value::Object(_))
+        )
     }
 }
 
@@ -133,16 +139,29 @@ mod tests {
     #[test]
     fn names_a_subject_or_a_session_and_honours_session_required() {
         let new = |sub, sid, required| {
-            LogoutTokenClaims::new("https://i", "app", subject(sub, sid), required, 0, "j".into())
+            LogoutTokenClaims::new(
+                "https://i",
+                "app",
+                subject(sub, sid),
+                required,
+                0,
+                "j".into(),
+            )
         };
         let only_sub = new(Some("u1"), None, false).unwrap();
-        assert_eq!((only_sub.sub.as_deref(), only_sub.sid.as_deref()), (Some("u1"), None));
+        assert_eq!(
+            (only_sub.sub.as_deref(), only_sub.sid.as_deref()),
+            (Some("u1"), None)
+        );
         let value = serde_json::to_value(&only_sub).unwrap();
         assert!(value.get("sid").is_none(), "absent claims are left out");
         let only_sid = new(None, Some("s1"), true).unwrap();
         assert_eq!((only_sid.sub, only_sid.sid.as_deref()), (None, Some("s1")));
         assert_eq!(new(None, None, false), Err(LogoutTokenError::NoSubject));
-        assert_eq!(new(Some(""), Some(""), false), Err(LogoutTokenError::NoSubject));
+        assert_eq!(
+            new(Some(""), Some(""), false),
+            Err(LogoutTokenError::NoSubject)
+        );
         assert_eq!(
             new(Some("u1"), None, true),
             Err(LogoutTokenError::SessionRequired)
@@ -151,9 +170,15 @@ mod tests {
 
     #[test]
     fn a_token_without_the_event_is_not_a_logout_token() {
-        let mut claims =
-            LogoutTokenClaims::new("https://i", "app", subject(Some("u"), None), false, 0, "j".into())
-                .unwrap();
+        let mut claims = LogoutTokenClaims::new(
+            "https://i",
+            "app",
+            subject(Some("u"), None),
+            false,
+            0,
+            "j".into(),
+        )
+        .unwrap();
         claims.events.clear();
         assert!(!claims.is_logout_event());
         claims

@@ -166,8 +166,10 @@ pub async fn change(
         hash.as_str(),
         now,
         keep,
-        audit,
-        kept_sid.as_deref(),
+        passwords::Alongside {
+            audit,
+            kept_session: kept_sid.as_deref(),
+        },
     )
     .await?
     {

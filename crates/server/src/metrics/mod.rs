@@ -178,7 +178,8 @@ impl Metrics {
 
     /// Logout tokens waiting to be delivered (not given up), as the worker last counted them.
     pub fn set_backchannel_logout_queue(&self, depth: u64) {
-        self.backchannel_logout_queue.store(depth, Ordering::Relaxed);
+        self.backchannel_logout_queue
+            .store(depth, Ordering::Relaxed);
     }
 
     pub fn ephemeral_error(&self, op: EphemeralOp) {
