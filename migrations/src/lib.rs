@@ -44,6 +44,7 @@ mod m20261212_000301_add_client_pkce_required;
 mod m20261213_000200_add_client_backchannel_logout;
 mod m20261213_000201_create_session_clients;
 mod m20261213_000202_create_backchannel_logouts;
+mod m20261213_000300_add_refresh_token_resources;
 
 /// The list of all migrations, oldest first.
 pub struct Migrator;
@@ -85,6 +86,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261213_000200_add_client_backchannel_logout::Migration),
             Box::new(m20261213_000201_create_session_clients::Migration),
             Box::new(m20261213_000202_create_backchannel_logouts::Migration),
+            Box::new(m20261213_000300_add_refresh_token_resources::Migration),
         ]
     }
 }
