@@ -72,6 +72,7 @@ pub async fn setup(config: &Config, users_count: usize, now: i64) -> anyhow::Res
             org_id: None,
             pkce_required: true,
             web_origins: Vec::new(),
+            backchannel_logout: None,
         },
         now,
         &poort_server::flows::orgs::Actor::operator(),
@@ -92,6 +93,7 @@ pub async fn setup(config: &Config, users_count: usize, now: i64) -> anyhow::Res
             org_id: None,
             pkce_required: true,
             web_origins: Vec::new(),
+            backchannel_logout: None,
         },
         now,
         &poort_server::flows::orgs::Actor::operator(),
@@ -232,6 +234,8 @@ pub async fn scale(config: &Config, counts: &ScaleCounts, now: i64) -> anyhow::R
                 web_origins: Vec::new(),
                 org_id: None,
                 pkce_required: true,
+                backchannel_logout_uri: None,
+                backchannel_logout_session_required: true,
             })
             .collect();
         poort_store::clients::create_many(&db, batch, now).await?;

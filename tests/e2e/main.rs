@@ -3,6 +3,7 @@
 mod advisories;
 mod api_tokens;
 mod authorize_errors;
+mod backchannel_logout;
 mod backup;
 mod caches;
 mod cors;

@@ -5,6 +5,7 @@
 
 pub mod api_tokens;
 pub mod authenticator;
+pub mod backchannel;
 pub mod browser;
 pub mod chromium;
 pub mod database;
@@ -197,6 +198,9 @@ pub struct ClientSpec {
     pub pkce_required: bool,
     /// Web origins (CORS) registered for it; empty: the default.
     pub web_origins: Vec<String>,
+    /// Where its logout tokens go (Back-Channel Logout), e.g. a [`backchannel::LogoutReceiver`];
+    /// checked by the server's outbound policy (the harness allows loopback).
+    pub backchannel_logout_uri: Option<String>,
 }
 
 impl Default for ClientSpec {
@@ -212,6 +216,7 @@ impl Default for ClientSpec {
             audiences: Vec::new(),
             pkce_required: false,
             web_origins: Vec::new(),
+            backchannel_logout_uri: None,
         }
     }
 }
@@ -249,6 +254,14 @@ impl TestServer {
     }
 
     pub async fn create_client(&self, spec: ClientSpec) -> anyhow::Result<TestClient> {
+        let backchannel_logout = match &spec.backchannel_logout_uri {
+            Some(uri) => Some(clients::BackchannelLogout::check(
+                &self.state.outbound,
+                uri,
+                true,
+            )?),
+            None => None,
+        };
         let created = clients::create(
             &self.state.db,
             ClientInput {
@@ -265,6 +278,7 @@ impl TestServer {
                 // A public client cannot be opted out.
                 pkce_required: spec.pkce_required || spec.public,
                 web_origins: spec.web_origins,
+                backchannel_logout,
             },
             self.now(),
             &poort_server::flows::orgs::Actor::operator(),

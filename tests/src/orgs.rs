@@ -57,6 +57,7 @@ impl TestServer {
                 org_id: Some(org_id.to_owned()),
                 pkce_required: true,
                 web_origins: Vec::new(),
+                backchannel_logout: None,
             },
             self.now(),
             &Actor::operator(),

@@ -68,6 +68,8 @@ pub struct ProviderMetadata {
     pub ui_locales_supported: Vec<String>,
     pub frontchannel_logout_supported: bool,
     pub backchannel_logout_supported: bool,
+    /// Back-Channel Logout §2.1: logout tokens carry `sid` (as ID tokens do).
+    pub backchannel_logout_session_supported: bool,
 }
 
 /// Builds the metadata for `issuer` (which may carry a path, e.g.
@@ -130,7 +132,8 @@ pub fn provider_metadata(
         display_values_supported: strings(&["page"]),
         ui_locales_supported: strings(&UI_LOCALES_SUPPORTED),
         frontchannel_logout_supported: false,
-        backchannel_logout_supported: false,
+        backchannel_logout_supported: true,
+        backchannel_logout_session_supported: true,
     }
 }
 
@@ -265,6 +268,9 @@ mod tests {
         );
         assert!(value.get("registration_endpoint").is_none());
         assert!(value.get("userinfo_signing_alg_values_supported").is_none());
+        assert_eq!(value["backchannel_logout_supported"], true);
+        assert_eq!(value["backchannel_logout_session_supported"], true);
+        assert_eq!(value["frontchannel_logout_supported"], false);
     }
 
     #[test]
@@ -283,6 +289,7 @@ mod tests {
             "userinfo_endpoint",
             "subject_types_supported",
             "claims_supported",
+            "backchannel_logout_supported",
         ] {
             assert!(!members.contains_key(name), "{name}");
         }

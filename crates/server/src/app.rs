@@ -156,6 +156,7 @@ impl App {
             mail,
             outbound,
             markers: crate::flows::durable_markers::NodeMarkers::new(),
+            backchannel: crate::backchannel::Backchannel::default(),
         });
         let tls = match state.config.tls.files().map_err(ConfigError::Invalid)? {
             Some((cert, key)) => Some(crate::tls::ReloadingCert::load(&cert, &key)?),
@@ -180,6 +181,7 @@ impl App {
             self.state.clone(),
         ));
         let mail = tokio::spawn(crate::mail::worker::run(self.state.clone()));
+        let logouts = tokio::spawn(crate::backchannel::worker::run(self.state.clone()));
         let sweep = tokio::spawn(crate::flows::api_tokens::sweep_expired_forever(
             self.state.clone(),
         ));
@@ -218,6 +220,7 @@ impl App {
         reload.abort();
         purge.abort();
         mail.abort();
+        logouts.abort();
         sweep.abort();
         markers.abort();
         result

@@ -1,6 +1,6 @@
 //! `poort client create|update|list`: registering relying parties and service accounts from the
-//! command line, changing their web origins, opting a legacy confidential client out of PKCE
-//! (each audited in the platform chain by the flow).
+//! command line, changing their web origins and back-channel logout URI, opting a legacy
+//! confidential client out of PKCE (each audited in the platform chain by the flow).
 
 use clap::{Args, Subcommand, ValueEnum};
 use poort_oidc::jose::SigningAlg;
@@ -12,9 +12,10 @@ use serde_json::json;
 use crate::app::open_database;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::flows::clients::{self as client_flow, ClientInput};
+use crate::flows::clients::{self as client_flow, BackchannelLogout, ClientInput};
 use crate::flows::orgs::Actor;
 use crate::flows::web_origins::accepted_by;
+use crate::outbound::Outbound;
 
 #[derive(Subcommand)]
 pub enum ClientCommand {
@@ -79,6 +80,13 @@ pub struct ClientCreate {
     /// endpoints from (repeatable). Default for a public client: its redirect URIs' origins.
     #[arg(long = "web-origin")]
     web_origins: Vec<String>,
+    /// Where logout tokens are POSTed when a session that signed in to it ends (OpenID Connect
+    /// Back-Channel Logout 1.0): https, no fragment, no private address.
+    #[arg(long)]
+    backchannel_logout_uri: Option<String>,
+    /// Whether every logout token must carry the session id `sid` (default true).
+    #[arg(long, action = clap::ArgAction::Set, value_name = "true|false", requires = "backchannel_logout_uri")]
+    backchannel_logout_session_required: Option<bool>,
 }
 
 #[derive(Args)]
@@ -96,14 +104,24 @@ pub struct ClientUpdate {
     /// legacy confidential client that cannot send one.
     #[arg(long, action = clap::ArgAction::Set, value_name = "true|false")]
     pkce_required: Option<bool>,
+    /// Where logout tokens go (Back-Channel Logout); `""` stops them.
+    #[arg(long)]
+    backchannel_logout_uri: Option<String>,
+    /// Whether every logout token must carry the session id `sid`.
+    #[arg(long, action = clap::ArgAction::Set, value_name = "true|false")]
+    backchannel_logout_session_required: Option<bool>,
 }
 
-const NOTHING_TO_CHANGE: &str =
-    "client update needs --web-origin, --default-web-origins or --pkce-required";
+const NOTHING_TO_CHANGE: &str = "client update needs --web-origin, --default-web-origins, \
+     --pkce-required, --backchannel-logout-uri or --backchannel-logout-session-required";
 
 impl ClientUpdate {
     fn changes_nothing(&self) -> bool {
-        self.web_origins.is_empty() && !self.default_web_origins && self.pkce_required.is_none()
+        self.web_origins.is_empty()
+            && !self.default_web_origins
+            && self.pkce_required.is_none()
+            && self.backchannel_logout_uri.is_none()
+            && self.backchannel_logout_session_required.is_none()
     }
 }
 
@@ -134,7 +152,8 @@ where
 
 pub async fn run(config: Config, command: ClientCommand, json_mode: bool) -> anyhow::Result<()> {
     let db = open_database(&config).await?;
-    let output = execute(&db, SystemClock.now(), command, json_mode).await?;
+    let outbound = Outbound::new(&config.outbound)?;
+    let output = execute(&db, &outbound, SystemClock.now(), command, json_mode).await?;
     if !output.is_empty() {
         println!("{output}");
     }
@@ -142,21 +161,24 @@ pub async fn run(config: Config, command: ClientCommand, json_mode: bool) -> any
 }
 
 /// Runs one command as the operator; returns what to print.
+/// `outbound` checks back-channel logout URIs (the server's `[outbound]` policy).
 pub async fn execute(
     db: &Db,
+    outbound: &Outbound,
     now: i64,
     command: ClientCommand,
     json_mode: bool,
 ) -> anyhow::Result<String> {
     match command {
-        ClientCommand::Create(args) => create_client(db, now, args, json_mode).await,
-        ClientCommand::Update(args) => update_client(db, now, args, json_mode).await,
+        ClientCommand::Create(args) => create_client(db, outbound, now, args, json_mode).await,
+        ClientCommand::Update(args) => update_client(db, outbound, now, args, json_mode).await,
         ClientCommand::List => list_clients(db, json_mode).await,
     }
 }
 
 async fn create_client(
     db: &Db,
+    outbound: &Outbound,
     now: i64,
     args: ClientCreate,
     json_mode: bool,
@@ -175,6 +197,14 @@ async fn create_client(
         AlgArg::Es256 => SigningAlg::ES256,
         AlgArg::EdDsa => SigningAlg::EdDSA,
     };
+    let backchannel_logout = match args.backchannel_logout_uri.as_deref() {
+        None | Some("") => None,
+        Some(uri) => Some(BackchannelLogout::check(
+            outbound,
+            uri,
+            args.backchannel_logout_session_required.unwrap_or(true),
+        )?),
+    };
     let created = client_flow::create(
         db,
         ClientInput {
@@ -190,6 +220,7 @@ async fn create_client(
             org_id: None,
             pkce_required: !args.no_pkce,
             web_origins: args.web_origins,
+            backchannel_logout,
         },
         now,
         &Actor::operator(),
@@ -215,6 +246,7 @@ async fn create_client(
 
 async fn update_client(
     db: &Db,
+    outbound: &Outbound,
     now: i64,
     args: ClientUpdate,
     json_mode: bool,
@@ -236,6 +268,31 @@ async fn update_client(
             client_flow::set_web_origins(db, now, id, ClientScope::Any, origins, &actor).await?;
         anyhow::ensure!(updated.is_some(), "no client {id}");
     }
+    if args.backchannel_logout_uri.is_some() || args.backchannel_logout_session_required.is_some() {
+        let Some(current) = poort_store::clients::find(db, id).await? else {
+            anyhow::bail!("no client {id}");
+        };
+        let uri = args
+            .backchannel_logout_uri
+            .or(current.backchannel_logout_uri);
+        let required = args
+            .backchannel_logout_session_required
+            .unwrap_or(current.backchannel_logout_session_required);
+        let registration = match uri.as_deref() {
+            None | Some("") => None,
+            Some(uri) => Some(BackchannelLogout::check(outbound, uri, required)?),
+        };
+        let found = client_flow::set_backchannel_logout(
+            db,
+            now,
+            id,
+            ClientScope::Any,
+            registration,
+            &actor,
+        )
+        .await?;
+        anyhow::ensure!(found, "no client {id}");
+    }
     let Some(client) = poort_store::clients::find(db, id).await? else {
         anyhow::bail!("no client {id}");
     };
@@ -243,10 +300,11 @@ async fn update_client(
         client_flow::view(&client).to_string()
     } else {
         format!(
-            "client_id:   {}\nweb origins: {}\nPKCE:        {}",
+            "client_id:   {}\nweb origins: {}\nPKCE:        {}\nlogout URI:  {}",
             client.id,
             accepted_by(&client).join(" "),
-            pkce_text(&client)
+            pkce_text(&client),
+            backchannel_text(&client)
         )
     })
 }
@@ -255,6 +313,18 @@ fn pkce_text(client: &poort_store::clients::Client) -> &'static str {
     match client.public || client.pkce_required {
         true => "required",
         false => "not required",
+    }
+}
+
+/// The back-channel logout URI, and `(sid optional)` when the client does not need `sid`.
+fn backchannel_text(client: &poort_store::clients::Client) -> String {
+    match (
+        &client.backchannel_logout_uri,
+        client.backchannel_logout_session_required,
+    ) {
+        (None, _) => "-".to_owned(),
+        (Some(uri), true) => uri.clone(),
+        (Some(uri), false) => format!("{uri} (sid optional)"),
     }
 }
 
@@ -269,12 +339,13 @@ async fn list_clients(db: &Db, json_mode: bool) -> anyhow::Result<String> {
         .map(|c| {
             let kind = if c.public { "public" } else { "confidential" };
             format!(
-                "{}  {}  ({kind}, PKCE {}, {})  {}",
+                "{}  {}  ({kind}, PKCE {}, {})  {}  logout: {}",
                 c.id,
                 c.name,
                 pkce_text(c),
                 c.id_token_alg,
-                c.redirect_uris.join(" ")
+                c.redirect_uris.join(" "),
+                backchannel_text(c)
             )
         })
         .collect();
@@ -308,6 +379,42 @@ mod tests {
         assert_eq!(args.allowed_scopes, ["reports.read", "reports.write"]);
         assert_eq!(args.audiences, ["https://reports.example/api"]);
         assert!(!args.no_pkce, "PKCE is required unless opted out");
+        assert_eq!(args.backchannel_logout_uri, None);
+    }
+
+    #[test]
+    fn create_takes_a_backchannel_logout_uri_and_its_session_requirement() {
+        let parsed = parse([
+            "create",
+            "--name",
+            "web",
+            "--redirect-uri",
+            "https://app.example/cb",
+            "--backchannel-logout-uri",
+            "https://app.example/logout",
+            "--backchannel-logout-session-required",
+            "false",
+        ])
+        .unwrap();
+        let ClientCommand::Create(args) = parsed else {
+            panic!("not a client create command");
+        };
+        assert_eq!(
+            args.backchannel_logout_uri.as_deref(),
+            Some("https://app.example/logout")
+        );
+        assert_eq!(args.backchannel_logout_session_required, Some(false));
+        // The requirement alone means nothing.
+        assert!(
+            parse([
+                "create",
+                "--name",
+                "web",
+                "--backchannel-logout-session-required",
+                "false"
+            ])
+            .is_err()
+        );
     }
 
     #[test]
@@ -358,6 +465,11 @@ mod tests {
         );
         assert!(update(&["--default-web-origins"]).is_ok());
         assert!(update(&[]).is_err());
+        let Ok(ClientCommand::Update(args)) = update(&["--backchannel-logout-uri", ""]) else {
+            panic!("removing the logout URI is a change");
+        };
+        assert_eq!(args.backchannel_logout_uri.as_deref(), Some(""));
+        assert!(update(&["--backchannel-logout-session-required", "false"]).is_ok());
         assert!(update(&["--default-web-origins", "--web-origin", "https://a.example"]).is_err());
     }
 }

@@ -106,6 +106,9 @@ pub struct Config {
     /// TLS served by Poort itself (`[tls]`, `crate::tls`); off without `cert` and `key`.
     #[serde(default)]
     pub tls: crate::tls::TlsConfig,
+    /// Delivery of back-channel logout tokens (`[backchannel_logout]`, `crate::backchannel`).
+    #[serde(default)]
+    pub backchannel_logout: crate::backchannel::BackchannelLogoutConfig,
     /// Requests Poort makes to other servers (`[outbound]`, `crate::outbound`).
     #[serde(default)]
     pub outbound: crate::outbound::OutboundConfig,
@@ -175,6 +178,7 @@ impl Default for Config {
             mail: crate::mail::MailConfig::default(),
             api_tokens: Default::default(),
             tls: Default::default(),
+            backchannel_logout: Default::default(),
             outbound: Default::default(),
         }
     }
@@ -233,6 +237,7 @@ impl Config {
         self.mail.validate()?;
         self.outbound.validate()?;
         self.api_tokens.validate()?;
+        self.backchannel_logout.validate()?;
         if !matches!(self.webauthn.as_str(), "auto" | "on" | "off") {
             return Err(ConfigError::Invalid(
                 "webauthn is `auto`, `on` or `off`".into(),

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod api_tokens_config;
 pub mod app;
+pub mod backchannel;
 pub mod backup;
 pub mod cache;
 pub mod cli;

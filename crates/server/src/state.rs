@@ -46,6 +46,8 @@ pub struct AppState {
     pub rotations: poort_store::rotations::RotationQueue,
     /// How far this node knows the security markers go (flows/durable_markers).
     pub markers: crate::flows::durable_markers::NodeMarkers,
+    /// Wakes the back-channel logout worker (backchannel/).
+    pub backchannel: crate::backchannel::Backchannel,
 }
 
 pub type SharedState = Arc<AppState>;

@@ -17,6 +17,7 @@ use crate::entities::{
     mfa_grace, org_invitations, org_members, org_roles, organisations, password_history,
     platform_admins, recovery_codes, refresh_tokens, signing_keys, users,
 };
+use crate::entities::{backchannel_logouts, session_clients};
 use crate::entities::{durable_markers, used_codes};
 use crate::error::StoreError;
 use crate::tx::begin_write;
@@ -96,6 +97,8 @@ snapshot_tables!(
     support_staff,
     durable_markers,
     used_codes,
+    session_clients,
+    backchannel_logouts,
 );
 
 /// The migrations this build knows, oldest first.

@@ -73,9 +73,17 @@ async fn populate(db: &Db) {
     // recovery codes and a 2FA grace period.
     let hash = "$argon2id$v=19$m=4096,t=1,p=1$c2FsdA$aGFzaA";
     assert!(
-        crate::passwords::change(db, &user, Some(hash), "$argon2id$new", 11, 5, None)
-            .await
-            .unwrap()
+        crate::passwords::change(
+            db,
+            &user,
+            Some(hash),
+            "$argon2id$new",
+            11,
+            5,
+            Default::default()
+        )
+        .await
+        .unwrap()
     );
     crate::auth_events::record(
         db,

@@ -68,6 +68,8 @@ mod tests {
             allowed_scopes: Vec::new(),
             audiences: Vec::new(),
             web_origins: Vec::new(),
+            backchannel_logout_uri: None,
+            backchannel_logout_session_required: true,
             org_id: None,
             pkce_required: true,
         }

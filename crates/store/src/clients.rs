@@ -36,6 +36,10 @@ pub struct NewClient {
     pub pkce_required: bool,
     /// Web origins (CORS) registered for it; empty: the default.
     pub web_origins: Vec<String>,
+    /// Where logout tokens go (Back-Channel Logout 1.0), validated by the caller.
+    pub backchannel_logout_uri: Option<String>,
+    /// Whether every logout token must carry `sid`.
+    pub backchannel_logout_session_required: bool,
 }
 
 /// A registered client with its list columns decoded.
@@ -56,6 +60,8 @@ pub struct Client {
     pub org_id: Option<String>,
     pub pkce_required: bool,
     pub web_origins: Vec<String>,
+    pub backchannel_logout_uri: Option<String>,
+    pub backchannel_logout_session_required: bool,
 }
 
 impl TryFrom<clients::Model> for Client {
@@ -82,6 +88,8 @@ impl TryFrom<clients::Model> for Client {
             created_at: row.created_at,
             org_id: row.org_id,
             pkce_required: row.pkce_required,
+            backchannel_logout_uri: row.backchannel_logout_uri,
+            backchannel_logout_session_required: row.backchannel_logout_session_required,
         })
     }
 }
@@ -215,6 +223,34 @@ pub async fn set_web_origins(
     Ok(true)
 }
 
+/// Sets where the client's logout tokens go (`None`: nowhere) and whether they must carry
+/// `sid`, with its audit entries; `false`, and nothing written, when no such client is within
+/// `scope`. The URI is validated by the caller.
+pub async fn set_backchannel_logout(
+    db: &Db,
+    id: &str,
+    scope: ClientScope<'_>,
+    uri: Option<&str>,
+    session_required: bool,
+    audit: Vec<NewAuditEntry>,
+) -> Result<bool, StoreError> {
+    let txn = begin_write(db).await?;
+    let changed = Entity::update_many()
+        .set(clients::ActiveModel {
+            backchannel_logout_uri: Set(uri.map(str::to_owned)),
+            backchannel_logout_session_required: Set(session_required),
+            ..Default::default()
+        })
+        .filter(scope.condition(id))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected == 0 {
+        return Ok(false);
+    }
+    commit_with(txn, db.backend(), audit).await?;
+    Ok(true)
+}
+
 /// The clients an organisation manages, oldest first.
 pub async fn list_for_org(db: &Db, org_id: &str) -> Result<Vec<Client>, StoreError> {
     Entity::find()
@@ -245,6 +281,8 @@ fn row_of(client: NewClient, now: i64) -> clients::Model {
         created_at: now,
         org_id: client.org_id,
         pkce_required: client.pkce_required,
+        backchannel_logout_uri: client.backchannel_logout_uri,
+        backchannel_logout_session_required: client.backchannel_logout_session_required,
     }
 }
 
@@ -328,6 +366,8 @@ mod tests {
             org_id: None,
             pkce_required: true,
             web_origins: vec![],
+            backchannel_logout_uri: None,
+            backchannel_logout_session_required: true,
         }
     }
 

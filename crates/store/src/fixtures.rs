@@ -32,6 +32,8 @@ pub(crate) async fn client(db: &Db, id: &str) -> String {
         allowed_scopes: Vec::new(),
         audiences: Vec::new(),
         web_origins: Vec::new(),
+        backchannel_logout_uri: None,
+        backchannel_logout_session_required: true,
         org_id: None,
         pkce_required: true,
     };

@@ -9,6 +9,7 @@ pub mod api_tokens;
 mod api_tokens_tests;
 pub mod audit;
 pub mod auth_events;
+pub mod backchannel_logouts;
 pub mod backup;
 mod bulk;
 pub mod clients;
@@ -32,6 +33,7 @@ pub mod recovery_codes;
 pub mod refresh_tokens;
 pub mod retention;
 pub mod rotations;
+pub mod session_clients;
 pub mod signing_keys;
 pub mod support_staff;
 #[cfg(any(test, feature = "testing"))]

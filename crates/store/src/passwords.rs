@@ -36,10 +36,21 @@ fn current_hash_is(expected: Option<&str>) -> Condition {
     }
 }
 
+/// What commits with a password change besides the password itself.
+#[derive(Default)]
+pub struct Alongside<'a> {
+    /// The change's audit entry.
+    pub audit: Option<crate::audit::NewAuditEntry>,
+    /// The session (`sid`) that stays signed in: every other session of the user ends with the
+    /// old password, and their back-channel logout tokens are queued.
+    pub kept_session: Option<&'a str>,
+}
+
 /// Sets a new password chosen by the user, in one transaction: the hash must still be
 /// `expected_current` (else nothing changes and `false` is returned, e.g. after a concurrent
 /// change), the old hash joins the history, which is trimmed to its newest `keep` entries,
-/// `password_changed_at` becomes `now` and the "change at next login" flag is cleared.
+/// `password_changed_at` becomes `now` and the "change at next login" flag is cleared; the
+/// audit entry and the logout tokens of the other sessions commit with it (`alongside`).
 pub async fn change(
     db: &Db,
     user_id: &str,
@@ -47,7 +58,7 @@ pub async fn change(
     new_hash: &str,
     now: i64,
     keep: u64,
-    audit: Option<crate::audit::NewAuditEntry>,
+    alongside: Alongside<'_>,
 ) -> Result<bool, StoreError> {
     let txn = begin_write(db).await?;
     let updated = Users::update_many()
@@ -78,9 +89,12 @@ pub async fn change(
             .await?;
     }
     trim_history(&txn, user_id, keep).await?;
-    if let Some(entry) = audit {
+    if let Some(entry) = alongside.audit {
         crate::audit::append_in(&txn, db.backend(), entry).await?;
     }
+    // Every other session of the user ends with the old password: their clients are told.
+    crate::backchannel_logouts::enqueue_for_user_in(&txn, user_id, alongside.kept_session, now)
+        .await?;
     txn.commit().await?;
     Ok(true)
 }
@@ -182,7 +196,7 @@ async fn update_one(db: &Db, user_id: &str, values: users::ActiveModel) -> Resul
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
-    use super::{change, history, set_force_change, set_unlocked_at, upgrade_hash};
+    use super::{Alongside, change, history, set_force_change, set_unlocked_at, upgrade_hash};
     use crate::error::StoreError;
     use crate::testing::fresh_dbs;
     use crate::users::{self, NewUser};
@@ -206,9 +220,17 @@ mod tests {
             for n in 1..=4 {
                 let next = format!("$h{n}");
                 assert!(
-                    change(&db, &id, Some(&current), &next, 10 + n, 2, None)
-                        .await
-                        .unwrap()
+                    change(
+                        &db,
+                        &id,
+                        Some(&current),
+                        &next,
+                        10 + n,
+                        2,
+                        Alongside::default()
+                    )
+                    .await
+                    .unwrap()
                 );
                 current = next;
             }
@@ -227,11 +249,15 @@ mod tests {
         for (db, _guard) in fresh_dbs().await.unwrap() {
             let id = user_with(&db, Some("$a")).await;
             assert!(
-                !change(&db, &id, Some("$stale"), "$b", 5, 5, None)
+                !change(&db, &id, Some("$stale"), "$b", 5, 5, Alongside::default())
                     .await
                     .unwrap()
             );
-            assert!(!change(&db, &id, None, "$b", 5, 5, None).await.unwrap());
+            assert!(
+                !change(&db, &id, None, "$b", 5, 5, Alongside::default())
+                    .await
+                    .unwrap()
+            );
             assert!(history(&db, &id, 5).await.unwrap().is_empty());
             let user = users::find_by_id(&db, &id).await.unwrap().unwrap();
             assert_eq!(user.password_hash.as_deref(), Some("$a"));
@@ -244,7 +270,7 @@ mod tests {
             };
             let other = users::create(&db, other, 1).await.unwrap().id;
             assert!(
-                change(&db, &other, None, "$first", 6, 5, None)
+                change(&db, &other, None, "$first", 6, 5, Alongside::default())
                     .await
                     .unwrap()
             );

@@ -239,6 +239,37 @@ pub async fn revoke_all_for_user(
     revoke_matching(db, Column::UserId.eq(user_id), now).await
 }
 
+/// Revokes the families session `sid` of `user_id` started that live only as long as the
+/// session: every one whose grant lacks `offline_access` (an `offline_access` grant is meant
+/// to outlive the sign-in, OIDC Core §11). Returns the live access tokens they produced, to
+/// deny-list.
+pub async fn revoke_session_bound(
+    db: &Db,
+    user_id: &str,
+    sid: &str,
+    now: i64,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let families: Vec<(String, String)> = Entity::find()
+        .select_only()
+        .column(Column::FamilyId)
+        .column(Column::Scope)
+        .filter(Column::UserId.eq(user_id))
+        .filter(Column::Sid.eq(sid))
+        .filter(Column::RevokedAt.is_null())
+        .into_tuple()
+        .all(db.conn())
+        .await?;
+    let bound: BTreeSet<String> = families
+        .into_iter()
+        .filter(|(_, scope)| !scope.split(' ').any(|s| s == "offline_access"))
+        .map(|(family, _)| family)
+        .collect();
+    if bound.is_empty() {
+        return Ok(Vec::new());
+    }
+    revoke_matching(db, Column::FamilyId.is_in(bound), now).await
+}
+
 async fn revoke_matching(
     db: &Db,
     scope: impl IntoCondition + Clone,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::{
     NewRefreshToken, Replaced, Rotation, delete_expired, find_by_digest, insert,
-    replace_undelivered, revoke, revoke_family, rotate_many,
+    replace_undelivered, revoke, revoke_family, revoke_session_bound, rotate_many,
 };
 use crate::db::Db;
 use crate::error::StoreError;
@@ -64,6 +64,45 @@ async fn insert_and_find_by_digest() {
         };
         let err = insert(&db, same_digest).await.unwrap_err();
         assert!(matches!(err, StoreError::Conflict), "{err:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_session_ending_revokes_its_families_except_offline_access() {
+    for (db, _guard) in fresh_dbs().await.unwrap() {
+        let parents = parents(&db).await;
+        let bound = NewRefreshToken {
+            scope: "openid email".to_owned(),
+            ..token(&parents, "fam-bound", "jti-bound")
+        };
+        let offline = token(&parents, "fam-offline", "jti-offline");
+        let other_session = NewRefreshToken {
+            scope: "openid".to_owned(),
+            sid: Some("sid-2".to_owned()),
+            ..token(&parents, "fam-other", "jti-other")
+        };
+        for t in [&bound, &offline, &other_session] {
+            insert(&db, t.clone()).await.unwrap();
+        }
+        let denied = revoke_session_bound(&db, &parents.user, "sid-1", 500)
+            .await
+            .unwrap();
+        assert_eq!(denied, [("jti-bound".to_owned(), 1_000)]);
+        for (token, revoked_at) in [
+            (&bound, Some(500)),
+            (&offline, None),
+            (&other_session, None),
+        ] {
+            let stored = find_by_digest(&db, &token.token_digest)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(stored.revoked_at, revoked_at, "{}", token.family_id);
+        }
+        let again = revoke_session_bound(&db, &parents.user, "sid-1", 600)
+            .await
+            .unwrap();
+        assert!(again.is_empty());
     }
 }
 

@@ -25,8 +25,8 @@ pub enum Deactivation {
     Disabled,
 }
 
-/// Deletes or disables the account, revokes every API token of it and appends `audit`, in
-/// one transaction: the account never stops working with its tokens still live, nor without
+/// Deletes or disables the account, revokes every API token of it, queues the back-channel
+/// logout tokens of its sessions and appends `audit`, in one transaction: the account never stops working with its tokens still live, nor without
 /// its record. Returns the revoked tokens (for the caches of every node), or `None` when the
 /// account is missing or already in that state.
 pub async fn deactivate(
@@ -58,6 +58,8 @@ pub async fn deactivate(
         return Ok(None);
     }
     let revoked = crate::api_tokens::revoke_all_of_user_in(&txn, user_id, now).await?;
+    // Every session ends: the clients they signed in to are told (back-channel logout).
+    crate::backchannel_logouts::enqueue_for_user_in(&txn, user_id, None, now).await?;
     append_in(&txn, db.backend(), audit).await?;
     txn.commit().await?;
     Ok(Some(revoked))

@@ -316,6 +316,7 @@ async fn decide(
         },
     )
     .await?;
+    super::backchannel_logout::record_sign_in(state, client, &user.user_id, &user.sid).await?;
     Ok(Next::Respond(AuthorizationResponse::success(
         &request.redirect_uri,
         request.response_mode,

@@ -44,6 +44,8 @@ pub enum CreateClientError {
     PublicWithoutPkce,
     #[error("web origin `{0}` is not acceptable: it {1}")]
     BadWebOrigin(String, &'static str),
+    #[error("backchannel_logout_uri `{0}` is not acceptable: {1}")]
+    BadBackchannelLogoutUri(String, String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -68,6 +70,62 @@ pub struct ClientInput {
     /// Origins a browser app may call the endpoints from (CORS); empty: the default (a public
     /// client's redirect URI origins).
     pub web_origins: Vec<String>,
+    /// Where its logout tokens go (Back-Channel Logout 1.0); `None`: it gets none.
+    pub backchannel_logout: Option<BackchannelLogout>,
+}
+
+/// A client's back-channel logout registration, checked: only [`BackchannelLogout::check`]
+/// makes one, so a client is never stored with a URI the outbound policy refuses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackchannelLogout {
+    uri: String,
+    session_required: bool,
+}
+
+impl BackchannelLogout {
+    /// An absolute URL without fragment or user information (Back-Channel Logout §2.2) that
+    /// the outbound policy accepts: https, or http to loopback only with `[outbound]
+    /// allow_loopback`, never a private, loopback or link-local address otherwise.
+    /// `session_required`: every logout token it gets carries `sid`.
+    pub fn check(
+        outbound: &crate::outbound::Outbound,
+        uri: &str,
+        session_required: bool,
+    ) -> Result<Self, CreateClientError> {
+        let bad = |why: &str| {
+            Err(CreateClientError::BadBackchannelLogoutUri(
+                uri.to_owned(),
+                why.to_owned(),
+            ))
+        };
+        if uri.len() > MAX_URI_LEN {
+            return bad("too long");
+        }
+        let Ok(url) = url::Url::parse(uri) else {
+            return bad("not an absolute URL");
+        };
+        if url.fragment().is_some() {
+            return bad("it must not have a fragment");
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return bad("it must not contain user information");
+        }
+        if let Err(refused) = outbound.check_url(uri) {
+            return bad(&refused.to_string());
+        }
+        Ok(Self {
+            uri: uri.to_owned(),
+            session_required,
+        })
+    }
+
+    pub fn uri(&self) -> &str {
+        &self.uri
+    }
+
+    pub fn session_required(&self) -> bool {
+        self.session_required
+    }
 }
 
 pub struct CreatedClient {
@@ -143,6 +201,9 @@ pub async fn create(
                 "grant_types": grant_types, "redirect_uris": input.redirect_uris,
                 "allowed_scopes": allowed_scopes, "audiences": input.audiences,
                 "web_origins": web_origins,
+                "backchannel_logout_uri": input.backchannel_logout.as_ref().map(|b| b.uri()),
+                "backchannel_logout_session_required":
+                    input.backchannel_logout.as_ref().is_none_or(|b| b.session_required),
             }),
             ..actor.entry("client.created", input.org_id.as_deref())
         }
@@ -165,6 +226,11 @@ pub async fn create(
             org_id: input.org_id,
             pkce_required: input.pkce_required,
             web_origins,
+            backchannel_logout_session_required: input
+                .backchannel_logout
+                .as_ref()
+                .is_none_or(|b| b.session_required),
+            backchannel_logout_uri: input.backchannel_logout.map(|b| b.uri),
         },
         now,
         audit,
@@ -185,7 +251,36 @@ pub fn view(client: &Client) -> serde_json::Value {
         "pkce_required": client.pkce_required || client.public,
         "web_origins": client.web_origins,
         "effective_web_origins": super::web_origins::accepted_by(client),
+        "backchannel_logout_uri": client.backchannel_logout_uri,
+        "backchannel_logout_session_required": client.backchannel_logout_session_required,
     })
+}
+
+/// Sets where the client's logout tokens go (`None`: it gets none any more), audited.
+/// `Ok(false)` when no client `id` is within `scope`. The worker reads the client at each
+/// delivery, so tokens already queued go to the new URI (or are dropped).
+pub async fn set_backchannel_logout(
+    db: &Db,
+    now: i64,
+    id: &str,
+    scope: ClientScope<'_>,
+    registration: Option<BackchannelLogout>,
+    actor: &Actor,
+) -> Result<bool, CreateClientError> {
+    let uri = registration.as_ref().map(BackchannelLogout::uri);
+    let session_required = registration.as_ref().is_none_or(|b| b.session_required);
+    let audit = vec![
+        AuditEntry {
+            target: Some(id.to_owned()),
+            details: json!({
+                "backchannel_logout_uri": uri,
+                "backchannel_logout_session_required": session_required,
+            }),
+            ..actor.entry("client.updated", org_of(scope))
+        }
+        .into_new(now),
+    ];
+    Ok(clients::set_backchannel_logout(db, id, scope, uri, session_required, audit).await?)
 }
 
 /// Turns the PKCE requirement of client `id` on or off (off only for a confidential client:

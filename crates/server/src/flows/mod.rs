@@ -6,6 +6,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod auth_events;
 pub mod authorize;
+pub mod backchannel_logout;
 pub mod client_auth;
 pub mod clients;
 pub mod codes;

@@ -149,6 +149,16 @@ pub async fn change(
     let mut entry = AuditEntry::about("password.changed", &user.id, json!({ "via": how }));
     entry.ip = ip;
     let audit = Some(entry.into_new(now));
+    // The session that stays signed in (its `sid`): every other one's clients are told, in the
+    // change's transaction (back-channel logout).
+    let kept_sid = match keep_session {
+        Some(cookie) => super::session::load(state, cookie)
+            .await?
+            .and_then(|live| live.data.user)
+            .filter(|kept| kept.user_id == user.id)
+            .map(|kept| kept.sid),
+        None => None,
+    };
     if !passwords::change(
         &state.db,
         &user.id,
@@ -156,12 +166,16 @@ pub async fn change(
         hash.as_str(),
         now,
         keep,
-        audit,
+        passwords::Alongside {
+            audit,
+            kept_session: kept_sid.as_deref(),
+        },
     )
     .await?
     {
         return Ok(Err(ChangeRefusal::Stale));
     }
+    super::backchannel_logout::wake(state);
     // Whoever held the old password, or a session or token it produced, is out; the browser
     // that made the change (`keep_session`) stays signed in.
     super::session::end_all_for_user(state, &user.id, keep_session).await?;

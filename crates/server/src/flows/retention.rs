@@ -65,6 +65,8 @@ async fn deactivate(
     }
     super::token::revoke_all_for_user(state, &user.id).await?;
     super::session::end_all_for_user(state, &user.id, None).await?;
+    // Queued with the change (its transaction): deliver now.
+    super::backchannel_logout::wake(state);
     Ok(Change::Done)
 }
 

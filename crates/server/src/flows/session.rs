@@ -135,6 +135,11 @@ pub async fn end_all_for_user(
     }) {
         live.data.epoch = next;
         save(state, &live).await?;
+        // Saved again, it lives longer: so does the record of its clients.
+        if let Some(user) = &live.data.user {
+            let until = state.now().saturating_add(state.config.session_ttl_secs);
+            poort_store::session_clients::extend(&state.db, &user.sid, until).await?;
+        }
     }
     Ok(())
 }
@@ -182,6 +187,21 @@ pub async fn establish(
     };
     save(state, &session).await?;
     Ok(session)
+}
+
+/// Signs the browser out: the session is destroyed and, if someone was signed in, the
+/// clients it signed in to are told (back-channel logout) and its session-bound refresh
+/// tokens revoked (`flows::backchannel_logout::session_ended`).
+pub async fn end(
+    state: &AppState,
+    cookie: &str,
+    user: Option<&SessionUser>,
+) -> Result<(), FlowError> {
+    destroy(state, cookie).await?;
+    if let Some(user) = user {
+        super::backchannel_logout::session_ended(state, &user.user_id, &user.sid).await?;
+    }
+    Ok(())
 }
 
 pub async fn destroy(state: &AppState, cookie: &str) -> Result<(), FlowError> {

@@ -65,7 +65,7 @@ pub async fn logout(
     if !csrf_matches(&live.data, form.csrf.as_deref()) {
         return Err(PageError::forbidden_csrf());
     }
-    session::destroy(&state, &live.cookie).await?;
+    session::end(&state, &live.cookie, live.data.user.as_ref()).await?;
     let mut response = see_other("/");
     clear_cookie(&state, &mut response);
     Ok(response)

@@ -16,7 +16,7 @@ use super::session::{BrowserSession, clear_cookie};
 use super::{render, see_other};
 use crate::flows::FlowError;
 use crate::flows::logout::{self, LogoutRefusal, LogoutRequest};
-use crate::flows::session;
+use crate::flows::session::{self, LiveSession};
 use crate::i18n::Tr;
 use crate::pages::{LoggedOutPage, LogoutPage};
 use crate::state::{AppState, SharedState};
@@ -43,7 +43,7 @@ pub async fn end_session(
         // Nobody is signed in here: nothing to end.
         Some(live) if live.data.user.is_some() => {
             if request.matches_session {
-                return finish(state, t, Some(&live.cookie), &request).await;
+                return finish(state, t, Some(&live), &request).await;
             }
             // Ask first: a cross-site link alone must not sign the user out.
             let lx = generate_secret(32);
@@ -96,23 +96,24 @@ pub async fn confirm(
         client_name: None,
         matches_session: false,
     });
-    finish(&state, lang.tr(None, None), Some(&live.cookie), &request).await
+    finish(&state, lang.tr(None, None), Some(&live), &request).await
 }
 
+/// Ends the session (its clients are told through the back channel) and answers.
 async fn finish(
     state: &AppState,
     t: Tr,
-    cookie: Option<&str>,
+    live: Option<&LiveSession>,
     request: &LogoutRequest,
 ) -> Result<Response, PageError> {
-    if let Some(cookie) = cookie {
-        session::destroy(state, cookie).await?;
+    if let Some(live) = live {
+        session::end(state, &live.cookie, live.data.user.as_ref()).await?;
     }
     let mut response = match &request.redirect {
         Some(url) => see_other(url),
         None => render(StatusCode::OK, &LoggedOutPage { t }),
     };
-    if cookie.is_some() {
+    if live.is_some() {
         clear_cookie(state, &mut response);
     }
     Ok(response)

@@ -82,7 +82,7 @@ pub async fn submit(
             if let Err(refusal) = authorize::choose_another_account(&state, &form.tx).await? {
                 return Err(refusal_page(refusal));
             }
-            session::destroy(&state, &cookie).await?;
+            session::end(&state, &cookie, Some(user)).await?;
             let mut response = see_other(&format!(
                 "/login?tx={}",
                 url::form_urlencoded::byte_serialize(form.tx.as_bytes()).collect::<String>()

@@ -91,6 +91,39 @@ pub struct Metrics {
     logins_ok: AtomicU64,
     logins_failed: AtomicU64,
     ephemeral_errors: [AtomicU64; EphemeralOp::ALL.len()],
+    backchannel_logouts: [AtomicU64; LogoutDelivery::ALL.len()],
+    backchannel_logout_queue: AtomicU64,
+}
+
+/// What became of one attempt to deliver a back-channel logout token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogoutDelivery {
+    /// The client answered 200 or 204.
+    Delivered,
+    /// Refused, timed out or another status: retried later.
+    Failed,
+    /// The last attempt failed: the row stays for the operator.
+    GivenUp,
+}
+
+impl LogoutDelivery {
+    pub const ALL: [Self; 3] = [Self::Delivered, Self::Failed, Self::GivenUp];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+            Self::GivenUp => "given_up",
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Self::Delivered => 0,
+            Self::Failed => 1,
+            Self::GivenUp => 2,
+        }
+    }
 }
 
 impl Metrics {
@@ -137,6 +170,16 @@ impl Metrics {
             &self.logins_failed
         };
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn backchannel_logout(&self, outcome: LogoutDelivery) {
+        self.backchannel_logouts[outcome.index()].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Logout tokens waiting to be delivered (not given up), as the worker last counted them.
+    pub fn set_backchannel_logout_queue(&self, depth: u64) {
+        self.backchannel_logout_queue
+            .store(depth, Ordering::Relaxed);
     }
 
     pub fn ephemeral_error(&self, op: EphemeralOp) {

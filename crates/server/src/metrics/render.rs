@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use super::histogram::BUCKETS;
 use poort_oidc::token_request::GrantType;
 
-use super::{EphemeralOp, Gauges, Metrics, STATUS_SLOTS};
+use super::{EphemeralOp, Gauges, LogoutDelivery, Metrics, STATUS_SLOTS};
 
 /// The content type scrapers expect.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -135,6 +135,32 @@ pub fn render(metrics: &Metrics, gauges: Gauges) -> String {
         header(&mut out, name, "gauge", help);
         let _ = writeln!(out, "{name} {value}");
     }
+
+    header(
+        &mut out,
+        "poort_backchannel_logouts_total",
+        "counter",
+        "Back-channel logout token deliveries by result (delivered, failed attempt, given up).",
+    );
+    for (outcome, counter) in LogoutDelivery::ALL.iter().zip(&metrics.backchannel_logouts) {
+        let _ = writeln!(
+            out,
+            "poort_backchannel_logouts_total{{result=\"{}\"}} {}",
+            outcome.label(),
+            counter.load(Ordering::Relaxed)
+        );
+    }
+    header(
+        &mut out,
+        "poort_backchannel_logout_queue",
+        "gauge",
+        "Back-channel logout tokens waiting for delivery (not given up).",
+    );
+    let _ = writeln!(
+        out,
+        "poort_backchannel_logout_queue {}",
+        metrics.backchannel_logout_queue.load(Ordering::Relaxed)
+    );
 
     header(
         &mut out,

@@ -7,7 +7,7 @@ use poort_oidc::token_request::GrantType;
 use poort_store::ephemeral::{Ephemeral, MemoryStore, RedisStore};
 
 use super::histogram::Histogram;
-use super::{CountingEphemeral, EphemeralOp, Gauges, Metrics, render};
+use super::{CountingEphemeral, EphemeralOp, Gauges, LogoutDelivery, Metrics, render};
 
 fn line_value(text: &str, series: &str) -> Option<f64> {
     text.lines()
@@ -128,6 +128,28 @@ fn tokens_logins_and_gauges_are_rendered() {
     ] {
         assert_eq!(text.matches(&format!("# TYPE {family} ")).count(), 1);
         assert_eq!(text.matches(&format!("# HELP {family} ")).count(), 1);
+    }
+}
+
+#[test]
+fn backchannel_logout_deliveries_and_queue_depth_are_rendered() {
+    let metrics = Metrics::new();
+    metrics.backchannel_logout(LogoutDelivery::Delivered);
+    metrics.backchannel_logout(LogoutDelivery::Failed);
+    metrics.backchannel_logout(LogoutDelivery::Failed);
+    metrics.set_backchannel_logout_queue(7);
+    let text = render(&metrics, Gauges::default());
+    let get = |s: &str| line_value(&text, s);
+    let result = |r: &str| format!("poort_backchannel_logouts_total{{result=\"{r}\"}}");
+    assert_eq!(get(&result("delivered")), Some(1.0));
+    assert_eq!(get(&result("failed")), Some(2.0));
+    assert_eq!(get(&result("given_up")), Some(0.0));
+    assert_eq!(get("poort_backchannel_logout_queue"), Some(7.0));
+    for family in [
+        "poort_backchannel_logouts_total",
+        "poort_backchannel_logout_queue",
+    ] {
+        assert_eq!(text.matches(&format!("# TYPE {family} ")).count(), 1);
     }
 }
 

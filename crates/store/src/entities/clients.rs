@@ -48,9 +48,18 @@ pub struct Model {
     /// always must). Rows from backups taken before the column get the default, `true`.
     #[serde(default = "required")]
     pub pkce_required: bool,
+    /// Where logout tokens are POSTed when a session it signed in to ends (Back-Channel
+    /// Logout 1.0); `None`: it is not told.
+    #[sea_orm(column_type = "Text", nullable)]
+    #[serde(default)]
+    pub backchannel_logout_uri: Option<String>,
+    /// Whether every logout token it gets must carry `sid` (default true).
+    #[serde(default = "required")]
+    pub backchannel_logout_session_required: bool,
 }
 
-/// PKCE is required unless the operator opted a legacy client out.
+/// PKCE is required unless the operator opted a legacy client out; logout tokens carry `sid`
+/// unless the client said it does not need it.
 fn required() -> bool {
     true
 }

@@ -27,3 +27,6 @@ pub mod support_staff;
 // Security state that survives the ephemeral store.
 pub mod durable_markers;
 pub mod used_codes;
+// Issue 15: back-channel logout.
+pub mod backchannel_logouts;
+pub mod session_clients;

@@ -15,7 +15,7 @@ use serde_json::json;
 use super::caller::{ADMIN_READ, ADMIN_WRITE, ApiCaller};
 use super::problem::ApiProblem;
 use super::{actor, guard, json, parse_body};
-use crate::flows::clients::{self as flow, ClientInput, CreateClientError};
+use crate::flows::clients::{self as flow, BackchannelLogout, ClientInput, CreateClientError};
 use crate::flows::orgs::Permission;
 use crate::state::SharedState;
 
@@ -62,6 +62,12 @@ pub struct NewClientBody {
     pkce_required: Option<bool>,
     #[serde(default)]
     web_origins: Vec<String>,
+    /// Where logout tokens are POSTed (Back-Channel Logout 1.0).
+    #[serde(default)]
+    backchannel_logout_uri: Option<String>,
+    /// Whether every logout token must carry `sid` (default true).
+    #[serde(default)]
+    backchannel_logout_session_required: Option<bool>,
 }
 
 pub async fn create(
@@ -91,6 +97,17 @@ pub async fn create(
             ApiProblem::invalid_request("id_token_alg must be RS256, ES256 or EdDSA")
         })?,
     };
+    let backchannel_logout = match body.backchannel_logout_uri.as_deref() {
+        None | Some("") => None,
+        Some(uri) => Some(
+            BackchannelLogout::check(
+                &state.outbound,
+                uri,
+                body.backchannel_logout_session_required.unwrap_or(true),
+            )
+            .map_err(|refused| ApiProblem::invalid_request(refused.to_string()))?,
+        ),
+    };
     let input = ClientInput {
         name: body.name,
         redirect_uris: body.redirect_uris,
@@ -104,6 +121,7 @@ pub async fn create(
         org_id: Some(membership.org.id.clone()),
         pkce_required: body.pkce_required.unwrap_or(true),
         web_origins: body.web_origins,
+        backchannel_logout,
     };
     let created =
         match flow::create(&state.db, input, state.now(), &actor(&caller, &membership)).await {
@@ -147,10 +165,24 @@ pub struct ClientChanges {
     pkce_required: Option<bool>,
     /// The web origins (CORS); `[]` goes back to the default.
     web_origins: Option<Vec<String>>,
+    /// Where logout tokens go; `""` removes it.
+    backchannel_logout_uri: Option<String>,
+    /// Whether every logout token must carry `sid`.
+    backchannel_logout_session_required: Option<bool>,
 }
 
-/// Changes a client's settings: `{"pkce_required": bool, "web_origins": [...]}`, either or
-/// both (each change audited).
+impl ClientChanges {
+    fn changes_nothing(&self) -> bool {
+        self.pkce_required.is_none()
+            && self.web_origins.is_none()
+            && self.backchannel_logout_uri.is_none()
+            && self.backchannel_logout_session_required.is_none()
+    }
+}
+
+/// Changes a client's settings: `{"pkce_required": bool, "web_origins": [...],
+/// "backchannel_logout_uri": "…", "backchannel_logout_session_required": bool}`, any of them
+/// (each change audited).
 pub async fn update(
     State(state): State<SharedState>,
     caller: ApiCaller,
@@ -173,9 +205,10 @@ pub async fn update(
         CreateClientError::Store(e) => ApiProblem::from(crate::flows::FlowError::from(e)),
         refused => ApiProblem::invalid_request(refused.to_string()),
     };
-    if changes.pkce_required.is_none() && changes.web_origins.is_none() {
+    if changes.changes_nothing() {
         return Err(ApiProblem::invalid_request(
-            "give pkce_required, web_origins or both",
+            "give pkce_required, web_origins, backchannel_logout_uri or \
+             backchannel_logout_session_required",
         ));
     }
     // Every refusal comes before the first write, so a request changes all it asks or nothing.
@@ -187,6 +220,23 @@ pub async fn update(
     if current.public && changes.pkce_required == Some(false) {
         return Err(refused(CreateClientError::PublicWithoutPkce));
     }
+    let backchannel_logout = match (
+        &changes.backchannel_logout_uri,
+        changes.backchannel_logout_session_required,
+    ) {
+        (None, None) => None,
+        (uri, required) => {
+            let uri = uri.clone().or(current.backchannel_logout_uri.clone());
+            let required = required.unwrap_or(current.backchannel_logout_session_required);
+            let checked = match uri.as_deref() {
+                None | Some("") => None,
+                Some(uri) => Some(
+                    BackchannelLogout::check(&state.outbound, uri, required).map_err(refused)?,
+                ),
+            };
+            Some(checked)
+        }
+    };
     if let Some(origins) = changes.web_origins {
         let changed = flow::set_web_origins(&state.db, now, &client_id, scope, origins, &actor)
             .await
@@ -199,6 +249,15 @@ pub async fn update(
         let found = flow::set_pkce_required(&state.db, &client_id, scope, required, now, &actor)
             .await
             .map_err(refused)?;
+        if !found {
+            return Err(ApiProblem::not_found());
+        }
+    }
+    if let Some(registration) = backchannel_logout {
+        let found =
+            flow::set_backchannel_logout(&state.db, now, &client_id, scope, registration, &actor)
+                .await
+                .map_err(refused)?;
         if !found {
             return Err(ApiProblem::not_found());
         }

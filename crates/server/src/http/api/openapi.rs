@@ -169,8 +169,9 @@ pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 21] = [
         "admin:write",
         "clients.write",
         "Register a client: {name, redirect_uris, post_logout_redirect_uris, public, grant_types, \
-         id_token_alg, allowed_scopes, audiences, pkce_required, web_origins}; the secret is in \
-         the answer, once",
+         id_token_alg, allowed_scopes, audiences, pkce_required, web_origins, \
+         backchannel_logout_uri, backchannel_logout_session_required}; the secret is in the \
+         answer, once",
         true,
         201,
     ),
@@ -179,9 +180,10 @@ pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 21] = [
         "/api/v1/orgs/{org}/clients/{client}",
         "admin:write",
         "clients.write",
-        "Change a client: {web_origins, pkce_required}, either or both (CORS origins, \
-         https://host[:port], [] for the default: a public client's redirect URI origins; \
-         pkce_required false only for a legacy confidential client)",
+        "Change a client: {web_origins, pkce_required, backchannel_logout_uri, \
+         backchannel_logout_session_required}, any of them (CORS origins, https://host[:port], \
+         [] for the default: a public client's redirect URI origins; pkce_required false only \
+         for a legacy confidential client; backchannel_logout_uri \"\" removes it)",
         true,
         200,
     ),
@@ -230,6 +232,12 @@ fn closed(required: &[&str], properties: Value) -> Value {
 
 fn strings() -> Value {
     json!({"type": "array", "items": {"type": "string"}})
+}
+
+fn backchannel_logout_uri() -> Value {
+    json!({"type": "string", "format": "uri",
+           "description": "where logout tokens are POSTed (OpenID Connect Back-Channel Logout \
+                           1.0): https, no fragment, no private address"})
 }
 
 fn web_origins() -> Value {
@@ -295,11 +303,15 @@ fn body_schemas() -> Value {
             "pkce_required": {"type": "boolean", "default": true,
                               "description": "false only for a legacy confidential client"},
             "web_origins": web_origins(),
+            "backchannel_logout_uri": backchannel_logout_uri(),
+            "backchannel_logout_session_required": {"type": "boolean", "default": true},
         })),
         "ClientChanges": closed(&[], json!({
             "web_origins": web_origins(),
             "pkce_required": {"type": "boolean",
                               "description": "false only for a legacy confidential client"},
+            "backchannel_logout_uri": backchannel_logout_uri(),
+            "backchannel_logout_session_required": {"type": "boolean"},
         })),
     })
 }
