@@ -118,7 +118,7 @@ async fn the_access_token_is_for_the_resources_the_authorization_named() -> anyh
     // The ID token stays the client's (OIDC Core §2).
     assert_eq!(
         audience_of(&text(&tokens, "id_token"))?,
-        [client.id.clone()]
+        std::slice::from_ref(&client.id)
     );
     // Introspection tells the resource server the same.
     let introspected: Value = reqwest::Client::new()
@@ -142,7 +142,7 @@ async fn without_any_resource_the_token_is_for_the_client_itself() -> anyhow::Re
     assert_eq!(status, StatusCode::OK, "{tokens}");
     assert_eq!(
         audience_of(&text(&tokens, "access_token"))?,
-        [client.id.clone()]
+        std::slice::from_ref(&client.id)
     );
     // The token request alone may name one of the client's audiences (RFC 8707 §2.2) …
     let code = code_for(&server, &browser, &client, &[]).await?;
@@ -252,7 +252,7 @@ async fn a_refresh_without_authorized_resources_may_name_the_clients_audiences()
     assert_eq!(status, StatusCode::OK, "{tokens}");
     assert_eq!(
         audience_of(&text(&tokens, "access_token"))?,
-        [client.id.clone()]
+        std::slice::from_ref(&client.id)
     );
     let (status, body) =
         refresh(&server, &client, &text(&tokens, "refresh_token"), &[OTHER]).await?;
