@@ -492,3 +492,41 @@ async fn openid_client_asks_for_resource_indicators() -> anyhow::Result<()> {
     .await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn openid_client_receives_and_validates_back_channel_logout_tokens() -> anyhow::Result<()> {
+    let mut it = Interop::start().await?;
+    let listening = it.ok("backchannel_listen", "-", json!({})).await?;
+    let receiver = listening["url"].as_str().unwrap_or_default().to_owned();
+    let with_logout = |name: &str, alg| ClientSpec {
+        backchannel_logout_uri: Some(format!("{receiver}/{name}")),
+        ..web_app(alg)
+    };
+    it.register(
+        "one",
+        with_logout("one", SigningAlg::ES256),
+        "client_secret_basic",
+    )
+    .await?;
+    it.register(
+        "two",
+        with_logout("two", SigningAlg::RS256),
+        "client_secret_post",
+    )
+    .await?;
+    it.sign_in("one", SigningAlg::ES256, json!({})).await?;
+    // The same browser session signs in to the second app without a new login.
+    it.sign_in("two", SigningAlg::RS256, json!({})).await?;
+
+    // Logging out of one app tells both; each validates its own token.
+    it.ok("end_session", "one", json!({})).await?;
+    for (name, alg) in [("one", "ES256"), ("two", "RS256")] {
+        let token = it.ok("backchannel_received", name, json!({})).await?;
+        assert_eq!(token["typ"], "logout+jwt", "{token}");
+        assert_eq!(token["alg"], *alg, "{token}");
+        assert_eq!(token["sub"], it.user_id.as_str(), "{token}");
+        assert!(token["sid"].is_string(), "{token}");
+        assert_eq!(token["sid"], token["id_token_sid"], "{token}");
+    }
+    Ok(())
+}

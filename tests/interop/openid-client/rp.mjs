@@ -17,7 +17,9 @@
 // `steps`; adding an authentication method = one entry in `authentications`.
 // Diagnostics go to stderr, which the test shows when a step fails.
 
+import { createServer } from 'node:http';
 import { createInterface } from 'node:readline';
+import * as jose from 'jose';
 import * as client from 'openid-client';
 
 const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
@@ -41,6 +43,34 @@ async function browse(step, url, expect) {
 
 // name → { registration, config, tokens, claims, previousRefreshToken }
 const clients = new Map();
+
+// The back-channel logout receiver: per client name (the last segment of the URI it is
+// registered with), the logout tokens POSTed to it in arrival order and the waiters for one.
+const inboxes = new Map();
+
+function inbox(name) {
+  if (!inboxes.has(name)) inboxes.set(name, { received: [], waiting: [] });
+  return inboxes.get(name);
+}
+
+function deliver(name, token) {
+  const box = inbox(name);
+  const waiter = box.waiting.shift();
+  if (waiter) waiter(token);
+  else box.received.push(token);
+}
+
+function nextLogoutToken(name, ms) {
+  const box = inbox(name);
+  if (box.received.length > 0) return Promise.resolve(box.received.shift());
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no logout token for ${name} within ${ms} ms`)), ms);
+    box.waiting.push((token) => {
+      clearTimeout(timer);
+      resolve(token);
+    });
+  });
+}
 
 function named(name) {
   const known = clients.get(name);
@@ -239,6 +269,60 @@ const steps = {
       returned_to: `${back.origin}${back.pathname}`,
       registered: target,
       state_matches: back.searchParams.get('state') === state,
+    };
+  },
+
+  /**
+   * Starts the back-channel logout receiver (OIDC Back-Channel Logout 1.0 §2.5) on 127.0.0.1;
+   * returns its base URL: client NAME registers `${url}/NAME` as its backchannel_logout_uri.
+   */
+  async backchannel_listen() {
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => { body += chunk; });
+      req.on('end', () => {
+        const token = new URLSearchParams(body).get('logout_token');
+        // §2.8: 200 when the logout succeeded, 400 when the request is not a logout request.
+        if (req.method !== 'POST' || !token) {
+          res.writeHead(400).end();
+          return;
+        }
+        res.writeHead(200, { 'cache-control': 'no-store' }).end();
+        deliver(new URL(req.url, 'http://receiver').pathname.split('/').pop(), token);
+      });
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { url: `http://127.0.0.1:${server.address().port}/backchannel-logout` };
+  },
+
+  /**
+   * Waits for the next logout token and validates it as §2.6 says, with jose against the
+   * issuer's JWKS: signature and alg, iss, aud = this client, iat/exp, `typ` logout+jwt, the
+   * logout event, sub or sid, and no nonce. cmd: { client, timeout_ms? }
+   */
+  async backchannel_received(cmd) {
+    const c = named(cmd.client);
+    const token = await nextLogoutToken(cmd.client, cmd.timeout_ms ?? 10000);
+    const metadata = c.config.serverMetadata();
+    const jwks = jose.createRemoteJWKSet(new URL(metadata.jwks_uri));
+    const { payload, protectedHeader } = await jose.jwtVerify(token, jwks, {
+      issuer: metadata.issuer,
+      audience: c.registration.id,
+      typ: 'logout+jwt',
+      algorithms: [c.registration.alg ?? 'RS256'],
+      requiredClaims: ['iat', 'exp', 'jti', 'events'],
+      maxTokenAge: '5 minutes',
+    });
+    const event = payload.events?.['http://schemas.openid.net/event/backchannel-logout'];
+    if (typeof event !== 'object' || event === null) throw new Error('no back-channel logout event');
+    if ('nonce' in payload) throw new Error('a logout token must not carry a nonce');
+    if (!payload.sub && !payload.sid) throw new Error('a logout token needs sub or sid');
+    return {
+      typ: protectedHeader.typ,
+      alg: protectedHeader.alg,
+      sub: payload.sub ?? null,
+      sid: payload.sid ?? null,
+      id_token_sid: c.claims?.sid ?? null,
     };
   },
 
