@@ -21,8 +21,10 @@ pub mod static_site;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use poort_oidc::client_auth::ClientAuthMethod;
 use poort_oidc::jose::SigningAlg;
 use poort_oidc::token_request::GrantType;
+use poort_server::flows::client_auth_settings::AuthSettings;
 use poort_server::flows::clients::{self, ClientInput};
 use poort_server::flows::users::{self, UserInput};
 use poort_server::state::SharedState;
@@ -191,6 +193,12 @@ pub struct ClientSpec {
     pub pkce_required: bool,
     /// Web origins (CORS) registered for it; empty: the default.
     pub web_origins: Vec<String>,
+    /// How it authenticates at the token endpoint: `None` is the default for its kind (a secret
+    /// by Basic or POST, `none` for a public client). `jwks` (a JWKS document) or `jwks_uri`
+    /// go with `private_key_jwt`; the harness registers them without the outbound check.
+    pub auth_method: Option<ClientAuthMethod>,
+    pub jwks: Option<String>,
+    pub jwks_uri: Option<String>,
 }
 
 impl Default for ClientSpec {
@@ -206,6 +214,9 @@ impl Default for ClientSpec {
             audiences: Vec::new(),
             pkce_required: false,
             web_origins: Vec::new(),
+            auth_method: None,
+            jwks: None,
+            jwks_uri: None,
         }
     }
 }
@@ -243,8 +254,14 @@ impl TestServer {
     }
 
     pub async fn create_client(&self, spec: ClientSpec) -> anyhow::Result<TestClient> {
-        let created = clients::create(
+        let auth = AuthSettings {
+            method: spec.auth_method,
+            jwks: spec.jwks,
+            jwks_uri: spec.jwks_uri,
+        };
+        let created = clients::create_with_auth(
             &self.state.db,
+            &self.state.master_key,
             ClientInput {
                 name: "Test app".into(),
                 redirect_uris: vec![spec.redirect_uri.clone()],
@@ -260,6 +277,7 @@ impl TestServer {
                 pkce_required: spec.pkce_required || spec.public,
                 web_origins: spec.web_origins,
             },
+            auth,
             self.now(),
             &poort_server::flows::orgs::Actor::operator(),
         )

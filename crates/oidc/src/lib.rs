@@ -4,6 +4,7 @@
 
 pub mod authorize;
 pub mod bearer;
+pub mod client_assertion;
 pub mod claims;
 pub mod client_auth;
 pub mod discovery;

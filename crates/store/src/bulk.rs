@@ -68,6 +68,7 @@ mod tests {
             allowed_scopes: Vec::new(),
             audiences: Vec::new(),
             web_origins: Vec::new(),
+            auth: Default::default(),
             org_id: None,
             pkce_required: true,
         }

@@ -36,6 +36,31 @@ pub struct NewClient {
     pub pkce_required: bool,
     /// Web origins (CORS) registered for it; empty: the default.
     pub web_origins: Vec<String>,
+    /// How it authenticates at the token endpoint and where its keys are.
+    pub auth: ClientAuthColumns,
+}
+
+/// The client-authentication columns: the registered method (`None`: the default for the
+/// client's kind), its public keys (`jwks` or `jwks_uri`) and, for `client_secret_jwt`, the
+/// secret sealed with the master key.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ClientAuthColumns {
+    pub method: Option<String>,
+    pub jwks: Option<String>,
+    pub jwks_uri: Option<String>,
+    pub secret_sealed: Option<Vec<u8>>,
+}
+
+// By hand: even the sealed secret stays out of logs.
+impl std::fmt::Debug for ClientAuthColumns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientAuthColumns")
+            .field("method", &self.method)
+            .field("jwks", &self.jwks.as_ref().map(|_| "<jwks>"))
+            .field("jwks_uri", &self.jwks_uri)
+            .field("secret_sealed", &self.secret_sealed.as_ref().map(|_| "<sealed>"))
+            .finish()
+    }
 }
 
 /// A registered client with its list columns decoded.
@@ -56,6 +81,7 @@ pub struct Client {
     pub org_id: Option<String>,
     pub pkce_required: bool,
     pub web_origins: Vec<String>,
+    pub auth: ClientAuthColumns,
 }
 
 impl TryFrom<clients::Model> for Client {
@@ -82,6 +108,12 @@ impl TryFrom<clients::Model> for Client {
             created_at: row.created_at,
             org_id: row.org_id,
             pkce_required: row.pkce_required,
+            auth: ClientAuthColumns {
+                method: row.token_endpoint_auth_method,
+                jwks: row.jwks,
+                jwks_uri: row.jwks_uri,
+                secret_sealed: row.secret_sealed,
+            },
         })
     }
 }
@@ -190,6 +222,68 @@ pub async fn set_secret_digest(
     Ok(true)
 }
 
+/// Replaces the secret: its digest and, for a `client_secret_jwt` client, the sealed secret
+/// (`None` clears it), with the audit entries; `false`, and nothing written, when no such
+/// confidential client is within `scope`.
+pub async fn set_secret(
+    db: &Db,
+    id: &str,
+    scope: ClientScope<'_>,
+    digest: &str,
+    sealed: Option<Vec<u8>>,
+    audit: Vec<NewAuditEntry>,
+) -> Result<bool, StoreError> {
+    let txn = begin_write(db).await?;
+    let changed = Entity::update_many()
+        .set(clients::ActiveModel {
+            secret_digest: Set(Some(digest.to_owned())),
+            secret_sealed: Set(sealed),
+            ..Default::default()
+        })
+        .filter(scope.condition(id).add(Column::Public.eq(false)))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected == 0 {
+        return Ok(false);
+    }
+    commit_with(txn, db.backend(), audit).await?;
+    Ok(true)
+}
+
+/// Replaces how the client authenticates (method, keys, sealed secret; and the digest when
+/// `digest` is given) with the audit entries; `false`, and nothing written, when no such
+/// confidential client is within `scope`.
+pub async fn set_auth(
+    db: &Db,
+    id: &str,
+    scope: ClientScope<'_>,
+    auth: ClientAuthColumns,
+    digest: Option<String>,
+    audit: Vec<NewAuditEntry>,
+) -> Result<bool, StoreError> {
+    let txn = begin_write(db).await?;
+    let mut changes = clients::ActiveModel {
+        token_endpoint_auth_method: Set(auth.method),
+        jwks: Set(auth.jwks),
+        jwks_uri: Set(auth.jwks_uri),
+        secret_sealed: Set(auth.secret_sealed),
+        ..Default::default()
+    };
+    if let Some(digest) = digest {
+        changes.secret_digest = Set(Some(digest));
+    }
+    let changed = Entity::update_many()
+        .set(changes)
+        .filter(scope.condition(id).add(Column::Public.eq(false)))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected == 0 {
+        return Ok(false);
+    }
+    commit_with(txn, db.backend(), audit).await?;
+    Ok(true)
+}
+
 /// Replaces the registered web origins with their audit entries; `false`, and nothing
 /// written, when no such client is within `scope`.
 pub async fn set_web_origins(
@@ -245,6 +339,10 @@ fn row_of(client: NewClient, now: i64) -> clients::Model {
         created_at: now,
         org_id: client.org_id,
         pkce_required: client.pkce_required,
+        token_endpoint_auth_method: client.auth.method,
+        jwks: client.auth.jwks,
+        jwks_uri: client.auth.jwks_uri,
+        secret_sealed: client.auth.secret_sealed,
     }
 }
 
@@ -328,6 +426,7 @@ mod tests {
             org_id: None,
             pkce_required: true,
             web_origins: vec![],
+            auth: Default::default(),
         }
     }
 

@@ -32,6 +32,7 @@ pub(crate) async fn client(db: &Db, id: &str) -> String {
         allowed_scopes: Vec::new(),
         audiences: Vec::new(),
         web_origins: Vec::new(),
+        auth: Default::default(),
         org_id: None,
         pkce_required: true,
     };

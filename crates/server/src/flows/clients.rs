@@ -14,7 +14,9 @@ use serde_json::json;
 
 use super::FlowError;
 use super::audit::AuditEntry;
+use super::client_auth_settings::{self as auth_settings, AuthSettings, AuthSettingsError};
 use super::orgs::Actor;
+use crate::master_key::MasterKey;
 use crate::state::AppState;
 
 /// Longest client name, and most entries of each list a client may have.
@@ -45,7 +47,18 @@ pub enum CreateClientError {
     #[error("web origin `{0}` is not acceptable: it {1}")]
     BadWebOrigin(String, &'static str),
     #[error(transparent)]
+    Auth(AuthSettingsError),
+    #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<AuthSettingsError> for CreateClientError {
+    fn from(error: AuthSettingsError) -> Self {
+        match error {
+            AuthSettingsError::Store(error) => Self::Store(error),
+            other => Self::Auth(other),
+        }
+    }
 }
 
 pub struct ClientInput {
@@ -76,9 +89,37 @@ pub struct CreatedClient {
     pub secret: Option<String>,
 }
 
+/// Registers a client that authenticates the default way for its kind (a secret by Basic or
+/// POST; `none` for a public client).
 pub async fn create(
     db: &Db,
     input: ClientInput,
+    now: i64,
+    actor: &Actor,
+) -> Result<CreatedClient, CreateClientError> {
+    register(db, None, input, AuthSettings::default(), now, actor).await
+}
+
+/// Registers a client with the authentication method `auth` asks for (see
+/// `client_auth_settings::check`; a `jwks_uri` must have passed `Outbound::check_url`). A
+/// `client_secret_jwt` client's secret is also stored sealed with `master_key`; a
+/// `private_key_jwt` client gets no secret.
+pub async fn create_with_auth(
+    db: &Db,
+    master_key: &MasterKey,
+    input: ClientInput,
+    auth: AuthSettings,
+    now: i64,
+    actor: &Actor,
+) -> Result<CreatedClient, CreateClientError> {
+    register(db, Some(master_key), input, auth, now, actor).await
+}
+
+async fn register(
+    db: &Db,
+    master_key: Option<&MasterKey>,
+    input: ClientInput,
+    auth: AuthSettings,
     now: i64,
     actor: &Actor,
 ) -> Result<CreatedClient, CreateClientError> {
@@ -130,8 +171,18 @@ pub async fn create(
             .map_err(|why| CreateClientError::BadAudience(audience.clone(), why))?;
     }
     let web_origins = check_web_origins(input.web_origins)?;
-    let secret = (!input.public).then(|| generate_secret(32));
+    let auth = auth_settings::check(input.public, auth)?;
+    let secret = auth.needs_secret().then(|| generate_secret(32));
     let id = new_id();
+    let sealed = match (&secret, auth.needs_sealed_secret(), master_key) {
+        (Some(secret), true, Some(master_key)) => Some(
+            auth_settings::seal_secret(master_key, &id, secret)
+                .map_err(AuthSettingsError::from)?,
+        ),
+        (_, false, _) => None,
+        // Unreachable through `create` (default settings never ask for a sealed secret).
+        _ => return Err(AuthSettingsError::Seal(crate::master_key::MasterKeyError::Crypto).into()),
+    };
     let grant_types: Vec<String> = grants.iter().map(|g| g.as_str().to_string()).collect();
     let audit = vec![
         AuditEntry {
@@ -142,6 +193,8 @@ pub async fn create(
                 "grant_types": grant_types, "redirect_uris": input.redirect_uris,
                 "allowed_scopes": allowed_scopes, "audiences": input.audiences,
                 "web_origins": web_origins,
+                "token_endpoint_auth_method": auth.method.as_str(), "jwks_uri": auth.jwks_uri,
+                "jwks": auth.jwks.is_some(),
             }),
             ..actor.entry("client.created", input.org_id.as_deref())
         }
@@ -164,6 +217,7 @@ pub async fn create(
             org_id: input.org_id,
             pkce_required: input.pkce_required,
             web_origins,
+            auth: auth.columns(sealed),
         },
         now,
         audit,
@@ -184,6 +238,11 @@ pub fn view(client: &Client) -> serde_json::Value {
         "pkce_required": client.pkce_required || client.public,
         "web_origins": client.web_origins,
         "effective_web_origins": super::web_origins::accepted_by(client),
+        "token_endpoint_auth_method":
+            auth_settings::registered_method(client).map(|method| method.as_str()),
+        "jwks_uri": client.auth.jwks_uri,
+        "jwks": client.auth.jwks.as_deref()
+            .and_then(|jwks| serde_json::from_str::<serde_json::Value>(jwks).ok()),
     })
 }
 
@@ -277,8 +336,17 @@ pub async fn rotate_secret(
         }
         .into_new(state.now()),
     ];
-    let rotated =
-        clients::set_secret_digest(&state.db, id, scope, &digest_secret(&secret), audit).await?;
+    // A client_secret_jwt client keeps its secret readable (sealed) as well as digested.
+    let current = clients::find(&state.db, id).await?;
+    let sealed = match current.as_ref().and_then(auth_settings::registered_method) {
+        Some(poort_oidc::client_auth::ClientAuthMethod::ClientSecretJwt) => Some(
+            auth_settings::seal_secret(&state.master_key, id, &secret)
+                .map_err(|e| FlowError::Corrupt(e.to_string()))?,
+        ),
+        _ => None,
+    };
+    let digest = digest_secret(&secret);
+    let rotated = clients::set_secret(&state.db, id, scope, &digest, sealed, audit).await?;
     state.caches.clients.remove(&id.to_owned());
     Ok(rotated.then_some(secret))
 }
