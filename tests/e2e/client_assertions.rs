@@ -259,7 +259,9 @@ async fn bad_assertions_are_refused_with_the_oauth_error() -> anyhow::Result<()>
         let mut all = claims(&server, id);
         match value {
             Value::Null => {
-                all.as_object_mut().map(|claims| claims.remove(name));
+                if let Some(claims) = all.as_object_mut() {
+                    claims.remove(name);
+                }
             }
             value => all[name] = value,
         }
@@ -295,24 +297,29 @@ async fn bad_assertions_are_refused_with_the_oauth_error() -> anyhow::Result<()>
 
     // Request shape: a secret besides the assertion, another client_id, a foreign type.
     let good = signed(&key, &claims(&server, id))?;
-    let with = |extra: (&'static str, &'static str)| {
-        let good = good.clone();
-        async move {
-            post(
-                &server,
-                "/token",
-                &[
-                    ("grant_type", "client_credentials"),
-                    ("client_assertion_type", JWT_BEARER_ASSERTION_TYPE),
-                    ("client_assertion", &good),
-                    extra,
-                ],
-            )
-            .await
-        }
-    };
-    assert_refused(&with(("client_secret", "s")).await?, "invalid_request", "with a secret");
-    assert_refused(&with(("client_id", "other")).await?, "invalid_request", "other client_id");
+    for (extra, case) in [
+        (("client_secret", "s"), "with a secret"),
+        (("client_id", "other"), "another client_id"),
+    ] {
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_assertion_type", JWT_BEARER_ASSERTION_TYPE),
+            ("client_assertion", good.as_str()),
+            extra,
+        ];
+        assert_refused(&post(&server, "/token", &form).await?, "invalid_request", case);
+    }
+    let basic_too = reqwest::Client::new()
+        .post(server.url("/token"))
+        .basic_auth(id, Some("s"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_assertion_type", JWT_BEARER_ASSERTION_TYPE),
+            ("client_assertion", good.as_str()),
+        ])
+        .send()
+        .await?;
+    assert_eq!(basic_too.status(), StatusCode::BAD_REQUEST, "Basic and an assertion");
     let saml = post(
         &server,
         "/token",
@@ -455,5 +462,89 @@ async fn discovery_lists_exactly_the_accepted_methods_and_algorithms() -> anyhow
         let introspection = document["introspection_endpoint_auth_methods_supported"].to_string();
         assert!(introspection.contains("private_key_jwt") && !introspection.contains("none"));
     }
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_organisation_registers_and_changes_key_based_clients_through_the_api()
+-> anyhow::Result<()> {
+    use poort_tests::orgs::ALL_SCOPES;
+    use reqwest::Method;
+    let server = start_server(|config| config.cache_ttl_secs = 0).await?;
+    let owner = server.create_user("owner@a.example", poort_tests::PASSWORD).await?;
+    let org = server.create_org("A", Some("owner@a.example")).await?;
+    let token = server.access_token_for(&owner, ALL_SCOPES)?;
+    let base = format!("/api/v1/orgs/{}/clients", org.id);
+    let key = new_key(SigningAlg::EdDSA)?;
+    let jwks: Value = serde_json::from_str(&jwks_of(&[&key]))?;
+    let service = |extra: Value| {
+        let mut body = json!({"name": "Signer", "grant_types": ["client_credentials"],
+            "allowed_scopes": ["reports.read"]});
+        for (name, value) in extra.as_object().cloned().unwrap_or_default() {
+            body[name] = value;
+        }
+        body
+    };
+
+    let created = server
+        .api(Method::POST, &base, Some(&token), Some(service(json!({
+            "token_endpoint_auth_method": "private_key_jwt", "jwks": jwks,
+        }))))
+        .await?;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    assert_eq!(created.json["client_secret"], Value::Null);
+    assert_eq!(created.json["token_endpoint_auth_method"], "private_key_jwt");
+    let id = created.json["client_id"].as_str().unwrap_or_default().to_owned();
+    let jwt = signed(&key, &claims(&server, &id))?;
+    assert_token(&token_with(&server, &jwt).await?, "API-registered key");
+
+    // Refused at registration, nothing written: private addresses, private keys, a
+    // confidential client without authentication, keys for a secret method.
+    let mut private_jwks = jwks.clone();
+    private_jwks["keys"][0]["d"] = json!("AAAA");
+    for (body, case) in [
+        (json!({"token_endpoint_auth_method": "private_key_jwt",
+                "jwks_uri": "https://10.1.2.3/jwks"}), "private address"),
+        (json!({"token_endpoint_auth_method": "private_key_jwt",
+                "jwks_uri": "https://169.254.169.254/jwks"}), "link-local address"),
+        (json!({"token_endpoint_auth_method": "private_key_jwt", "jwks": private_jwks}),
+            "private key"),
+        (json!({"token_endpoint_auth_method": "private_key_jwt"}), "no keys"),
+        (json!({"token_endpoint_auth_method": "none"}), "confidential without auth"),
+        (json!({"jwks": jwks}), "keys for client_secret_basic"),
+        (json!({"token_endpoint_auth_method": "tls_client_auth"}), "unknown method"),
+    ] {
+        let refused = server
+            .api(Method::POST, &base, Some(&token), Some(service(body)))
+            .await?;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{case}: {}", refused.text);
+    }
+    let listed = server.api(Method::GET, &base, Some(&token), None).await?;
+    assert_eq!(listed.json["clients"].as_array().map(Vec::len), Some(1));
+
+    // PATCH to client_secret_jwt: a secret, once, that signs its assertions.
+    let changed = server
+        .api(
+            Method::PATCH,
+            &format!("{base}/{id}"),
+            Some(&token),
+            Some(json!({"token_endpoint_auth_method": "client_secret_jwt"})),
+        )
+        .await?;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+    let secret = changed.json["client_secret"].as_str().unwrap_or_default().to_owned();
+    let jwt = hmac_signed("HS256", secret.as_bytes(), &claims(&server, &id));
+    assert_token(&token_with(&server, &jwt).await?, "client_secret_jwt after PATCH");
+    let jwt = signed(&key, &claims(&server, &id))?;
+    assert_refused(&token_with(&server, &jwt).await?, "invalid_client", "key after PATCH");
+    let refused = server
+        .api(
+            Method::PATCH,
+            &format!("{base}/{id}"),
+            Some(&token),
+            Some(json!({"jwks_uri": "https://10.1.2.3/jwks"})),
+        )
+        .await?;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
     Ok(())
 }

@@ -192,7 +192,7 @@ impl ClientAssertion {
         if claims.iss != client_id || claims.sub != client_id {
             return Err(AssertionError::WrongSubject);
         }
-        let named = |aud: &String| audiences.iter().any(|accepted| accepted == aud);
+        let named = |aud: &String| audiences.iter().any(|accepted| *accepted == aud.as_str());
         let aud_ok = match &claims.aud {
             Audience::One(aud) => named(aud),
             Audience::Many(list) => list.iter().any(named),

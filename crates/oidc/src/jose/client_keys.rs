@@ -285,21 +285,27 @@ fn refuse_private_members(members: &Map<String, Value>) -> Result<(), ClientJwks
     }
 }
 
+/// The string member `name`, if present.
+fn text<'a>(members: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, String> {
+    match members.get(name) {
+        None => Ok(None),
+        Some(Value::String(value)) => Ok(Some(value.as_str())),
+        Some(_) => Err(format!("`{name}` is not a string")),
+    }
+}
+
+/// The base64url member `name`, decoded; it must be present.
+fn bytes(members: &Map<String, Value>, name: &str) -> Result<Vec<u8>, String> {
+    let value = text(members, name)?.ok_or_else(|| format!("`{name}` is missing"))?;
+    URL_SAFE_NO_PAD
+        .decode(value)
+        .map_err(|_| format!("`{name}` is not base64url"))
+}
+
 /// One key; `Ok(None)` for a key that is not for signatures.
 fn parse_key(members: &Map<String, Value>) -> Result<Option<ClientKey>, String> {
-    let text = |name: &str| -> Result<Option<&str>, String> {
-        match members.get(name) {
-            None => Ok(None),
-            Some(Value::String(value)) => Ok(Some(value.as_str())),
-            Some(_) => Err(format!("`{name}` is not a string")),
-        }
-    };
-    let bytes = |name: &str| -> Result<Vec<u8>, String> {
-        let value = text(name)?.ok_or_else(|| format!("`{name}` is missing"))?;
-        URL_SAFE_NO_PAD
-            .decode(value)
-            .map_err(|_| format!("`{name}` is not base64url"))
-    };
+    let text = |name: &str| text(members, name);
+    let bytes = |name: &str| bytes(members, name);
     match text("use")? {
         None | Some("sig") => {}
         Some(_) => return Ok(None),
@@ -545,8 +551,11 @@ mod tests {
             ClientJwks::parse(&serde_json::to_vec(&json!({ "keys": many })).unwrap()),
             Err(ClientJwksError::TooManyKeys)
         );
-        for garbage in [&b"[]"[..], b"{}", b"{\"keys\": 1}", b"not json", b"{\"keys\": [1]}"] {
-            assert_eq!(ClientJwks::parse(garbage), Err(ClientJwksError::NotAJwks));
+        for garbage in ["[]", "{}", "{\"keys\": 1}", "not json", "{\"keys\": [1]}"] {
+            assert_eq!(
+                ClientJwks::parse(garbage.as_bytes()),
+                Err(ClientJwksError::NotAJwks)
+            );
         }
         let huge = vec![b' '; MAX_CLIENT_JWKS_BYTES + 1];
         assert_eq!(ClientJwks::parse(&huge), Err(ClientJwksError::TooLarge));

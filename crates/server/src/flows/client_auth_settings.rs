@@ -359,17 +359,17 @@ mod tests {
 
     #[test]
     fn a_secret_method_accepts_basic_and_post_but_nothing_else_crosses() {
-        use ClientAuthMethod::*;
-        assert!(method_allowed(ClientSecretBasic, ClientSecretPost));
-        assert!(method_allowed(ClientSecretPost, ClientSecretBasic));
+        use ClientAuthMethod as M;
+        assert!(method_allowed(M::ClientSecretBasic, M::ClientSecretPost));
+        assert!(method_allowed(M::ClientSecretPost, M::ClientSecretBasic));
         for (registered, presented) in [
-            (PrivateKeyJwt, ClientSecretBasic),
-            (PrivateKeyJwt, ClientSecretJwt),
-            (ClientSecretJwt, PrivateKeyJwt),
-            (ClientSecretJwt, ClientSecretPost),
-            (ClientSecretBasic, ClientSecretJwt),
-            (ClientSecretBasic, PrivateKeyJwt),
-            (None, ClientSecretBasic),
+            (M::PrivateKeyJwt, M::ClientSecretBasic),
+            (M::PrivateKeyJwt, M::ClientSecretJwt),
+            (M::ClientSecretJwt, M::PrivateKeyJwt),
+            (M::ClientSecretJwt, M::ClientSecretPost),
+            (M::ClientSecretBasic, M::ClientSecretJwt),
+            (M::ClientSecretBasic, M::PrivateKeyJwt),
+            (M::None, M::ClientSecretBasic),
         ] {
             assert!(!method_allowed(registered, presented), "{registered:?}");
         }
