@@ -150,6 +150,11 @@ pub async fn start_node(
         // Small argon2 parameters keep the suite fast; the algorithm and code path are the real ones.
         argon2_memory_kib: 4096,
         argon2_iterations: 1,
+        // Receivers of outbound requests (client key sets, back-channel logout) run on 127.0.0.1.
+        outbound: poort_server::outbound::OutboundConfig {
+            allow_loopback: true,
+            ..Default::default()
+        },
         ..Config::default()
     };
     tweak(&mut config);

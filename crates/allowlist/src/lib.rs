@@ -7,6 +7,7 @@
 //! - [`TrustedProxies`] and [`client_ip`]: which address a request really comes from.
 //! - [`DomainAllowlist`]: which email domains may join an organisation.
 //! - [`normalise_email`]: the one canonical form of an address; look-alikes refused.
+//! - [`is_public_address`]: which addresses outbound requests may reach (no SSRF).
 
 mod client_ip;
 mod domain;
@@ -15,6 +16,7 @@ mod email;
 mod forwarded;
 mod ip_allowlist;
 mod ip_ranges;
+mod public_address;
 mod trusted_proxies;
 
 pub use client_ip::client_ip;
@@ -25,4 +27,5 @@ pub use email::{
 };
 pub use ip_allowlist::IpAllowlist;
 pub use ip_ranges::IpRangeError;
+pub use public_address::{is_loopback_address, is_public_address};
 pub use trusted_proxies::{ProxyHeader, TrustedProxies};

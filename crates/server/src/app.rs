@@ -133,6 +133,8 @@ impl App {
         ));
         let caches = Caches::new(config.cache_ttl_secs);
         let mail = crate::mail::Mailer::from_config(&config)?;
+        let outbound = crate::outbound::Outbound::new(&config.outbound)
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         let config_cache_ttl = config.cache_ttl_secs;
         let state = Arc::new(AppState {
             hashing: hashing_pool(&config)?,
@@ -152,6 +154,7 @@ impl App {
             api_tokens: crate::flows::api_tokens::TokenCache::new(config_cache_ttl),
             caches,
             mail,
+            outbound,
             markers: crate::flows::durable_markers::NodeMarkers::new(),
         });
         let tls = match state.config.tls.files().map_err(ConfigError::Invalid)? {

@@ -106,6 +106,9 @@ pub struct Config {
     /// TLS served by Poort itself (`[tls]`, `crate::tls`); off without `cert` and `key`.
     #[serde(default)]
     pub tls: crate::tls::TlsConfig,
+    /// Requests Poort makes to other servers (`[outbound]`, `crate::outbound`).
+    #[serde(default)]
+    pub outbound: crate::outbound::OutboundConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -172,6 +175,7 @@ impl Default for Config {
             mail: crate::mail::MailConfig::default(),
             api_tokens: Default::default(),
             tls: Default::default(),
+            outbound: Default::default(),
         }
     }
 }
@@ -227,6 +231,7 @@ impl Config {
         }
         crate::password_settings::validate(self)?;
         self.mail.validate()?;
+        self.outbound.validate()?;
         self.api_tokens.validate()?;
         if !matches!(self.webauthn.as_str(), "auto" | "on" | "off") {
             return Err(ConfigError::Invalid(

@@ -20,6 +20,7 @@ pub mod mail;
 pub mod master_key;
 pub mod metrics;
 pub mod org_cli;
+pub mod outbound;
 pub mod pages;
 pub mod password_settings;
 pub mod state;

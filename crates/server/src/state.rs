@@ -38,6 +38,8 @@ pub struct AppState {
     pub caches: Caches,
     /// Outgoing mail: the transport the queue worker sends through (mail/).
     pub mail: crate::mail::Mailer,
+    /// Requests to other servers (client key sets, back-channel logout), under one policy.
+    pub outbound: crate::outbound::Outbound,
     /// Live API tokens by digest, revoked through a shared marker (flows/api_tokens).
     pub api_tokens: crate::flows::api_tokens::TokenCache,
     /// Refresh-token rotations, committed in groups by one writer task (store `rotations`).
