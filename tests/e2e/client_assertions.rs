@@ -64,7 +64,11 @@ fn hmac_signed(alg: &str, key: &[u8], claims: &Value) -> String {
         "HS512" => hmac::HMAC_SHA512,
         _ => hmac::HMAC_SHA256,
     };
-    let input = format!("{}.{}", b64(&json!({"alg": alg, "typ": "JWT"})), b64(claims));
+    let input = format!(
+        "{}.{}",
+        b64(&json!({"alg": alg, "typ": "JWT"})),
+        b64(claims)
+    );
     let tag = hmac::sign(&hmac::Key::new(algorithm, key), input.as_bytes());
     format!("{input}.{}", URL_SAFE_NO_PAD.encode(tag))
 }
@@ -111,10 +115,7 @@ fn assert_token(answer: &(StatusCode, Value), case: &str) {
     assert!(answer.1["access_token"].is_string(), "{case}: {}", answer.1);
 }
 
-async fn private_key_client(
-    server: &TestServer,
-    key: &SigningKey,
-) -> anyhow::Result<TestClient> {
+async fn private_key_client(server: &TestServer, key: &SigningKey) -> anyhow::Result<TestClient> {
     server
         .create_client(ClientSpec {
             jwks: Some(jwks_of(&[key])),
@@ -124,13 +125,15 @@ async fn private_key_client(
 }
 
 #[tokio::test]
-async fn private_key_jwt_with_rs256_es256_and_eddsa_keys_registered_inline() -> anyhow::Result<()>
-{
+async fn private_key_jwt_with_rs256_es256_and_eddsa_keys_registered_inline() -> anyhow::Result<()> {
     let server = start_server(|_| {}).await?;
     for alg in SigningAlg::ALL {
         let key = new_key(alg)?;
         let client = private_key_client(&server, &key).await?;
-        assert_eq!(client.secret, None, "{alg}: a private_key_jwt client has no secret");
+        assert_eq!(
+            client.secret, None,
+            "{alg}: a private_key_jwt client has no secret"
+        );
         let answer = token_with(&server, &signed(&key, &claims(&server, &client.id))?).await?;
         assert_token(&answer, alg.as_str());
         // The issuer is an accepted audience too, and client_id may repeat the issuer.
@@ -156,7 +159,10 @@ async fn private_key_jwt_with_rs256_es256_and_eddsa_keys_registered_inline() -> 
             &[
                 ("token", access_token),
                 ("client_assertion_type", JWT_BEARER_ASSERTION_TYPE),
-                ("client_assertion", &signed(&key, &claims(&server, &client.id))?),
+                (
+                    "client_assertion",
+                    &signed(&key, &claims(&server, &client.id))?,
+                ),
             ],
         )
         .await?;
@@ -168,7 +174,10 @@ async fn private_key_jwt_with_rs256_es256_and_eddsa_keys_registered_inline() -> 
             &[
                 ("token", access_token),
                 ("client_assertion_type", JWT_BEARER_ASSERTION_TYPE),
-                ("client_assertion", &signed(&key, &claims(&server, &client.id))?),
+                (
+                    "client_assertion",
+                    &signed(&key, &claims(&server, &client.id))?,
+                ),
             ],
         )
         .await?;
@@ -223,10 +232,16 @@ async fn client_secret_jwt_signs_with_the_secret_and_survives_rotation() -> anyh
         assert_token(&token_with(&server, &jwt).await?, alg);
     }
     // Its secret is only an HMAC key: Basic and POST are refused.
-    let basic = server.token(&client, &[("grant_type", "client_credentials")]).await?;
+    let basic = server
+        .token(&client, &[("grant_type", "client_credentials")])
+        .await?;
     assert_eq!(basic.status(), StatusCode::UNAUTHORIZED);
     let wrong = hmac_signed("HS256", b"not the secret", &claims(&server, &client.id));
-    assert_refused(&token_with(&server, &wrong).await?, "invalid_client", "wrong key");
+    assert_refused(
+        &token_with(&server, &wrong).await?,
+        "invalid_client",
+        "wrong key",
+    );
 
     let rotated = poort_server::flows::clients::rotate_secret(
         &server.state,
@@ -239,7 +254,11 @@ async fn client_secret_jwt_signs_with_the_secret_and_survives_rotation() -> anyh
     let jwt = hmac_signed("HS256", rotated.as_bytes(), &claims(&server, &client.id));
     assert_token(&token_with(&server, &jwt).await?, "the rotated secret");
     let jwt = hmac_signed("HS256", secret.as_bytes(), &claims(&server, &client.id));
-    assert_refused(&token_with(&server, &jwt).await?, "invalid_client", "old secret");
+    assert_refused(
+        &token_with(&server, &jwt).await?,
+        "invalid_client",
+        "old secret",
+    );
     Ok(())
 }
 
@@ -252,7 +271,11 @@ async fn bad_assertions_are_refused_with_the_oauth_error() -> anyhow::Result<()>
 
     let once = signed(&key, &claims(&server, id))?;
     assert_token(&token_with(&server, &once).await?, "first use");
-    assert_refused(&token_with(&server, &once).await?, "invalid_client", "replayed jti");
+    assert_refused(
+        &token_with(&server, &once).await?,
+        "invalid_client",
+        "replayed jti",
+    );
 
     let mut cases: Vec<(&str, Value)> = Vec::new();
     let mut changed = |case, name: &str, value: Value| {
@@ -268,7 +291,11 @@ async fn bad_assertions_are_refused_with_the_oauth_error() -> anyhow::Result<()>
         cases.push((case, all));
     };
     changed("wrong aud", "aud", json!("https://elsewhere.example/token"));
-    changed("introspection endpoint as aud", "aud", json!(server.url("/introspect")));
+    changed(
+        "introspection endpoint as aud",
+        "aud",
+        json!(server.url("/introspect")),
+    );
     changed("expired", "exp", json!(server.now() - 120));
     changed("no exp", "exp", Value::Null);
     changed("an hour long", "exp", json!(server.now() + 3600));
@@ -281,19 +308,43 @@ async fn bad_assertions_are_refused_with_the_oauth_error() -> anyhow::Result<()>
     }
 
     // Unsigned.
-    let none = format!("{}.{}.", b64(&json!({"alg": "none"})), b64(&claims(&server, id)));
-    assert_refused(&token_with(&server, &none).await?, "invalid_client", "alg none");
+    let none = format!(
+        "{}.{}.",
+        b64(&json!({"alg": "none"})),
+        b64(&claims(&server, id))
+    );
+    assert_refused(
+        &token_with(&server, &none).await?,
+        "invalid_client",
+        "alg none",
+    );
     // Algorithm confusion: HS256 keyed with the registered public key.
     let jwks = jwks_of(&[&key]);
     let confused = hmac_signed("HS256", jwks.as_bytes(), &claims(&server, id));
-    assert_refused(&token_with(&server, &confused).await?, "invalid_client", "HS256 with public key");
+    assert_refused(
+        &token_with(&server, &confused).await?,
+        "invalid_client",
+        "HS256 with public key",
+    );
     // Another key claiming the client.
     let stranger = signed(&new_key(SigningAlg::RS256)?, &claims(&server, id))?;
-    assert_refused(&token_with(&server, &stranger).await?, "invalid_client", "foreign key");
+    assert_refused(
+        &token_with(&server, &stranger).await?,
+        "invalid_client",
+        "foreign key",
+    );
     // Too large to read.
     let huge = "a".repeat(9 * 1024);
-    assert_refused(&token_with(&server, &huge).await?, "invalid_client", "oversized");
-    assert_refused(&token_with(&server, "not.a.jwt").await?, "invalid_client", "garbage");
+    assert_refused(
+        &token_with(&server, &huge).await?,
+        "invalid_client",
+        "oversized",
+    );
+    assert_refused(
+        &token_with(&server, "not.a.jwt").await?,
+        "invalid_client",
+        "garbage",
+    );
 
     // Request shape: a secret besides the assertion, another client_id, a foreign type.
     let good = signed(&key, &claims(&server, id))?;
@@ -307,7 +358,11 @@ async fn bad_assertions_are_refused_with_the_oauth_error() -> anyhow::Result<()>
             ("client_assertion", good.as_str()),
             extra,
         ];
-        assert_refused(&post(&server, "/token", &form).await?, "invalid_request", case);
+        assert_refused(
+            &post(&server, "/token", &form).await?,
+            "invalid_request",
+            case,
+        );
     }
     let basic_too = reqwest::Client::new()
         .post(server.url("/token"))
@@ -319,13 +374,20 @@ async fn bad_assertions_are_refused_with_the_oauth_error() -> anyhow::Result<()>
         ])
         .send()
         .await?;
-    assert_eq!(basic_too.status(), StatusCode::BAD_REQUEST, "Basic and an assertion");
+    assert_eq!(
+        basic_too.status(),
+        StatusCode::BAD_REQUEST,
+        "Basic and an assertion"
+    );
     let saml = post(
         &server,
         "/token",
         &[
             ("grant_type", "client_credentials"),
-            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:saml2-bearer"),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:saml2-bearer",
+            ),
             ("client_assertion", &good),
         ],
     )
@@ -342,9 +404,19 @@ async fn a_client_authenticates_only_by_the_method_it_registered() -> anyhow::Re
         .create_client(service(ClientAuthMethod::ClientSecretBasic))
         .await?;
     let secret = secret_client.secret.clone().unwrap_or_default();
-    let jwt = hmac_signed("HS256", secret.as_bytes(), &claims(&server, &secret_client.id));
-    assert_refused(&token_with(&server, &jwt).await?, "invalid_client", "assertion for secret client");
-    let basic = server.token(&secret_client, &[("grant_type", "client_credentials")]).await?;
+    let jwt = hmac_signed(
+        "HS256",
+        secret.as_bytes(),
+        &claims(&server, &secret_client.id),
+    );
+    assert_refused(
+        &token_with(&server, &jwt).await?,
+        "invalid_client",
+        "assertion for secret client",
+    );
+    let basic = server
+        .token(&secret_client, &[("grant_type", "client_credentials")])
+        .await?;
     assert_eq!(basic.status(), StatusCode::OK, "Basic still works");
 
     // The operator moves it to private_key_jwt: its old secret stops working.
@@ -364,8 +436,14 @@ async fn a_client_authenticates_only_by_the_method_it_registered() -> anyhow::Re
     )
     .await?;
     assert!(changed.is_some_and(|changed| changed.secret.is_none()));
-    let basic = server.token(&secret_client, &[("grant_type", "client_credentials")]).await?;
-    assert_eq!(basic.status(), StatusCode::UNAUTHORIZED, "secret for private_key_jwt");
+    let basic = server
+        .token(&secret_client, &[("grant_type", "client_credentials")])
+        .await?;
+    assert_eq!(
+        basic.status(),
+        StatusCode::UNAUTHORIZED,
+        "secret for private_key_jwt"
+    );
     let post_secret = post(
         &server,
         "/token",
@@ -376,7 +454,11 @@ async fn a_client_authenticates_only_by_the_method_it_registered() -> anyhow::Re
         ],
     )
     .await?;
-    assert_refused(&post_secret, "invalid_client", "client_secret_post for private_key_jwt");
+    assert_refused(
+        &post_secret,
+        "invalid_client",
+        "client_secret_post for private_key_jwt",
+    );
     let jwt = signed(&key, &claims(&server, &secret_client.id))?;
     assert_token(&token_with(&server, &jwt).await?, "its registered key");
     Ok(())
@@ -399,9 +481,22 @@ async fn the_operator_registers_keys_and_methods_from_the_command_line() -> anyh
     let jwks_file = dir.join("jwks.json");
     std::fs::write(&jwks_file, jwks_of(&[&key]))?;
     let path = jwks_file.to_string_lossy().to_string();
-    let base = ["create", "--name", "signer", "--grant", "client_credentials", "--scope", "reports.read"];
+    let base = [
+        "create",
+        "--name",
+        "signer",
+        "--grant",
+        "client_credentials",
+        "--scope",
+        "reports.read",
+    ];
     let mut args = base.to_vec();
-    args.extend(["--auth-method", "private_key_jwt", "--jwks-file", path.as_str()]);
+    args.extend([
+        "--auth-method",
+        "private_key_jwt",
+        "--jwks-file",
+        path.as_str(),
+    ]);
     let created = client_command(&server, &args).await?;
     let id = created["client_id"].as_str().unwrap_or_default().to_owned();
     assert_eq!(created["client_secret"], Value::Null);
@@ -415,20 +510,42 @@ async fn the_operator_registers_keys_and_methods_from_the_command_line() -> anyh
     assert_eq!(shown["token_endpoint_auth_method"], "private_key_jwt");
 
     // Moving to client_secret_jwt issues a secret, shown once, that signs its assertions.
-    let updated = client_command(&server, &["update", &id, "--auth-method", "client_secret_jwt"]).await?;
+    let updated = client_command(
+        &server,
+        &["update", &id, "--auth-method", "client_secret_jwt"],
+    )
+    .await?;
     assert_eq!(updated["token_endpoint_auth_method"], "client_secret_jwt");
-    let secret = updated["client_secret"].as_str().unwrap_or_default().to_owned();
+    let secret = updated["client_secret"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     assert!(!secret.is_empty(), "{updated}");
     let jwt = hmac_signed("HS256", secret.as_bytes(), &claims(&server, &id));
-    assert_token(&token_with(&server, &jwt).await?, "client_secret_jwt after update");
+    assert_token(
+        &token_with(&server, &jwt).await?,
+        "client_secret_jwt after update",
+    );
     let jwt = signed(&key, &claims(&server, &id))?;
-    assert_refused(&token_with(&server, &jwt).await?, "invalid_client", "old method");
+    assert_refused(
+        &token_with(&server, &jwt).await?,
+        "invalid_client",
+        "old method",
+    );
 
     // Refused at registration: private key material, private and link-local addresses.
     std::fs::write(&jwks_file, r#"{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}"#)?;
     let mut args = base.to_vec();
-    args.extend(["--auth-method", "private_key_jwt", "--jwks-file", path.as_str()]);
-    assert!(client_command(&server, &args).await.is_err(), "symmetric key");
+    args.extend([
+        "--auth-method",
+        "private_key_jwt",
+        "--jwks-file",
+        path.as_str(),
+    ]);
+    assert!(
+        client_command(&server, &args).await.is_err(),
+        "symmetric key"
+    );
     for uri in [
         "https://10.0.0.8/jwks",
         "https://169.254.169.254/latest/meta-data",
@@ -437,7 +554,10 @@ async fn the_operator_registers_keys_and_methods_from_the_command_line() -> anyh
     ] {
         let mut args = base.to_vec();
         args.extend(["--auth-method", "private_key_jwt", "--jwks-uri", uri]);
-        assert!(client_command(&server, &args).await.is_err(), "{uri} was accepted");
+        assert!(
+            client_command(&server, &args).await.is_err(),
+            "{uri} was accepted"
+        );
     }
     std::fs::remove_dir_all(&dir)?;
     Ok(())
@@ -446,17 +566,27 @@ async fn the_operator_registers_keys_and_methods_from_the_command_line() -> anyh
 #[tokio::test]
 async fn discovery_lists_exactly_the_accepted_methods_and_algorithms() -> anyhow::Result<()> {
     let server = start_server(|_| {}).await?;
-    for path in ["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"] {
+    for path in [
+        "/.well-known/openid-configuration",
+        "/.well-known/oauth-authorization-server",
+    ] {
         let document: Value = reqwest::get(server.url(path)).await?.json().await?;
         assert_eq!(
             document["token_endpoint_auth_methods_supported"],
-            json!(["client_secret_basic", "client_secret_post", "private_key_jwt",
-                   "client_secret_jwt", "none"]),
+            json!([
+                "client_secret_basic",
+                "client_secret_post",
+                "private_key_jwt",
+                "client_secret_jwt",
+                "none"
+            ]),
             "{path}"
         );
         assert_eq!(
             document["token_endpoint_auth_signing_alg_values_supported"],
-            json!(["RS256", "PS256", "ES256", "EdDSA", "HS256", "HS384", "HS512"]),
+            json!([
+                "RS256", "PS256", "ES256", "EdDSA", "HS256", "HS384", "HS512"
+            ]),
             "{path}"
         );
         let introspection = document["introspection_endpoint_auth_methods_supported"].to_string();
@@ -471,7 +601,9 @@ async fn an_organisation_registers_and_changes_key_based_clients_through_the_api
     use poort_tests::orgs::ALL_SCOPES;
     use reqwest::Method;
     let server = start_server(|config| config.cache_ttl_secs = 0).await?;
-    let owner = server.create_user("owner@a.example", poort_tests::PASSWORD).await?;
+    let owner = server
+        .create_user("owner@a.example", poort_tests::PASSWORD)
+        .await?;
     let org = server.create_org("A", Some("owner@a.example")).await?;
     let token = server.access_token_for(&owner, ALL_SCOPES)?;
     let base = format!("/api/v1/orgs/{}/clients", org.id);
@@ -487,14 +619,25 @@ async fn an_organisation_registers_and_changes_key_based_clients_through_the_api
     };
 
     let created = server
-        .api(Method::POST, &base, Some(&token), Some(service(json!({
-            "token_endpoint_auth_method": "private_key_jwt", "jwks": jwks,
-        }))))
+        .api(
+            Method::POST,
+            &base,
+            Some(&token),
+            Some(service(json!({
+                "token_endpoint_auth_method": "private_key_jwt", "jwks": jwks,
+            }))),
+        )
         .await?;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     assert_eq!(created.json["client_secret"], Value::Null);
-    assert_eq!(created.json["token_endpoint_auth_method"], "private_key_jwt");
-    let id = created.json["client_id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(
+        created.json["token_endpoint_auth_method"],
+        "private_key_jwt"
+    );
+    let id = created.json["client_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let jwt = signed(&key, &claims(&server, &id))?;
     assert_token(&token_with(&server, &jwt).await?, "API-registered key");
 
@@ -503,21 +646,43 @@ async fn an_organisation_registers_and_changes_key_based_clients_through_the_api
     let mut private_jwks = jwks.clone();
     private_jwks["keys"][0]["d"] = json!("AAAA");
     for (body, case) in [
-        (json!({"token_endpoint_auth_method": "private_key_jwt",
-                "jwks_uri": "https://10.1.2.3/jwks"}), "private address"),
-        (json!({"token_endpoint_auth_method": "private_key_jwt",
-                "jwks_uri": "https://169.254.169.254/jwks"}), "link-local address"),
-        (json!({"token_endpoint_auth_method": "private_key_jwt", "jwks": private_jwks}),
-            "private key"),
-        (json!({"token_endpoint_auth_method": "private_key_jwt"}), "no keys"),
-        (json!({"token_endpoint_auth_method": "none"}), "confidential without auth"),
+        (
+            json!({"token_endpoint_auth_method": "private_key_jwt",
+                "jwks_uri": "https://10.1.2.3/jwks"}),
+            "private address",
+        ),
+        (
+            json!({"token_endpoint_auth_method": "private_key_jwt",
+                "jwks_uri": "https://169.254.169.254/jwks"}),
+            "link-local address",
+        ),
+        (
+            json!({"token_endpoint_auth_method": "private_key_jwt", "jwks": private_jwks}),
+            "private key",
+        ),
+        (
+            json!({"token_endpoint_auth_method": "private_key_jwt"}),
+            "no keys",
+        ),
+        (
+            json!({"token_endpoint_auth_method": "none"}),
+            "confidential without auth",
+        ),
         (json!({"jwks": jwks}), "keys for client_secret_basic"),
-        (json!({"token_endpoint_auth_method": "tls_client_auth"}), "unknown method"),
+        (
+            json!({"token_endpoint_auth_method": "tls_client_auth"}),
+            "unknown method",
+        ),
     ] {
         let refused = server
             .api(Method::POST, &base, Some(&token), Some(service(body)))
             .await?;
-        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{case}: {}", refused.text);
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{case}: {}",
+            refused.text
+        );
     }
     let listed = server.api(Method::GET, &base, Some(&token), None).await?;
     assert_eq!(listed.json["clients"].as_array().map(Vec::len), Some(1));
@@ -532,11 +697,21 @@ async fn an_organisation_registers_and_changes_key_based_clients_through_the_api
         )
         .await?;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
-    let secret = changed.json["client_secret"].as_str().unwrap_or_default().to_owned();
+    let secret = changed.json["client_secret"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let jwt = hmac_signed("HS256", secret.as_bytes(), &claims(&server, &id));
-    assert_token(&token_with(&server, &jwt).await?, "client_secret_jwt after PATCH");
+    assert_token(
+        &token_with(&server, &jwt).await?,
+        "client_secret_jwt after PATCH",
+    );
     let jwt = signed(&key, &claims(&server, &id))?;
-    assert_refused(&token_with(&server, &jwt).await?, "invalid_client", "key after PATCH");
+    assert_refused(
+        &token_with(&server, &jwt).await?,
+        "invalid_client",
+        "key after PATCH",
+    );
     let refused = server
         .api(
             Method::PATCH,

@@ -192,7 +192,7 @@ impl ClientAssertion {
         if claims.iss != client_id || claims.sub != client_id {
             return Err(AssertionError::WrongSubject);
         }
-        let named = |aud: &String| audiences.iter().any(|accepted| *accepted == aud.as_str());
+        let named = |aud: &String| audiences.contains(&aud.as_str());
         let aud_ok = match &claims.aud {
             Audience::One(aud) => named(aud),
             Audience::Many(list) => list.iter().any(named),
@@ -281,7 +281,10 @@ mod tests {
         for (name, value) in changes.as_object().unwrap() {
             match value {
                 Value::Null => all.as_object_mut().unwrap().remove(name),
-                other => all.as_object_mut().unwrap().insert(name.clone(), other.clone()),
+                other => all
+                    .as_object_mut()
+                    .unwrap()
+                    .insert(name.clone(), other.clone()),
             };
         }
         all
@@ -380,7 +383,10 @@ mod tests {
             Err(AssertionError::NotYetValid)
         );
         assert_eq!(check(with(json!({"iat": NOW + 30}))), Ok(()), "leeway");
-        assert_eq!(check(with(json!({"jti": null}))), Err(AssertionError::BadJti));
+        assert_eq!(
+            check(with(json!({"jti": null}))),
+            Err(AssertionError::BadJti)
+        );
         assert_eq!(check(with(json!({"jti": ""}))), Err(AssertionError::BadJti));
         assert_eq!(
             check(with(json!({"jti": "x".repeat(300)}))),
@@ -397,7 +403,12 @@ mod tests {
             ClientAssertion::parse(&none),
             Err(MalformedAssertion::AlgNone)
         );
-        let rs384 = format!("{}.{}.{}", b64(&json!({"alg": "RS384"})), parts[1], parts[2]);
+        let rs384 = format!(
+            "{}.{}.{}",
+            b64(&json!({"alg": "RS384"})),
+            parts[1],
+            parts[2]
+        );
         assert_eq!(
             ClientAssertion::parse(&rs384),
             Err(MalformedAssertion::UnsupportedAlg)

@@ -122,7 +122,8 @@ pub fn presented_client(
 /// `client_assertion_type` + `client_assertion` (RFC 7523 §2.2); the client is the
 /// assertion's `iss`, which `sub` and any `client_id` parameter must repeat.
 fn from_assertion(body: BodyClientCredentials) -> Result<PresentedClient, OAuthError> {
-    let (Some(assertion_type), Some(assertion)) = (body.client_assertion_type, body.client_assertion)
+    let (Some(assertion_type), Some(assertion)) =
+        (body.client_assertion_type, body.client_assertion)
     else {
         return Err(OAuthError::invalid_request(
             "client_assertion and client_assertion_type go together",
@@ -284,7 +285,11 @@ mod tests {
         assert_eq!(other_id.code, ErrorCode::InvalidRequest);
     }
 
-    fn with_assertion(id: Option<&str>, kind: Option<&str>, assertion: Option<&str>) -> BodyClientCredentials {
+    fn with_assertion(
+        id: Option<&str>,
+        kind: Option<&str>,
+        assertion: Option<&str>,
+    ) -> BodyClientCredentials {
         BodyClientCredentials {
             client_id: id.map(str::to_owned),
             client_assertion_type: kind.map(str::to_owned),
@@ -298,15 +303,21 @@ mod tests {
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string())
         };
         let claims = serde_json::json!({"iss": iss, "sub": iss, "aud": "x", "exp": 1, "jti": "j"});
-        format!("{}.{}.c2ln", b64(serde_json::json!({"alg": "HS256"})), b64(claims))
+        format!(
+            "{}.{}.c2ln",
+            b64(serde_json::json!({"alg": "HS256"})),
+            b64(claims)
+        )
     }
 
     #[test]
     fn a_client_assertion_names_the_client_and_its_method() {
         let jwt = hs256_assertion("app");
-        let client =
-            presented_client(None, with_assertion(None, Some(JWT_BEARER_ASSERTION_TYPE), Some(&jwt)))
-                .unwrap();
+        let client = presented_client(
+            None,
+            with_assertion(None, Some(JWT_BEARER_ASSERTION_TYPE), Some(&jwt)),
+        )
+        .unwrap();
         assert_eq!(client.client_id, "app");
         assert_eq!(client.method, ClientAuthMethod::ClientSecretJwt);
         assert!(client.assertion.is_some() && client.secret.is_none());
@@ -322,19 +333,34 @@ mod tests {
         let other_id = with_assertion(Some("other"), kind, Some(&jwt));
         assert_eq!(code(None, other_id), ErrorCode::InvalidRequest);
         let with_basic = with_assertion(None, kind, Some(&jwt));
-        assert_eq!(code(Some(&basic("app:s")), with_basic), ErrorCode::InvalidRequest);
+        assert_eq!(
+            code(Some(&basic("app:s")), with_basic),
+            ErrorCode::InvalidRequest
+        );
         let with_secret = BodyClientCredentials {
             client_secret: Some(Secret::new("s")),
             ..with_assertion(None, kind, Some(&jwt))
         };
         assert_eq!(code(None, with_secret), ErrorCode::InvalidRequest);
-        assert_eq!(code(None, with_assertion(None, None, Some(&jwt))), ErrorCode::InvalidRequest);
-        assert_eq!(code(None, with_assertion(None, kind, None)), ErrorCode::InvalidRequest);
+        assert_eq!(
+            code(None, with_assertion(None, None, Some(&jwt))),
+            ErrorCode::InvalidRequest
+        );
+        assert_eq!(
+            code(None, with_assertion(None, kind, None)),
+            ErrorCode::InvalidRequest
+        );
         let saml = Some("urn:ietf:params:oauth:client-assertion-type:saml2-bearer");
-        assert_eq!(code(None, with_assertion(None, saml, Some(&jwt))), ErrorCode::InvalidRequest);
+        assert_eq!(
+            code(None, with_assertion(None, saml, Some(&jwt))),
+            ErrorCode::InvalidRequest
+        );
         let huge = "a".repeat(crate::client_assertion::MAX_ASSERTION_LEN + 1);
         for bad in ["not a jwt", huge.as_str()] {
-            assert_eq!(code(None, with_assertion(None, kind, Some(bad))), ErrorCode::InvalidClient);
+            assert_eq!(
+                code(None, with_assertion(None, kind, Some(bad))),
+                ErrorCode::InvalidClient
+            );
         }
     }
 

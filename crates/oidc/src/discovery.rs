@@ -298,8 +298,9 @@ mod tests {
                 "client_secret_jwt"
             ])
         );
-        let assertion_algs =
-            serde_json::json!(["RS256", "PS256", "ES256", "EdDSA", "HS256", "HS384", "HS512"]);
+        let assertion_algs = serde_json::json!([
+            "RS256", "PS256", "ES256", "EdDSA", "HS256", "HS384", "HS512"
+        ]);
         for endpoint in ["token", "revocation", "introspection"] {
             assert_eq!(
                 value[format!("{endpoint}_endpoint_auth_signing_alg_values_supported")],

@@ -4,8 +4,8 @@
 
 pub mod authorize;
 pub mod bearer;
-pub mod client_assertion;
 pub mod claims;
+pub mod client_assertion;
 pub mod client_auth;
 pub mod discovery;
 pub mod error;

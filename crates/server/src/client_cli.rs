@@ -16,11 +16,11 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::flows::client_auth_settings::{self as auth_flow, AuthSettings, registered_method};
 use crate::flows::clients::{self as client_flow, ClientInput};
+use crate::flows::orgs::Actor;
+use crate::flows::web_origins::accepted_by;
 use crate::master_key::MasterKey;
 use crate::outbound::Outbound;
 use crate::state::AppState;
-use crate::flows::orgs::Actor;
-use crate::flows::web_origins::accepted_by;
 
 #[derive(Subcommand)]
 pub enum ClientCommand {
@@ -529,10 +529,20 @@ mod tests {
             panic!("not a client create command");
         };
         assert!(args.auth.given());
-        assert_eq!(args.auth.jwks_uri.as_deref(), Some("https://app.example/jwks"));
+        assert_eq!(
+            args.auth.jwks_uri.as_deref(),
+            Some("https://app.example/jwks")
+        );
         let both = parse([
-            "create", "--name", "x", "--auth-method", "private_key_jwt", "--jwks-uri",
-            "https://a.example/j", "--jwks-file", "/tmp/j.json",
+            "create",
+            "--name",
+            "x",
+            "--auth-method",
+            "private_key_jwt",
+            "--jwks-uri",
+            "https://a.example/j",
+            "--jwks-file",
+            "/tmp/j.json",
         ]);
         assert!(both.is_err(), "one key source");
         assert!(parse(["update", "a", "--auth-method", "client_secret_jwt"]).is_ok());

@@ -58,7 +58,10 @@ impl std::fmt::Debug for ClientAuthColumns {
             .field("method", &self.method)
             .field("jwks", &self.jwks.as_ref().map(|_| "<jwks>"))
             .field("jwks_uri", &self.jwks_uri)
-            .field("secret_sealed", &self.secret_sealed.as_ref().map(|_| "<sealed>"))
+            .field(
+                "secret_sealed",
+                &self.secret_sealed.as_ref().map(|_| "<sealed>"),
+            )
             .finish()
     }
 }
@@ -467,6 +470,68 @@ mod tests {
             create(&db, web_app("second"), 8, Vec::new()).await.unwrap();
             let ids: Vec<String> = list(&db).await.unwrap().into_iter().map(|c| c.id).collect();
             assert_eq!(ids, ["app", "second"]);
+        }
+    }
+
+    #[tokio::test]
+    async fn auth_columns_round_trip_and_change_together() {
+        for (db, _guard) in fresh_dbs().await.unwrap() {
+            let signer = NewClient {
+                auth: super::ClientAuthColumns {
+                    method: Some("private_key_jwt".to_owned()),
+                    jwks: Some(r#"{"keys":[]}"#.to_owned()),
+                    jwks_uri: None,
+                    secret_sealed: None,
+                },
+                secret_digest: None,
+                ..web_app("signer")
+            };
+            let created = create(&db, signer, 1, Vec::new()).await.unwrap();
+            assert_eq!(find(&db, "signer").await.unwrap(), Some(created));
+            let hmac = super::ClientAuthColumns {
+                method: Some("client_secret_jwt".to_owned()),
+                jwks: None,
+                jwks_uri: None,
+                secret_sealed: Some(vec![1, 2, 3]),
+            };
+            let digest = "cd".repeat(32);
+            let other = ClientScope::Org("org-b");
+            assert!(
+                !super::set_auth(&db, "signer", other, hmac.clone(), None, Vec::new())
+                    .await
+                    .unwrap()
+            );
+            assert!(
+                super::set_auth(
+                    &db,
+                    "signer",
+                    ClientScope::Any,
+                    hmac.clone(),
+                    Some(digest.clone()),
+                    Vec::new()
+                )
+                .await
+                .unwrap()
+            );
+            let found = find(&db, "signer").await.unwrap().unwrap();
+            assert_eq!((found.auth, found.secret_digest), (hmac, Some(digest)));
+            assert!(
+                super::set_secret(
+                    &db,
+                    "signer",
+                    ClientScope::Any,
+                    "ef",
+                    Some(vec![9]),
+                    Vec::new()
+                )
+                .await
+                .unwrap()
+            );
+            let found = find(&db, "signer").await.unwrap().unwrap();
+            assert_eq!(found.auth.secret_sealed, Some(vec![9]));
+            assert_eq!(found.secret_digest.as_deref(), Some("ef"));
+            let printed = format!("{:?}", found.auth);
+            assert!(!printed.contains('9'), "{printed}");
         }
     }
 

@@ -106,7 +106,10 @@ pub enum ClientJwksError {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Material {
-    Rsa { n: Vec<u8>, e: Vec<u8> },
+    Rsa {
+        n: Vec<u8>,
+        e: Vec<u8>,
+    },
     /// Uncompressed point 0x04 || x || y, checked to be on the curve.
     P256(Vec<u8>),
     Ed25519(Vec<u8>),
@@ -132,26 +135,21 @@ impl ClientKey {
     }
 
     fn verify(&self, alg: ClientAlg, message: &[u8], sig: &[u8]) -> Result<(), JoseError> {
-        let result = match (&self.material, alg) {
-            (Material::Rsa { n, e }, ClientAlg::RS256) => RsaPublicKeyComponents { n, e }.verify(
-                &signature::RSA_PKCS1_2048_8192_SHA256,
-                message,
-                sig,
-            ),
-            (Material::Rsa { n, e }, ClientAlg::PS256) => RsaPublicKeyComponents { n, e }.verify(
-                &signature::RSA_PSS_2048_8192_SHA256,
-                message,
-                sig,
-            ),
-            (Material::P256(point), ClientAlg::ES256) => {
-                UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point)
-                    .verify(message, sig)
-            }
-            (Material::Ed25519(x), ClientAlg::EdDSA) => {
-                UnparsedPublicKey::new(&signature::ED25519, x).verify(message, sig)
-            }
-            _ => return Err(JoseError::AlgMismatch),
-        };
+        let result =
+            match (&self.material, alg) {
+                (Material::Rsa { n, e }, ClientAlg::RS256) => RsaPublicKeyComponents { n, e }
+                    .verify(&signature::RSA_PKCS1_2048_8192_SHA256, message, sig),
+                (Material::Rsa { n, e }, ClientAlg::PS256) => RsaPublicKeyComponents { n, e }
+                    .verify(&signature::RSA_PSS_2048_8192_SHA256, message, sig),
+                (Material::P256(point), ClientAlg::ES256) => {
+                    UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point)
+                        .verify(message, sig)
+                }
+                (Material::Ed25519(x), ClientAlg::EdDSA) => {
+                    UnparsedPublicKey::new(&signature::ED25519, x).verify(message, sig)
+                }
+                _ => return Err(JoseError::AlgMismatch),
+            };
         result.map_err(|_| JoseError::BadSignature)
     }
 }
@@ -318,7 +316,11 @@ fn parse_key(members: &Map<String, Value>) -> Result<Option<ClientKey>, String> 
         None => None,
         Some(name) => match name.parse::<ClientAlg>() {
             Ok(alg) if !alg.is_hmac() => Some(alg),
-            _ => return Err(format!("`alg` {name:.32} is not RS256, PS256, ES256 or EdDSA")),
+            _ => {
+                return Err(format!(
+                    "`alg` {name:.32} is not RS256, PS256, ES256 or EdDSA"
+                ));
+            }
         },
     };
     let material = match text("kty")? {
@@ -441,7 +443,10 @@ mod tests {
     #[test]
     fn ps256_verifies_with_an_rsa_key() {
         let pair = RsaKeyPair::generate(KeySize::Rsa2048).unwrap();
-        let n = pair.public_key().modulus().big_endian_without_leading_zero();
+        let n = pair
+            .public_key()
+            .modulus()
+            .big_endian_without_leading_zero();
         let jwks = json!({"keys": [{"kty": "RSA", "kid": "r", "n": URL_SAFE_NO_PAD.encode(n), "e": "AQAB"}]});
         let jwks = ClientJwks::parse(&serde_json::to_vec(&jwks).unwrap()).unwrap();
         let mut sig = vec![0; pair.public_modulus_len()];
@@ -487,11 +492,21 @@ mod tests {
         let key = hmac::Key::new(hmac::HMAC_SHA384, b"a secret of the client");
         let tag = hmac::sign(&key, b"m");
         assert_eq!(
-            verify_hmac(ClientAlg::HS384, b"a secret of the client", b"m", tag.as_ref()),
+            verify_hmac(
+                ClientAlg::HS384,
+                b"a secret of the client",
+                b"m",
+                tag.as_ref()
+            ),
             Ok(())
         );
         assert_eq!(
-            verify_hmac(ClientAlg::HS256, b"a secret of the client", b"m", tag.as_ref()),
+            verify_hmac(
+                ClientAlg::HS256,
+                b"a secret of the client",
+                b"m",
+                tag.as_ref()
+            ),
             Err(JoseError::BadSignature)
         );
         assert_eq!(
@@ -531,7 +546,8 @@ mod tests {
             ClientJwks::parse_fetched(&p384),
             Err(ClientJwksError::NoUsableKey)
         );
-        let small_rsa = json!({"keys": [{"kty": "RSA", "n": URL_SAFE_NO_PAD.encode([7u8; 128]), "e": "AQAB"}]});
+        let small_rsa =
+            json!({"keys": [{"kty": "RSA", "n": URL_SAFE_NO_PAD.encode([7u8; 128]), "e": "AQAB"}]});
         assert!(matches!(
             ClientJwks::parse(&serde_json::to_vec(&small_rsa).unwrap()),
             Err(ClientJwksError::BadKey(0, _))

@@ -132,7 +132,12 @@ async fn signed_with_client_keys(
 
 /// Fetches and parses the key set, remembering the outcome (a failure for
 /// [`JWKS_REFETCH_SECS`], keys for [`JWKS_CACHE_SECS`]).
-async fn fetch(state: &AppState, cache_key: String, uri: &str, now: i64) -> Option<Arc<ClientJwks>> {
+async fn fetch(
+    state: &AppState,
+    cache_key: String,
+    uri: &str,
+    now: i64,
+) -> Option<Arc<ClientJwks>> {
     let keys = match state.outbound.get(uri, MAX_FETCHED_JWKS_BYTES).await {
         Ok(body) => match ClientJwks::parse_fetched(&body) {
             Ok(keys) => Some(Arc::new(keys)),

@@ -66,7 +66,10 @@ pub fn method_allowed(registered: ClientAuthMethod, presented: ClientAuthMethod)
     registered == presented
         || matches!(
             (registered, presented),
-            (ClientSecretBasic | ClientSecretPost, ClientSecretBasic | ClientSecretPost)
+            (
+                ClientSecretBasic | ClientSecretPost,
+                ClientSecretBasic | ClientSecretPost
+            )
         )
 }
 
@@ -152,7 +155,12 @@ pub fn check(public: bool, settings: AuthSettings) -> Result<CheckedAuth, AuthSe
 }
 
 fn check_jwks_uri_form(uri: &str) -> Result<(), AuthSettingsError> {
-    let bad = |why: &str| Err(AuthSettingsError::BadJwksUri(uri.to_owned(), why.to_owned()));
+    let bad = |why: &str| {
+        Err(AuthSettingsError::BadJwksUri(
+            uri.to_owned(),
+            why.to_owned(),
+        ))
+    };
     if uri.len() > MAX_JWKS_URI_LEN {
         return bad("it is too long");
     }
@@ -340,9 +348,16 @@ mod tests {
             with(Some("{\"keys\": []}".into()), None),
             Err(AuthSettingsError::BadJwks(_))
         ));
-        for bad in ["ftp://app.example/jwks", "/jwks", "https://u:p@app.example/jwks"] {
+        for bad in [
+            "ftp://app.example/jwks",
+            "/jwks",
+            "https://u:p@app.example/jwks",
+        ] {
             assert!(
-                matches!(with(None, Some(bad)), Err(AuthSettingsError::BadJwksUri(..))),
+                matches!(
+                    with(None, Some(bad)),
+                    Err(AuthSettingsError::BadJwksUri(..))
+                ),
                 "{bad}"
             );
         }

@@ -176,8 +176,7 @@ async fn register(
     let id = new_id();
     let sealed = match (&secret, auth.needs_sealed_secret(), master_key) {
         (Some(secret), true, Some(master_key)) => Some(
-            auth_settings::seal_secret(master_key, &id, secret)
-                .map_err(AuthSettingsError::from)?,
+            auth_settings::seal_secret(master_key, &id, secret).map_err(AuthSettingsError::from)?,
         ),
         (_, false, _) => None,
         // Unreachable through `create` (default settings never ask for a sealed secret).

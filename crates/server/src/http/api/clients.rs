@@ -165,13 +165,13 @@ pub async fn create(
     )
     .await
     {
-            Ok(created) => {
-                state.caches.web_origins.clear();
-                created
-            }
-            Err(CreateClientError::Store(e)) => return Err(crate::flows::FlowError::from(e).into()),
-            Err(refused) => return Err(ApiProblem::invalid_request(refused.to_string())),
-        };
+        Ok(created) => {
+            state.caches.web_origins.clear();
+            created
+        }
+        Err(CreateClientError::Store(e)) => return Err(crate::flows::FlowError::from(e).into()),
+        Err(refused) => return Err(ApiProblem::invalid_request(refused.to_string())),
+    };
     let mut answer = flow::view(&created.client);
     answer["client_secret"] = json!(created.secret);
     Ok((StatusCode::CREATED, json(answer)).into_response())
@@ -243,8 +243,7 @@ pub async fn update(
         CreateClientError::Store(e) => ApiProblem::from(crate::flows::FlowError::from(e)),
         refused => ApiProblem::invalid_request(refused.to_string()),
     };
-    if changes.pkce_required.is_none() && changes.web_origins.is_none() && !changes.changes_auth()
-    {
+    if changes.pkce_required.is_none() && changes.web_origins.is_none() && !changes.changes_auth() {
         return Err(ApiProblem::invalid_request(
             "give pkce_required, web_origins or token_endpoint_auth_method",
         ));
