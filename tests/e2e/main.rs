@@ -5,6 +5,7 @@ mod api_tokens;
 mod authorize_errors;
 mod backup;
 mod caches;
+mod client_assertion_registration;
 mod client_assertions;
 mod cors;
 mod durable_security;

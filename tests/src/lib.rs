@@ -7,6 +7,7 @@ pub mod api_tokens;
 pub mod authenticator;
 pub mod browser;
 pub mod chromium;
+pub mod client_assertions;
 pub mod database;
 pub mod forms;
 pub mod logs;
