@@ -120,6 +120,7 @@ fn refresh_row(token: &str, client_id: &str, user_id: &str, now: i64) -> NewRefr
         client_id: client_id.to_string(),
         user_id: user_id.to_string(),
         scope: REFRESH_SCOPE.into(),
+        resources: Vec::new(),
         auth_time: now,
         amr: vec!["pwd".into()],
         sid: Some(new_id()),

@@ -42,6 +42,7 @@ mod m20261212_000100_add_client_web_origins;
 mod m20261212_000300_add_refresh_token_parent;
 mod m20261212_000301_add_client_pkce_required;
 mod m20261213_000100_add_client_auth_method;
+mod m20261213_000300_add_refresh_token_resources;
 
 /// The list of all migrations, oldest first.
 pub struct Migrator;
@@ -81,6 +82,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000300_add_refresh_token_parent::Migration),
             Box::new(m20261212_000301_add_client_pkce_required::Migration),
             Box::new(m20261213_000100_add_client_auth_method::Migration),
+            Box::new(m20261213_000300_add_refresh_token_resources::Migration),
         ]
     }
 }

@@ -123,12 +123,41 @@ async fn pages_carry_strict_security_headers() -> anyhow::Result<()> {
     assert!(!csp.contains("unsafe-inline"));
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["cross-origin-opener-policy"], "same-origin");
+    let permissions = headers["permissions-policy"].to_str()?;
+    assert!(permissions.contains("camera=()") && permissions.contains("geolocation=()"));
+    assert!(
+        permissions.contains("publickey-credentials-get=(self)"),
+        "{permissions}"
+    );
+    // A plain-http issuer (development) pins nothing.
+    assert!(headers.get("strict-transport-security").is_none());
     let body = response.text().await?;
     assert!(!body.contains("<script>") && !body.contains("style=\""));
     let css = browser.get("/static/poort.css").await?;
     assert_eq!(css.status(), StatusCode::OK);
     let missing = browser.get("/no/such/page").await?;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_https_issuer_sends_strict_transport_security_everywhere() -> anyhow::Result<()> {
+    // The issuer is what browsers see (TLS may end at a proxy in front of Poort).
+    let server = poort_tests::start_server(|c| c.issuer = "https://id.example.test".into()).await?;
+    for path in [
+        "/login",
+        "/.well-known/openid-configuration",
+        "/jwks",
+        "/no/such/page",
+    ] {
+        let response = reqwest::get(server.url(path)).await?;
+        assert_eq!(
+            response.headers()["strict-transport-security"],
+            "max-age=31536000",
+            "{path}"
+        );
+    }
     Ok(())
 }
 

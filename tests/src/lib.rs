@@ -12,6 +12,7 @@ pub mod database;
 pub mod forms;
 pub mod logs;
 pub mod mfa;
+pub mod node_rp;
 pub mod orgs;
 pub mod redis_keys;
 pub mod redis_server;

@@ -43,11 +43,78 @@ pub fn parse_resources(values: Vec<String>) -> Result<Vec<String>, OAuthError> {
     Ok(resources)
 }
 
+/// The audiences of an access token (RFC 8707 §2.2). `granted`: the resources the grant
+/// names (an authorization request's, kept by its refresh tokens); `registered`: the client's
+/// audiences, what it may ask for when the grant names none; `requested`: the token request's.
+/// Each requested resource must be within what may be asked for (`invalid_target`). Without a
+/// request the token is for the whole grant; an empty answer means the client itself.
+pub fn token_audiences(
+    granted: &[String],
+    registered: &[String],
+    requested: &[String],
+) -> Result<Vec<String>, OAuthError> {
+    let askable = match granted.is_empty() {
+        true => registered,
+        false => granted,
+    };
+    if let Some(outside) = requested.iter().find(|r| !askable.contains(r)) {
+        let whose = match granted.is_empty() {
+            true => "an audience of this client",
+            false => "one this grant was authorized for",
+        };
+        return Err(OAuthError::invalid_target(format!(
+            "resource {outside} is not {whose}"
+        )));
+    }
+    Ok(match requested.is_empty() {
+        true => granted.to_vec(),
+        false => requested.to_vec(),
+    })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::ErrorCode;
+
+    fn list(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_token_is_for_the_request_within_the_grant_or_the_whole_grant() {
+        let (a, b, c) = (
+            "https://a.example",
+            "https://b.example",
+            "https://c.example",
+        );
+        let registered = list(&[a, b, c]);
+        // The grant names resources: only those may be asked for.
+        let granted = list(&[a, b]);
+        assert_eq!(
+            token_audiences(&granted, &registered, &[]).unwrap(),
+            granted
+        );
+        assert_eq!(
+            token_audiences(&granted, &registered, &list(&[b])).unwrap(),
+            list(&[b])
+        );
+        let error = token_audiences(&granted, &registered, &list(&[c])).unwrap_err();
+        assert_eq!(error.code, ErrorCode::InvalidTarget);
+        // The grant names none: any registered audience may be asked for; none asked, none given.
+        assert_eq!(
+            token_audiences(&[], &registered, &list(&[c])).unwrap(),
+            list(&[c])
+        );
+        assert!(token_audiences(&[], &registered, &[]).unwrap().is_empty());
+        let error = token_audiences(&[], &registered, &list(&["https://d.example"])).unwrap_err();
+        assert_eq!(error.code, ErrorCode::InvalidTarget);
+        assert_eq!(
+            token_audiences(&[], &[], &list(&[a])).unwrap_err().code,
+            ErrorCode::InvalidTarget
+        );
+    }
 
     fn parse(values: &[&str]) -> Result<Vec<String>, OAuthError> {
         parse_resources(values.iter().map(|v| v.to_string()).collect())

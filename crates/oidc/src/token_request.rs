@@ -72,10 +72,13 @@ pub enum TokenRequest {
         code: Secret,
         redirect_uri: Option<String>,
         code_verifier: Option<Secret>,
+        /// RFC 8707: narrows the audiences of the access token.
+        resource: Vec<String>,
     },
     RefreshToken {
         refresh_token: Secret,
         scope: Option<Scopes>,
+        resource: Vec<String>,
     },
     ClientCredentials {
         scope: Option<Scopes>,
@@ -134,20 +137,20 @@ pub fn parse_token_request(
             .ok_or_else(|| OAuthError::invalid_request(format!("{name} is required")))
     };
     let scope = fields.get("scope").map(Scopes::parse).transpose()?;
+    let resource = crate::resource::parse_resources(fields.all("resource"))?;
     let request = match grant_type {
         GrantType::AuthorizationCode => TokenRequest::AuthorizationCode {
             code: Secret::new(required("code")?),
             redirect_uri: fields.owned("redirect_uri"),
             code_verifier: fields.owned("code_verifier").map(Secret::new),
+            resource,
         },
         GrantType::RefreshToken => TokenRequest::RefreshToken {
             refresh_token: Secret::new(required("refresh_token")?),
             scope,
+            resource,
         },
-        GrantType::ClientCredentials => TokenRequest::ClientCredentials {
-            scope,
-            resource: crate::resource::parse_resources(fields.all("resource"))?,
-        },
+        GrantType::ClientCredentials => TokenRequest::ClientCredentials { scope, resource },
     };
     let body_client = BodyClientCredentials {
         client_id: fields.owned("client_id"),
@@ -217,6 +220,7 @@ mod tests {
             code,
             redirect_uri,
             code_verifier,
+            ..
         } = request
         else {
             panic!("wrong grant: {request:?}");
@@ -239,6 +243,7 @@ mod tests {
         let TokenRequest::RefreshToken {
             refresh_token,
             scope,
+            ..
         } = request
         else {
             panic!("wrong grant: {request:?}");

@@ -53,6 +53,7 @@ async fn populate(db: &Db) {
                 client_id: client.clone(),
                 user_id: owner.clone(),
                 scope: "openid offline_access".into(),
+                resources: Vec::new(),
                 auth_time: 9,
                 amr: vec!["pwd".into()],
                 sid: None,

@@ -106,6 +106,7 @@ mod tests {
                     client_id: client_ids[n % client_ids.len()].clone(),
                     user_id: ids[n].clone(),
                     scope: "openid offline_access".to_owned(),
+                    resources: Vec::new(),
                     auth_time: 1,
                     amr: vec!["pwd".to_owned()],
                     sid: None,

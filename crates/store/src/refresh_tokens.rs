@@ -25,6 +25,8 @@ pub struct NewRefreshToken {
     pub client_id: String,
     pub user_id: String,
     pub scope: String,
+    /// RFC 8707 resources of the grant; empty when the authorization named none.
+    pub resources: Vec<String>,
     pub auth_time: i64,
     pub amr: Vec<String>,
     pub sid: Option<String>,
@@ -44,6 +46,7 @@ impl NewRefreshToken {
             client_id: self.client_id,
             user_id: self.user_id,
             scope: self.scope,
+            resources: (!self.resources.is_empty()).then(|| json_list::encode(&self.resources)),
             auth_time: self.auth_time,
             sid: self.sid,
             access_jti: self.access_jti,

@@ -35,6 +35,7 @@ fn token(parents: &Parents, family: &str, jti: &str) -> NewRefreshToken {
         client_id: parents.client.clone(),
         user_id: parents.user.clone(),
         scope: "openid offline_access".to_owned(),
+        resources: Vec::new(),
         auth_time: 100,
         amr: vec!["pwd".to_owned(), "otp".to_owned()],
         sid: Some("sid-1".to_owned()),

@@ -18,6 +18,7 @@ fn refresh(user: &str, client: &str, expires_at: i64) -> NewRefreshToken {
         client_id: client.to_owned(),
         user_id: user.to_owned(),
         scope: "openid".to_owned(),
+        resources: Vec::new(),
         auth_time: 1,
         amr: vec!["pwd".to_owned()],
         sid: None,

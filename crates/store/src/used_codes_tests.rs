@@ -31,6 +31,7 @@ fn first_token(user: &str, client: &str, family: &str) -> NewRefreshToken {
         client_id: client.to_owned(),
         user_id: user.to_owned(),
         scope: "openid".to_owned(),
+        resources: Vec::new(),
         auth_time: 100,
         amr: vec!["pwd".to_owned()],
         sid: None,

@@ -26,6 +26,8 @@ pub struct AuthorizeParams {
     pub display: Option<String>,
     pub claims: Option<String>,
     pub registration: Option<String>,
+    /// RFC 8707 resource indicators, the only repeatable parameter, in request order.
+    pub resource: Vec<String>,
 }
 
 const NAMES: &[&str] = &[
@@ -50,12 +52,13 @@ const NAMES: &[&str] = &[
     "claims",
     "registration",
 ];
+const REPEATED: &[&str] = &["resource"];
 
 impl AuthorizeParams {
     /// Reads the decoded query (or form) pairs. A known parameter sent twice is refused
     /// (RFC 6749 §3.1); unknown parameters are ignored.
     pub fn from_pairs(pairs: &[(String, String)]) -> Result<Self, ParamsError> {
-        let fields = FormFields::collect(pairs, NAMES, &[])?;
+        let fields = FormFields::collect(pairs, NAMES, REPEATED)?;
         Ok(Self {
             client_id: fields.owned("client_id"),
             redirect_uri: fields.owned("redirect_uri"),
@@ -77,6 +80,7 @@ impl AuthorizeParams {
             display: fields.owned("display"),
             claims: fields.owned("claims"),
             registration: fields.owned("registration"),
+            resource: fields.all("resource"),
         })
     }
 }

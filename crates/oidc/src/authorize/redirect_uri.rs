@@ -41,9 +41,69 @@ pub fn check_redirect_uri_registration(uri: &str) -> Result<(), RedirectUriRejec
     }
 }
 
+/// Whether an authorization request's `redirect_uri` is the `registered` one: the same
+/// string, or (RFC 8252 §7.3, native apps) the same loopback IP URI with another port, which
+/// the app picks when it opens its listener. Only for `127.0.0.1` and `[::1]` over http, never
+/// for `localhost` (§8.3: a name can be made to point elsewhere).
+pub fn matches_registered(registered: &str, requested: &str) -> bool {
+    if registered == requested {
+        return true;
+    }
+    let (Ok(known), Ok(asked)) = (Url::parse(registered), Url::parse(requested)) else {
+        return false;
+    };
+    let loopback_ip = |url: &Url| match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        _ => false,
+    };
+    known.scheme() == "http"
+        && asked.scheme() == "http"
+        && loopback_ip(&known)
+        && known.host() == asked.host()
+        && known.path() == asked.path()
+        && known.query() == asked.query()
+        && asked.fragment().is_none()
+        && asked.username().is_empty()
+        && asked.password().is_none()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_loopback_ip_redirect_matches_on_any_port_and_nothing_else_does() {
+        let registered = "http://127.0.0.1/callback";
+        for asked in [
+            "http://127.0.0.1/callback",
+            "http://127.0.0.1:53127/callback",
+        ] {
+            assert!(matches_registered(registered, asked), "{asked}");
+        }
+        assert!(matches_registered(
+            "http://[::1]:8080/cb?x=1",
+            "http://[::1]:9/cb?x=1"
+        ));
+        for asked in [
+            "http://127.0.0.1:53127/other",
+            "http://127.0.0.2:53127/callback",
+            "http://127.0.0.1:53127/callback?x=1",
+            "https://127.0.0.1:53127/callback",
+            "http://user@127.0.0.1:53127/callback",
+        ] {
+            assert!(!matches_registered(registered, asked), "{asked}");
+        }
+        // Names, and anything but loopback IPs, match exactly only.
+        assert!(!matches_registered(
+            "http://localhost/cb",
+            "http://localhost:3000/cb"
+        ));
+        assert!(!matches_registered(
+            "https://app.example.com/cb",
+            "https://app.example.com:8443/cb"
+        ));
+    }
 
     #[test]
     fn accepts_https_loopback_http_and_reverse_domain_schemes() {

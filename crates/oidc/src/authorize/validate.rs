@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::mode::ResponseMode;
 use super::params::AuthorizeParams;
 use super::prompt::Prompt;
+use super::redirect_uri::matches_registered;
 use crate::error::OAuthError;
 use crate::pkce::CodeChallenge;
 use crate::scope::{self, Scopes};
@@ -28,6 +29,8 @@ pub struct ClientPolicy<'a> {
     /// default; false only for a legacy client the operator opted out).
     pub pkce_required: bool,
     pub allows_authorization_code: bool,
+    /// The APIs (RFC 8707 resource URIs) its access tokens may be for.
+    pub audiences: &'a [String],
 }
 
 /// A validated authorization request, kept in the session while the user logs in.
@@ -47,6 +50,9 @@ pub struct AuthorizeRequest {
     /// How the response goes back (absent in requests kept before response modes existed).
     #[serde(default)]
     pub response_mode: ResponseMode,
+    /// The RFC 8707 resources the tokens are for, each one of the client's audiences.
+    #[serde(default)]
+    pub resources: Vec<String>,
 }
 
 /// An error that may be sent to the client by redirecting the user to `redirect_uri`.
@@ -75,10 +81,18 @@ pub fn validate_authorize(
     params: &AuthorizeParams,
     client: &ClientPolicy,
 ) -> Result<AuthorizeRequest, AuthorizeError> {
-    // Exact string comparison (OAuth 2.0 Security BCP §4.1.3): no normalisation, no
+    // Exact string comparison (OAuth 2.0 Security BCP §4.1.3), except the port of a loopback IP
+    // redirect (RFC 8252 §7.3, `matches_registered`): no normalisation, no
     // default even when only one URI is registered (OIDC Core §3.1.2.1 requires it).
     let redirect_uri = match params.redirect_uri.as_deref() {
-        Some(uri) if client.redirect_uris.iter().any(|known| known == uri) => uri,
+        Some(uri)
+            if client
+                .redirect_uris
+                .iter()
+                .any(|known| matches_registered(known, uri)) =>
+        {
+            uri
+        }
         Some(_) | None => return Err(AuthorizeError::InvalidRedirectUri),
     };
     // An oversized state is not echoed: it is refused below, and an unbounded value
@@ -116,6 +130,7 @@ pub fn validate_authorize(
         ui_locales: params.ui_locales.clone(),
         acr_values: params.acr_values.clone(),
         response_mode,
+        resources: checked.resources,
     })
 }
 
@@ -125,6 +140,7 @@ struct Checked {
     code_challenge: Option<CodeChallenge>,
     prompt: Prompt,
     max_age: Option<u64>,
+    resources: Vec<String>,
 }
 
 fn check_after_redirect_uri(
@@ -191,11 +207,14 @@ fn check_after_redirect_uri(
     )?;
     check_len(params.ui_locales.as_deref(), MAX_LIST_LEN, "ui_locales")?;
     check_len(params.acr_values.as_deref(), MAX_LIST_LEN, "acr_values")?;
+    let resources = crate::resource::parse_resources(params.resource.clone())?;
+    let resources = crate::resource::token_audiences(&[], client.audiences, &resources)?;
     Ok(Checked {
         scopes,
         code_challenge,
         prompt,
         max_age,
+        resources,
     })
 }
 
@@ -243,6 +262,36 @@ mod tests {
             public: true,
             pkce_required: true,
             allows_authorization_code: true,
+            audiences: AUDIENCES,
+        }
+    }
+
+    const AUDIENCES: &[String] = &[];
+
+    #[test]
+    fn resources_must_be_audiences_of_the_client() {
+        let uris = registered();
+        let audiences = vec!["https://api.example.com".to_owned()];
+        let policy = ClientPolicy {
+            audiences: &audiences,
+            ..client(&uris)
+        };
+        let mut params = valid();
+        params.resource = vec![
+            "https://api.example.com".into(),
+            "https://api.example.com".into(),
+        ];
+        let request = validate_authorize(&params, &policy).unwrap();
+        assert_eq!(request.resources, audiences);
+        for bad in [
+            "https://other.example.com",
+            "https://api.example.com#f",
+            "relative",
+        ] {
+            params.resource = vec![bad.into()];
+            let error = redirect_error(&params, &policy);
+            assert_eq!(error.error.code, crate::ErrorCode::InvalidTarget, "{bad}");
+            assert_eq!(error.state.as_deref(), Some("xyz"));
         }
     }
 

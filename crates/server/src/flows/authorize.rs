@@ -113,6 +113,7 @@ pub async fn start(
         public: client.public,
         pkce_required: client.pkce_required,
         allows_authorization_code: client.grant_types.iter().any(|g| g == "authorization_code"),
+        audiences: &client.audiences,
     };
     let mut request = match validate_authorize(&params, &policy) {
         Ok(request) => request,
@@ -311,6 +312,7 @@ async fn decide(
             sid: user.sid.clone(),
             code_challenge: request.code_challenge.clone(),
             expires_at: now + state.config.auth_code_ttl_secs,
+            resources: request.resources.clone(),
         },
     )
     .await?;

@@ -36,7 +36,7 @@ pub enum CreateClientError {
     NoRedirectUri,
     #[error("a public client cannot use client_credentials")]
     PublicClientCredentials,
-    #[error("allowed scopes and audiences are for clients with the client_credentials grant")]
+    #[error("allowed scopes are for clients with the client_credentials grant")]
     ServiceFieldsWithoutClientCredentials,
     #[error("scope `{0}` cannot be allowed: {1}")]
     BadScope(String, &'static str),
@@ -161,8 +161,9 @@ async fn register(
         return Err(CreateClientError::PublicWithoutPkce);
     }
     grants.dedup();
-    let has_service_fields = !input.allowed_scopes.is_empty() || !input.audiences.is_empty();
-    if has_service_fields && !grants.contains(&GrantType::ClientCredentials) {
+    // Audiences are for any client (RFC 8707 in every grant); allowed scopes are what a
+    // service account grants itself.
+    if !input.allowed_scopes.is_empty() && !grants.contains(&GrantType::ClientCredentials) {
         return Err(CreateClientError::ServiceFieldsWithoutClientCredentials);
     }
     let allowed_scopes = check_service_scopes(&input.allowed_scopes)?;

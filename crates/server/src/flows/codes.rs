@@ -29,6 +29,9 @@ pub struct CodeGrant {
     pub sid: String,
     pub code_challenge: Option<CodeChallenge>,
     pub expires_at: i64,
+    /// The RFC 8707 resources the authorization request named (none: the client itself).
+    #[serde(default)]
+    pub resources: Vec<String>,
 }
 
 /// What a redemption produces, decided before anything is handed out.

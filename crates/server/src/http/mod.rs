@@ -116,7 +116,9 @@ pub fn router(state: SharedState) -> Router {
             state.clone(),
             error::localise,
         ))
-        .layer(security::layer())
+        .layer(security::layer(
+            state.config.issuer().starts_with("https://"),
+        ))
         // Applied per route, so it sees the matched route template; inside the request-id
         // layers, so it sees the id.
         .layer(axum::middleware::from_fn_with_state(

@@ -24,6 +24,11 @@ pub struct Model {
     /// Space-separated scopes.
     #[sea_orm(column_type = "Text")]
     pub scope: String,
+    /// JSON array of the grant's RFC 8707 resources; NULL when it names none. Read it with
+    /// [`Model::resource_list`]. (Defaulted so backups written before the column restore.)
+    #[sea_orm(column_type = "Text", nullable)]
+    #[serde(default)]
+    pub resources: Option<String>,
     pub auth_time: i64,
     /// JSON array of `amr` values; read it with [`Model::amr_values`].
     #[sea_orm(column_type = "Text")]
@@ -49,6 +54,14 @@ impl Model {
     /// The decoded `amr` list; an error if the column does not hold a JSON array of strings.
     pub fn amr_values(&self) -> Result<Vec<String>, StoreError> {
         json_list::decode(&self.amr, "refresh_tokens.amr")
+    }
+
+    /// The decoded resources of the grant (empty when it names none).
+    pub fn resource_list(&self) -> Result<Vec<String>, StoreError> {
+        match &self.resources {
+            Some(json) => json_list::decode(json, "refresh_tokens.resources"),
+            None => Ok(Vec::new()),
+        }
     }
 }
 

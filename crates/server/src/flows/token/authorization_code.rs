@@ -3,6 +3,7 @@
 
 use poort_oidc::OAuthError;
 use poort_oidc::pkce::verify_pkce;
+use poort_oidc::resource::token_audiences;
 use poort_oidc::scope::{OFFLINE_ACCESS, Scopes};
 use poort_store::clients::Client;
 use poort_store::entities::used_codes::Model as UsedCode;
@@ -23,6 +24,7 @@ pub(super) async fn grant(
     code: &str,
     redirect_uri: Option<String>,
     code_verifier: Option<String>,
+    resources: Vec<String>,
 ) -> GrantResult {
     let invalid = |why: &str| Ok(Err(OAuthError::invalid_grant(why)));
     let Some(grant) = codes::peek(state, code).await? else {
@@ -41,6 +43,11 @@ pub(super) async fn grant(
             return invalid(&why);
         }
     };
+    // A resource outside the grant is the request's mistake: the code stays usable.
+    let audiences = match token_audiences(&grant.resources, &client.audiences, &resources) {
+        Ok(audiences) => audiences,
+        Err(error) => return Ok(Err(error)),
+    };
     let scopes = Scopes::parse(&grant.scope).map_err(|e| FlowError::Corrupt(e.description))?;
     let session = SessionFacts {
         auth_time: grant.auth_time,
@@ -50,6 +57,7 @@ pub(super) async fn grant(
     let refresh = offline_access_granted(client, &scopes).then(|| RefreshFacts {
         family_id: new_id(),
         grant: scopes.clone(),
+        resources: grant.resources.clone(),
         expires_at: state.now() + state.config.refresh_token_ttl_secs,
     });
     // Named before anything is handed out, so a concurrent replay finds what to revoke.
@@ -70,6 +78,7 @@ pub(super) async fn grant(
                 client,
                 &user,
                 &scopes,
+                &audiences,
                 &session,
                 grant.nonce.clone(),
                 plan.signing,

@@ -2,6 +2,7 @@
 //! account).
 
 use poort_oidc::OAuthError;
+use poort_oidc::resource::token_audiences;
 use poort_oidc::scope::Scopes;
 use poort_store::clients::Client;
 
@@ -32,14 +33,10 @@ pub(super) fn grant(
             )));
         }
     };
-    if let Some(unknown) = resources.iter().find(|r| !client.audiences.contains(r)) {
-        return Ok(Err(OAuthError::invalid_target(format!(
-            "resource {unknown} is not an audience of this client"
-        ))));
-    }
-    let audiences = match resources.is_empty() {
-        true => &client.audiences,
-        false => &resources,
+    // The grant is all of its audiences.
+    let audiences = match token_audiences(&client.audiences, &client.audiences, &resources) {
+        Ok(audiences) => audiences,
+        Err(error) => return Ok(Err(error)),
     };
     let access = access_token::mint(
         state,
@@ -50,7 +47,7 @@ pub(super) fn grant(
             auth_time: None,
             sid: None,
             amr: None,
-            audiences: Some(audiences),
+            audiences: Some(&audiences),
         },
     )?;
     Ok(Ok(TokenResponse {

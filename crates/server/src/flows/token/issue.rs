@@ -28,6 +28,8 @@ pub(super) struct SessionFacts {
 pub(super) struct RefreshFacts {
     pub family_id: String,
     pub grant: Scopes,
+    /// The RFC 8707 resources of the grant (none: the client's audiences may be asked for).
+    pub resources: Vec<String>,
     pub expires_at: i64,
 }
 
@@ -91,6 +93,7 @@ pub(super) fn plan_with_refresh(
         client_id: client.id.clone(),
         user_id: user_id.to_owned(),
         scope: facts.grant.to_string(),
+        resources: facts.resources,
         auth_time: session.auth_time,
         amr: session.amr.clone(),
         sid: Some(session.sid.clone()),
@@ -107,12 +110,15 @@ pub(super) fn plan_with_refresh(
     (signing, row)
 }
 
-/// Signs the planned access token (with `scopes`) and, for `openid`, the ID token.
+/// Signs the planned access token (with `scopes`, for `audiences`: none is the client itself)
+/// and, for `openid`, the ID token.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn sign(
     state: &AppState,
     client: &Client,
     user: &User,
     scopes: &Scopes,
+    audiences: &[String],
     session: &SessionFacts,
     nonce: Option<String>,
     signing: Signing,
@@ -126,7 +132,7 @@ pub(super) async fn sign(
             auth_time: Some(session.auth_time),
             sid: Some(&session.sid),
             amr: Some(&session.amr),
-            audiences: None,
+            audiences: Some(audiences),
         },
         signing.access_jti,
         signing.access_expires_at,

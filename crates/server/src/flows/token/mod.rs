@@ -49,14 +49,24 @@ pub async fn grant(state: &AppState, client: &Client, request: TokenRequest) -> 
             code,
             redirect_uri,
             code_verifier,
+            resource,
         } => {
             let verifier = code_verifier.as_ref().map(|v| v.expose().to_string());
-            authorization_code::grant(state, client, code.expose(), redirect_uri, verifier).await
+            authorization_code::grant(
+                state,
+                client,
+                code.expose(),
+                redirect_uri,
+                verifier,
+                resource,
+            )
+            .await
         }
         TokenRequest::RefreshToken {
             refresh_token,
             scope,
-        } => refresh::grant(state, client, refresh_token.expose(), scope).await,
+            resource,
+        } => refresh::grant(state, client, refresh_token.expose(), scope, resource).await,
         TokenRequest::ClientCredentials { scope, resource } => {
             client_credentials::grant(state, client, scope, resource)
         }

@@ -9,6 +9,7 @@
 
 use poort_credentials::digest_secret;
 use poort_oidc::OAuthError;
+use poort_oidc::resource::token_audiences;
 use poort_oidc::scope::Scopes;
 use poort_store::clients::Client;
 use poort_store::refresh_tokens::{self, Replaced};
@@ -24,6 +25,10 @@ pub(super) struct Presented<'a> {
     pub client_id: &'a str,
     /// The grant the token carries (the scope of the authorization, RFC 6749 §6).
     pub granted: &'a Scopes,
+    /// The RFC 8707 resources of the grant; none: `registered` may be asked for.
+    pub resources: &'a [String],
+    /// The client's audiences.
+    pub registered: &'a [String],
     pub expires_at: i64,
     pub used_at: Option<i64>,
     pub revoked_at: Option<i64>,
@@ -34,24 +39,36 @@ pub(super) enum Decision {
     /// Mark the token used and store its successor (with the original grant); the access token
     /// gets `access`.
     Rotate {
-        access: Scopes,
+        access: Access,
     },
     /// A retry by the token's own client just after its rotation: replace the successor that
     /// was never delivered.
     Retry {
-        access: Scopes,
+        access: Access,
     },
     /// A used token presented again: what theft looks like; the family is revoked.
     Reuse,
     Refuse(OAuthError),
 }
 
-/// Decides what a refresh request by `client_id`, asking for `requested` (all of the grant
-/// when `None`), may get at `now`.
+/// What the new access token is for: its scope and its audiences (none: the client itself).
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Access {
+    pub scopes: Scopes,
+    pub audiences: Vec<String>,
+}
+
+/// What a refresh request asks for: a scope (all of the grant when `None`) and resources.
+pub(super) struct Requested {
+    pub scope: Option<Scopes>,
+    pub resources: Vec<String>,
+}
+
+/// Decides what a refresh request by `client_id` may get at `now`.
 pub(super) fn decide(
     token: &Presented<'_>,
     client_id: &str,
-    requested: Option<Scopes>,
+    requested: &Requested,
     now: i64,
     grace_secs: i64,
 ) -> Decision {
@@ -74,15 +91,20 @@ pub(super) fn decide(
         Some(used) if within_grace(used, now, grace_secs) => true,
         Some(_) => return Decision::Reuse,
     };
-    let access = match requested {
-        Some(requested) if !requested.is_subset(token.granted) => {
+    let scopes = match &requested.scope {
+        Some(scope) if !scope.is_subset(token.granted) => {
             return Decision::Refuse(OAuthError::invalid_scope(
                 "the requested scope exceeds the original grant",
             ));
         }
-        Some(requested) => requested,
+        Some(scope) => scope.clone(),
         None => token.granted.clone(),
     };
+    let audiences = match token_audiences(token.resources, token.registered, &requested.resources) {
+        Ok(audiences) => audiences,
+        Err(error) => return Decision::Refuse(error),
+    };
+    let access = Access { scopes, audiences };
     match retry {
         true => Decision::Retry { access },
         false => Decision::Rotate { access },
@@ -98,8 +120,10 @@ pub(super) async fn grant(
     state: &AppState,
     client: &Client,
     presented: &str,
-    requested: Option<Scopes>,
+    scope: Option<Scopes>,
+    resources: Vec<String>,
 ) -> GrantResult {
+    let requested = Requested { scope, resources };
     let invalid = |why: &str| Ok(Err(OAuthError::invalid_grant(why)));
     if presented.len() > 256 {
         return invalid("the refresh token is invalid");
@@ -111,21 +135,23 @@ pub(super) async fn grant(
             return invalid("the refresh token is invalid");
         };
         let granted = Scopes::parse(&old.scope).map_err(|e| FlowError::Corrupt(e.description))?;
+        let resources = old.resource_list()?;
         let token = Presented {
             client_id: &old.client_id,
             granted: &granted,
+            resources: &resources,
+            registered: &client.audiences,
             expires_at: old.expires_at,
             used_at: old.used_at,
             revoked_at: old.revoked_at,
         };
         let grace = state.config.refresh_grace_secs;
-        let (access, retry) =
-            match decide(&token, &client.id, requested.clone(), state.now(), grace) {
-                Decision::Refuse(error) => return Ok(Err(error)),
-                Decision::Reuse => return reuse(state, client, &old.family_id).await,
-                Decision::Rotate { access } => (access, false),
-                Decision::Retry { access } => (access, true),
-            };
+        let (access, retry) = match decide(&token, &client.id, &requested, state.now(), grace) {
+            Decision::Refuse(error) => return Ok(Err(error)),
+            Decision::Reuse => return reuse(state, client, &old.family_id).await,
+            Decision::Rotate { access } => (access, false),
+            Decision::Retry { access } => (access, true),
+        };
         let Some(user) = super::super::users::cached(state, &old.user_id).await? else {
             return invalid("the user no longer exists");
         };
@@ -141,6 +167,7 @@ pub(super) async fn grant(
         let facts = RefreshFacts {
             family_id: old.family_id.clone(),
             grant: granted.clone(),
+            resources: resources.clone(),
             expires_at: old.expires_at,
         };
         let (signing, successor) =
@@ -168,8 +195,17 @@ pub(super) async fn grant(
             }
         };
         if claimed {
-            let response =
-                issue::sign(state, client, &user, &access, &session, None, signing).await?;
+            let response = issue::sign(
+                state,
+                client,
+                &user,
+                &access.scopes,
+                &access.audiences,
+                &session,
+                None,
+                signing,
+            )
+            .await?;
             return Ok(Ok(response));
         }
         if lost_once {
@@ -201,6 +237,48 @@ mod tests {
     }
 
     const NOW: i64 = 1_000;
+
+    fn access(scopes: &Scopes) -> Access {
+        Access {
+            scopes: scopes.clone(),
+            audiences: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn resources_are_asked_within_the_grant_and_refused_before_anything_is_used() {
+        let granted = scopes("openid");
+        let (a, b) = (
+            "https://a.example".to_string(),
+            "https://b.example".to_string(),
+        );
+        let token = Presented {
+            client_id: "rp",
+            granted: &granted,
+            resources: std::slice::from_ref(&a),
+            registered: &[a.clone(), b.clone()],
+            expires_at: NOW + 100,
+            used_at: None,
+            revoked_at: None,
+        };
+        let ask = |resources: Vec<String>| Requested {
+            scope: None,
+            resources,
+        };
+        assert_eq!(
+            decide(&token, "rp", &ask(vec![]), NOW, GRACE),
+            Decision::Rotate {
+                access: Access {
+                    scopes: granted.clone(),
+                    audiences: vec![a.clone()]
+                }
+            }
+        );
+        refused_with(
+            decide(&token, "rp", &ask(vec![b.clone()]), NOW, GRACE),
+            ErrorCode::InvalidTarget,
+        );
+    }
     const GRACE: i64 = 5;
 
     fn decide_for(
@@ -213,11 +291,17 @@ mod tests {
         let token = Presented {
             client_id: "rp",
             granted,
+            resources: &[],
+            registered: &[],
             expires_at: NOW + 100,
             used_at,
             revoked_at,
         };
-        decide(&token, client, requested.map(scopes), NOW, GRACE)
+        let requested = Requested {
+            scope: requested.map(scopes),
+            resources: Vec::new(),
+        };
+        decide(&token, client, &requested, NOW, GRACE)
     }
 
     fn refused_with(decision: Decision, code: ErrorCode) {
@@ -233,13 +317,13 @@ mod tests {
         assert_eq!(
             decide_for(&granted, None, None, "rp", None),
             Decision::Rotate {
-                access: granted.clone()
+                access: access(&granted)
             }
         );
         assert_eq!(
             decide_for(&granted, None, None, "rp", Some("openid email")),
             Decision::Rotate {
-                access: scopes("openid email")
+                access: access(&scopes("openid email"))
             }
         );
         refused_with(
@@ -254,7 +338,7 @@ mod tests {
         assert_eq!(
             decide_for(&granted, Some(NOW - GRACE), None, "rp", None),
             Decision::Retry {
-                access: granted.clone()
+                access: access(&granted)
             }
         );
         assert_eq!(
@@ -287,12 +371,18 @@ mod tests {
         let expired = Presented {
             client_id: "rp",
             granted: &granted,
+            resources: &[],
+            registered: &[],
             expires_at: NOW,
             used_at: None,
             revoked_at: None,
         };
+        let all = Requested {
+            scope: None,
+            resources: Vec::new(),
+        };
         refused_with(
-            decide(&expired, "rp", None, NOW, GRACE),
+            decide(&expired, "rp", &all, NOW, GRACE),
             ErrorCode::InvalidGrant,
         );
     }

@@ -1,0 +1,494 @@
+//! Interop with an unmodified JavaScript relying party: the npm `openid-client` package (6.x,
+//! `tests/interop/openid-client/rp.mjs`, run by node) against a test server, this test playing
+//! the user's browser. Every check the library makes (issuer, `iss` in the response, state,
+//! nonce, PKCE, ID token signature and algorithm, userinfo `sub`) runs on our answers; the test
+//! asserts each step's result by name and the provider's errors where a step must fail.
+//! Needs `npm ci` in tests/interop/openid-client (scripts/test runs it).
+
+use poort_oidc::discovery;
+use poort_oidc::jose::SigningAlg;
+use poort_oidc::token_request::GrantType;
+use poort_tests::browser::{Browser, Landing};
+use poort_tests::node_rp::NodeRp;
+use poort_tests::{ClientSpec, EMAIL, PASSWORD, Pkce, TestClient, TestServer, start_server};
+use serde_json::{Value, json};
+
+/// A server with the test user, a browser, and the JavaScript relying party.
+struct Interop {
+    server: TestServer,
+    browser: Browser,
+    rp: NodeRp,
+    user_id: String,
+}
+
+impl Interop {
+    async fn start() -> anyhow::Result<Self> {
+        let rp = NodeRp::start()?;
+        let server = start_server(|_| {}).await?;
+        let user_id = server.create_user(EMAIL, PASSWORD).await?;
+        let browser = server.browser();
+        Ok(Self {
+            server,
+            browser,
+            rp,
+            user_id,
+        })
+    }
+
+    /// Registers `spec` with Poort and has the script discover the provider (OIDC discovery)
+    /// for it under `name`, authenticating with `auth`.
+    async fn register(
+        &mut self,
+        name: &str,
+        spec: ClientSpec,
+        auth: &str,
+    ) -> anyhow::Result<(TestClient, Value)> {
+        let alg = spec.id_token_alg.as_str();
+        let client = self.server.create_client(spec).await?;
+        let discovered = self
+            .discover(name, &client, auth, alg, "oidc", json!({}))
+            .await?;
+        Ok((client, discovered))
+    }
+
+    /// Has the script discover the provider (`algorithm`: "oidc" or "oauth2") and register
+    /// `client` under `name`; `extra` adds registration fields for the script (a private key).
+    async fn discover(
+        &mut self,
+        name: &str,
+        client: &TestClient,
+        auth: &str,
+        alg: &str,
+        algorithm: &str,
+        extra: Value,
+    ) -> anyhow::Result<Value> {
+        let mut command = json!({
+            "step": "discovery",
+            "client": name,
+            "issuer": self.server.base,
+            "algorithm": algorithm,
+            "registration": {
+                "id": client.id,
+                "secret": client.secret,
+                "auth": auth,
+                "alg": alg,
+                "redirect_uri": client.redirect_uri,
+                "post_logout_redirect_uri": client.post_logout_redirect_uri,
+            },
+        });
+        if let (Some(registration), Value::Object(more)) =
+            (command["registration"].as_object_mut(), extra)
+        {
+            registration.extend(more);
+        }
+        self.rp.ok(&self.browser, command).await
+    }
+
+    /// Runs `step` for client `name` with `extra` parameters; it must succeed.
+    async fn ok(&mut self, step: &str, name: &str, extra: Value) -> anyhow::Result<Value> {
+        self.rp.ok(&self.browser, command(step, name, extra)).await
+    }
+
+    /// Runs `step` for client `name`; it must fail with the OAuth error `error`.
+    async fn fails(
+        &mut self,
+        step: &str,
+        name: &str,
+        extra: Value,
+        error: &str,
+    ) -> anyhow::Result<String> {
+        self.rp
+            .fails(&self.browser, command(step, name, extra), error)
+            .await
+    }
+
+    /// The code flow's result, checked: our user, the registered algorithm, an email.
+    async fn sign_in(
+        &mut self,
+        name: &str,
+        alg: SigningAlg,
+        extra: Value,
+    ) -> anyhow::Result<Value> {
+        let result = self.ok("code", name, extra).await?;
+        assert_eq!(result["sub"], self.user_id.as_str(), "{result}");
+        assert_eq!(result["alg"], alg.as_str(), "{result}");
+        assert_eq!(result["email"], EMAIL, "{result}");
+        assert!(
+            result["token_type"]
+                .as_str()
+                .is_some_and(|t| t.eq_ignore_ascii_case("bearer")),
+            "{result}"
+        );
+        Ok(result)
+    }
+}
+
+fn command(step: &str, name: &str, extra: Value) -> Value {
+    let mut command = json!({ "step": step, "client": name });
+    if let (Some(all), Value::Object(more)) = (command.as_object_mut(), extra) {
+        all.extend(more);
+    }
+    command
+}
+
+/// A confidential web app with PKCE required, ID tokens signed with `alg`.
+fn web_app(alg: SigningAlg) -> ClientSpec {
+    ClientSpec {
+        id_token_alg: alg,
+        pkce_required: true,
+        ..ClientSpec::default()
+    }
+}
+
+const OFFLINE: &str = "openid email profile offline_access";
+
+#[tokio::test]
+async fn openid_client_discovers_the_provider_with_oidc_and_rfc8414_metadata() -> anyhow::Result<()>
+{
+    let mut it = Interop::start().await?;
+    let base = it.server.base.clone();
+    let (client, oidc) = it
+        .register("web", web_app(SigningAlg::RS256), "client_secret_basic")
+        .await?;
+    assert_eq!(oidc["issuer"], base.as_str(), "{oidc}");
+    for (field, path) in [
+        ("authorization_endpoint", discovery::AUTHORIZE_PATH),
+        ("token_endpoint", discovery::TOKEN_PATH),
+        ("userinfo_endpoint", discovery::USERINFO_PATH),
+        ("jwks_uri", discovery::JWKS_PATH),
+        ("end_session_endpoint", discovery::END_SESSION_PATH),
+    ] {
+        assert_eq!(oidc[field], format!("{base}{path}"), "{field}: {oidc}");
+    }
+    assert_eq!(oidc["supports_pkce"], true, "{oidc}");
+    assert_eq!(
+        oidc["authorization_response_iss_parameter_supported"], true,
+        "{oidc}"
+    );
+    let modes = oidc["response_modes_supported"].to_string();
+    assert!(
+        modes.contains("form_post") && modes.contains("fragment"),
+        "{oidc}"
+    );
+
+    // RFC 8414 (`/.well-known/oauth-authorization-server`): the same issuer and endpoints.
+    let oauth = it
+        .discover(
+            "web-oauth",
+            &client,
+            "client_secret_basic",
+            "RS256",
+            "oauth2",
+            json!({}),
+        )
+        .await?;
+    for field in [
+        "issuer",
+        "authorization_endpoint",
+        "token_endpoint",
+        "jwks_uri",
+        "introspection_endpoint",
+        "revocation_endpoint",
+        "supports_pkce",
+    ] {
+        assert_eq!(oauth[field], oidc[field], "{field}: {oauth} vs {oidc}");
+    }
+    // A code flow configured from the OAuth metadata alone works too.
+    it.sign_in("web-oauth", SigningAlg::RS256, json!({}))
+        .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn openid_client_signs_in_with_basic_and_post_and_every_id_token_algorithm()
+-> anyhow::Result<()> {
+    let mut it = Interop::start().await?;
+    for (name, alg, auth) in [
+        ("rs256-basic", SigningAlg::RS256, "client_secret_basic"),
+        ("es256-post", SigningAlg::ES256, "client_secret_post"),
+        ("eddsa-basic", SigningAlg::EdDSA, "client_secret_basic"),
+    ] {
+        it.register(name, web_app(alg), auth).await?;
+        // Code + PKCE + state + nonce; the library verifies the ID token with the JWKS.
+        it.sign_in(name, alg, json!({})).await?;
+        let info = it.ok("userinfo", name, json!({})).await?;
+        assert_eq!(info["sub"], it.user_id.as_str(), "{name}: {info}");
+        assert_eq!(info["email"], EMAIL, "{name}: {info}");
+        assert_eq!(info["name"], "Test User", "{name}: {info}");
+    }
+
+    // The provider checks PKCE: a code redeemed with another verifier is refused.
+    it.fails(
+        "code",
+        "es256-post",
+        json!({ "wrong_verifier": true }),
+        "invalid_grant",
+    )
+    .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn openid_client_accepts_a_form_post_response() -> anyhow::Result<()> {
+    let mut it = Interop::start().await?;
+    it.register("form", web_app(SigningAlg::EdDSA), "client_secret_post")
+        .await?;
+    // The library reads the POSTed form (a `Request`) and checks state and iss in it.
+    it.sign_in(
+        "form",
+        SigningAlg::EdDSA,
+        json!({ "response_mode": "form_post" }),
+    )
+    .await?;
+    let info = it.ok("userinfo", "form", json!({})).await?;
+    assert_eq!(info["sub"], it.user_id.as_str(), "{info}");
+    // Signed in already: the form_post page comes at once, and works again.
+    it.sign_in(
+        "form",
+        SigningAlg::EdDSA,
+        json!({ "response_mode": "form_post" }),
+    )
+    .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn openid_client_refresh_rotates_and_the_replaced_token_then_fails() -> anyhow::Result<()> {
+    let mut it = Interop::start().await?;
+    it.register("web", web_app(SigningAlg::ES256), "client_secret_basic")
+        .await?;
+    let signed_in = it
+        .sign_in("web", SigningAlg::ES256, json!({ "scope": OFFLINE }))
+        .await?;
+    assert_eq!(signed_in["refresh_token"], true, "{signed_in}");
+
+    let refreshed = it.ok("refresh", "web", json!({})).await?;
+    assert_eq!(refreshed["rotated"], true, "{refreshed}");
+    assert_eq!(refreshed["new_access_token"], true, "{refreshed}");
+    // The new access token works at userinfo.
+    let info = it.ok("userinfo", "web", json!({})).await?;
+    assert_eq!(info["sub"], it.user_id.as_str(), "{info}");
+
+    // Past the retry window, the replaced refresh token is reuse: refused, and the family
+    // (with the token that replaced it) is revoked.
+    let grace = it.server.state.config.refresh_grace_secs;
+    it.server.clock.advance(grace + 1);
+    it.fails(
+        "refresh",
+        "web",
+        json!({ "use": "previous" }),
+        "invalid_grant",
+    )
+    .await?;
+    it.fails("refresh", "web", json!({}), "invalid_grant")
+        .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn openid_client_introspects_and_revokes_tokens() -> anyhow::Result<()> {
+    let mut it = Interop::start().await?;
+    let (client, _) = it
+        .register("web", web_app(SigningAlg::RS256), "client_secret_post")
+        .await?;
+    it.sign_in("web", SigningAlg::RS256, json!({ "scope": OFFLINE }))
+        .await?;
+
+    let access = it
+        .ok("introspect", "web", json!({ "token": "access" }))
+        .await?;
+    assert_eq!(access["active"], true, "{access}");
+    assert_eq!(access["client_id"], client.id.as_str(), "{access}");
+    assert_eq!(access["sub"], it.user_id.as_str(), "{access}");
+    let refresh = it
+        .ok("introspect", "web", json!({ "token": "refresh" }))
+        .await?;
+    assert_eq!(refresh["active"], true, "{refresh}");
+
+    // Revoking the refresh token ends the grant: refreshing is refused.
+    it.ok("revoke", "web", json!({ "token": "refresh" }))
+        .await?;
+    it.fails("refresh", "web", json!({}), "invalid_grant")
+        .await?;
+
+    // A revoked access token is inactive and refused at userinfo.
+    it.sign_in("web", SigningAlg::RS256, json!({})).await?;
+    it.ok("userinfo", "web", json!({})).await?;
+    it.ok("revoke", "web", json!({ "token": "access" })).await?;
+    let revoked = it
+        .ok("introspect", "web", json!({ "token": "access" }))
+        .await?;
+    assert_eq!(revoked, json!({ "active": false }));
+    it.fails("userinfo", "web", json!({}), "invalid_token")
+        .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn openid_client_as_a_public_client_uses_pkce_without_a_secret() -> anyhow::Result<()> {
+    let mut it = Interop::start().await?;
+    let spec = ClientSpec {
+        public: true,
+        ..web_app(SigningAlg::RS256)
+    };
+    let (client, _) = it.register("spa", spec, "none").await?;
+    assert!(client.secret.is_none());
+    it.sign_in("spa", SigningAlg::RS256, json!({ "scope": OFFLINE }))
+        .await?;
+    it.ok("userinfo", "spa", json!({})).await?;
+    let refreshed = it.ok("refresh", "spa", json!({})).await?;
+    assert_eq!(refreshed["rotated"], true, "{refreshed}");
+    // A public client may revoke its own refresh token (RFC 7009 §2.1)...
+    it.ok("revoke", "spa", json!({ "token": "refresh" }))
+        .await?;
+    it.fails("refresh", "spa", json!({}), "invalid_grant")
+        .await?;
+    // ...but not introspect, and without the right verifier its code is worthless.
+    it.fails(
+        "introspect",
+        "spa",
+        json!({ "token": "access" }),
+        "invalid_client",
+    )
+    .await?;
+    it.fails(
+        "code",
+        "spa",
+        json!({ "wrong_verifier": true }),
+        "invalid_grant",
+    )
+    .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn openid_client_end_session_url_signs_the_browser_out() -> anyhow::Result<()> {
+    let mut it = Interop::start().await?;
+    let (client, _) = it
+        .register("web", web_app(SigningAlg::RS256), "client_secret_basic")
+        .await?;
+    it.sign_in("web", SigningAlg::RS256, json!({})).await?;
+    let ended = it.ok("end_session", "web", json!({})).await?;
+    assert_eq!(
+        ended["returned_to"],
+        client.post_logout_redirect_uri.as_str(),
+        "{ended}"
+    );
+    assert_eq!(ended["state_matches"], true, "{ended}");
+    // Signed out: authorize shows the login page again.
+    let pkce = Pkce::new();
+    let authorize = it.server.authorize_url(
+        &client,
+        &[
+            ("code_challenge", &pkce.challenge),
+            ("code_challenge_method", "S256"),
+        ],
+    );
+    let landing = it.browser.follow(it.browser.get(&authorize).await?).await?;
+    assert!(
+        matches!(&landing, Landing::Page { url, .. } if url.contains("/login")),
+        "{landing:?}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn openid_client_client_credentials_for_a_service() -> anyhow::Result<()> {
+    let mut it = Interop::start().await?;
+    let spec = ClientSpec {
+        grants: vec![GrantType::ClientCredentials],
+        allowed_scopes: vec!["reports.read".into()],
+        ..ClientSpec::default()
+    };
+    let (client, _) = it.register("svc", spec, "client_secret_basic").await?;
+    let tokens = it
+        .ok(
+            "client_credentials",
+            "svc",
+            json!({ "scope": "reports.read" }),
+        )
+        .await?;
+    assert_eq!(tokens["scope"], "reports.read", "{tokens}");
+    assert_eq!(tokens["refresh_token"], false, "{tokens}");
+    let seen = it
+        .ok("introspect", "svc", json!({ "token": "access" }))
+        .await?;
+    assert_eq!(seen["active"], true, "{seen}");
+    assert_eq!(seen["client_id"], client.id.as_str(), "{seen}");
+
+    // A scope it was not given, and a wrong secret, are refused.
+    it.fails(
+        "client_credentials",
+        "svc",
+        json!({ "scope": "reports.write" }),
+        "invalid_scope",
+    )
+    .await?;
+    let impostor = TestClient {
+        secret: Some("not-the-secret".into()),
+        ..client
+    };
+    it.discover(
+        "impostor",
+        &impostor,
+        "client_secret_basic",
+        "RS256",
+        "oidc",
+        json!({}),
+    )
+    .await?;
+    it.fails(
+        "client_credentials",
+        "impostor",
+        json!({}),
+        "invalid_client",
+    )
+    .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn openid_client_asks_for_resource_indicators() -> anyhow::Result<()> {
+    const REPORTS: &str = "https://reports.example/api";
+    const BILLING: &str = "https://billing.example/api";
+    let mut it = Interop::start().await?;
+    let spec = ClientSpec {
+        audiences: vec![REPORTS.into(), BILLING.into()],
+        ..web_app(SigningAlg::RS256)
+    };
+    it.register("api", spec, "client_secret_basic").await?;
+    let signed_in = it
+        .sign_in(
+            "api",
+            SigningAlg::RS256,
+            json!({ "scope": OFFLINE, "resource": [REPORTS, BILLING], "token_resource": [REPORTS] }),
+        )
+        .await?;
+    assert_eq!(
+        signed_in["access_token_aud"],
+        json!([REPORTS]),
+        "{signed_in}"
+    );
+    let refreshed = it
+        .ok("refresh", "api", json!({ "resource": [BILLING] }))
+        .await?;
+    assert_eq!(
+        refreshed["access_token_aud"],
+        json!([BILLING]),
+        "{refreshed}"
+    );
+    let refreshed = it.ok("refresh", "api", json!({})).await?;
+    assert_eq!(
+        refreshed["access_token_aud"],
+        json!([REPORTS, BILLING]),
+        "{refreshed}"
+    );
+    it.fails(
+        "refresh",
+        "api",
+        json!({ "resource": ["https://other.example/api"] }),
+        "invalid_target",
+    )
+    .await?;
+    Ok(())
+}
