@@ -232,6 +232,7 @@ pub async fn scale(config: &Config, counts: &ScaleCounts, now: i64) -> anyhow::R
                 allowed_scopes: Vec::new(),
                 audiences: Vec::new(),
                 web_origins: Vec::new(),
+                auth: Default::default(),
                 org_id: None,
                 pkce_required: true,
                 backchannel_logout_uri: None,

@@ -41,6 +41,7 @@ mod m20261211_000001_add_api_token_amr;
 mod m20261212_000100_add_client_web_origins;
 mod m20261212_000300_add_refresh_token_parent;
 mod m20261212_000301_add_client_pkce_required;
+mod m20261213_000100_add_client_auth_method;
 mod m20261213_000200_add_client_backchannel_logout;
 mod m20261213_000201_create_session_clients;
 mod m20261213_000202_create_backchannel_logouts;
@@ -83,6 +84,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000100_add_client_web_origins::Migration),
             Box::new(m20261212_000300_add_refresh_token_parent::Migration),
             Box::new(m20261212_000301_add_client_pkce_required::Migration),
+            Box::new(m20261213_000100_add_client_auth_method::Migration),
             Box::new(m20261213_000200_add_client_backchannel_logout::Migration),
             Box::new(m20261213_000201_create_session_clients::Migration),
             Box::new(m20261213_000202_create_backchannel_logouts::Migration),

@@ -426,8 +426,8 @@ async fn logout_uris_the_outbound_policy_refuses_are_not_registered() -> anyhow:
         "--backchannel-logout-uri",
         "https://10.1.2.3/logout",
     ])?;
-    let refused =
-        client_cli::execute(&server.state.db, outbound, server.now(), command, true).await;
+    let env = client_cli::ClientCliEnv::of(&server.state);
+    let refused = client_cli::execute(&env, server.now(), command, true).await;
     assert!(refused.is_err());
     assert!(
         poort_store::clients::list(&server.state.db)
@@ -441,13 +441,13 @@ async fn logout_uris_the_outbound_policy_refuses_are_not_registered() -> anyhow:
 async fn the_cli_sets_shows_and_removes_a_logout_uri() -> anyhow::Result<()> {
     let server = start_server(|_| {}).await?;
     let rp = LogoutReceiver::start().await?;
-    let outbound = &server.state.outbound;
+    let env = client_cli::ClientCliEnv::of(&server.state);
     let run = |args: Vec<String>| {
-        let db = server.state.db.clone();
         let now = server.now();
+        let env = &env;
         async move {
             let command = client_cli::parse(args)?;
-            client_cli::execute(&db, outbound, now, command, true).await
+            client_cli::execute(env, now, command, true).await
         }
     };
     let created: Value = serde_json::from_str(

@@ -449,14 +449,8 @@ async fn an_organisation_sets_its_clients_web_origins_through_the_api() -> anyho
 /// Runs `poort client ARGS --json` against the server's database.
 async fn client_command(server: &TestServer, args: &[&str]) -> anyhow::Result<Value> {
     let command = client_cli::parse(args.iter().copied())?;
-    let output = client_cli::execute(
-        &server.state.db,
-        &server.state.outbound,
-        server.now(),
-        command,
-        true,
-    )
-    .await?;
+    let env = client_cli::ClientCliEnv::of(&server.state);
+    let output = client_cli::execute(&env, server.now(), command, true).await?;
     Ok(serde_json::from_str(&output)?)
 }
 

@@ -6,6 +6,8 @@ mod authorize_errors;
 mod backchannel_logout;
 mod backup;
 mod caches;
+mod client_assertion_registration;
+mod client_assertions;
 mod cors;
 mod durable_security;
 mod email_change;

@@ -8,6 +8,7 @@ pub mod authenticator;
 pub mod backchannel;
 pub mod browser;
 pub mod chromium;
+pub mod client_assertions;
 pub mod database;
 pub mod forms;
 pub mod logs;
@@ -23,8 +24,10 @@ pub mod static_site;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use poort_oidc::client_auth::ClientAuthMethod;
 use poort_oidc::jose::SigningAlg;
 use poort_oidc::token_request::GrantType;
+use poort_server::flows::client_auth_settings::AuthSettings;
 use poort_server::flows::clients::{self, ClientInput};
 use poort_server::flows::users::{self, UserInput};
 use poort_server::state::SharedState;
@@ -201,6 +204,12 @@ pub struct ClientSpec {
     /// Where its logout tokens go (Back-Channel Logout), e.g. a [`backchannel::LogoutReceiver`];
     /// checked by the server's outbound policy (the harness allows loopback).
     pub backchannel_logout_uri: Option<String>,
+    /// How it authenticates at the token endpoint: `None` is the default for its kind (a secret
+    /// by Basic or POST, `none` for a public client). `jwks` (a JWKS document) or `jwks_uri`
+    /// go with `private_key_jwt`; the harness registers them without the outbound check.
+    pub auth_method: Option<ClientAuthMethod>,
+    pub jwks: Option<String>,
+    pub jwks_uri: Option<String>,
 }
 
 impl Default for ClientSpec {
@@ -217,6 +226,9 @@ impl Default for ClientSpec {
             pkce_required: false,
             web_origins: Vec::new(),
             backchannel_logout_uri: None,
+            auth_method: None,
+            jwks: None,
+            jwks_uri: None,
         }
     }
 }
@@ -262,8 +274,14 @@ impl TestServer {
             )?),
             None => None,
         };
-        let created = clients::create(
+        let auth = AuthSettings {
+            method: spec.auth_method,
+            jwks: spec.jwks,
+            jwks_uri: spec.jwks_uri,
+        };
+        let created = clients::create_with_auth(
             &self.state.db,
+            &self.state.master_key,
             ClientInput {
                 name: "Test app".into(),
                 redirect_uris: vec![spec.redirect_uri.clone()],
@@ -280,6 +298,7 @@ impl TestServer {
                 web_origins: spec.web_origins,
                 backchannel_logout,
             },
+            auth,
             self.now(),
             &poort_server::flows::orgs::Actor::operator(),
         )

@@ -1,11 +1,13 @@
 //! Which client a token, introspection or revocation request says it is, and how it
-//! authenticates (RFC 6749 §2.3.1): HTTP Basic, body parameters, or no secret at all.
-//! Checking the secret itself is the caller's job (it has the stored digest).
+//! authenticates (RFC 6749 §2.3.1): HTTP Basic, body parameters, a JWT client assertion
+//! (RFC 7523 §2.2), or no secret at all. Checking the secret or the assertion's signature is
+//! the caller's job (it has the stored digest and the client's keys).
 
 use base64::Engine as _;
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
+use crate::client_assertion::{ClientAssertion, JWT_BEARER_ASSERTION_TYPE};
 use crate::error::OAuthError;
 use crate::secret::Secret;
 use crate::token_request::BodyClientCredentials;
@@ -23,6 +25,10 @@ const MAX_HEADER_LEN: usize = 4096;
 pub enum ClientAuthMethod {
     ClientSecretBasic,
     ClientSecretPost,
+    /// A JWT signed with one of the client's registered public keys (RFC 7523).
+    PrivateKeyJwt,
+    /// A JWT whose HMAC key is the client secret (OpenID Connect Core §9).
+    ClientSecretJwt,
     /// A public client: only `client_id`, no secret.
     None,
 }
@@ -33,8 +39,24 @@ impl ClientAuthMethod {
         match self {
             Self::ClientSecretBasic => "client_secret_basic",
             Self::ClientSecretPost => "client_secret_post",
+            Self::PrivateKeyJwt => "private_key_jwt",
+            Self::ClientSecretJwt => "client_secret_jwt",
             Self::None => "none",
         }
+    }
+
+    /// Every method, in the order discovery lists them.
+    pub const ALL: [ClientAuthMethod; 5] = [
+        Self::ClientSecretBasic,
+        Self::ClientSecretPost,
+        Self::PrivateKeyJwt,
+        Self::ClientSecretJwt,
+        Self::None,
+    ];
+
+    /// The method named `text` in registration metadata, if we know it.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|method| method.as_str() == text)
     }
 }
 
@@ -43,15 +65,25 @@ pub struct PresentedClient {
     pub client_id: String,
     pub secret: Option<Secret>,
     pub method: ClientAuthMethod,
+    /// For `private_key_jwt` and `client_secret_jwt`: the assertion, parsed but not verified.
+    pub assertion: Option<Box<ClientAssertion>>,
 }
 
 /// Combines the `Authorization` header (if any) with the body credentials.
 /// Using two methods at once is `invalid_request`; no client id, or an unreadable
-/// Basic header, is `invalid_client`.
+/// Basic header or client assertion, is `invalid_client`.
 pub fn presented_client(
     authorization_header: Option<&str>,
     body: BodyClientCredentials,
 ) -> Result<PresentedClient, OAuthError> {
+    if body.client_assertion.is_some() || body.client_assertion_type.is_some() {
+        if authorization_header.is_some() || body.client_secret.is_some() {
+            return Err(OAuthError::invalid_request(
+                "use one client authentication method, not a client assertion and a secret",
+            ));
+        }
+        return from_assertion(body);
+    }
     let Some(header) = authorization_header else {
         return from_body(body);
     };
@@ -83,6 +115,38 @@ pub fn presented_client(
         client_id: id,
         secret,
         method,
+        assertion: None,
+    })
+}
+
+/// `client_assertion_type` + `client_assertion` (RFC 7523 §2.2); the client is the
+/// assertion's `iss`, which `sub` and any `client_id` parameter must repeat.
+fn from_assertion(body: BodyClientCredentials) -> Result<PresentedClient, OAuthError> {
+    let (Some(assertion_type), Some(assertion)) =
+        (body.client_assertion_type, body.client_assertion)
+    else {
+        return Err(OAuthError::invalid_request(
+            "client_assertion and client_assertion_type go together",
+        ));
+    };
+    if assertion_type != JWT_BEARER_ASSERTION_TYPE {
+        return Err(OAuthError::invalid_request(format!(
+            "client_assertion_type must be {JWT_BEARER_ASSERTION_TYPE}"
+        )));
+    }
+    let assertion = ClientAssertion::parse(assertion.expose())
+        .map_err(|why| OAuthError::invalid_client(why.to_string()))?;
+    let client_id = assertion.issuer().to_owned();
+    if body.client_id.is_some_and(|body_id| body_id != client_id) {
+        return Err(OAuthError::invalid_request(
+            "client_id differs from the client assertion's issuer",
+        ));
+    }
+    Ok(PresentedClient {
+        client_id,
+        secret: None,
+        method: assertion.method(),
+        assertion: Some(Box::new(assertion)),
     })
 }
 
@@ -101,6 +165,7 @@ fn from_body(body: BodyClientCredentials) -> Result<PresentedClient, OAuthError>
         client_id,
         secret: body.client_secret,
         method,
+        assertion: None,
     })
 }
 
@@ -173,6 +238,7 @@ mod tests {
         BodyClientCredentials {
             client_id: id.map(str::to_owned),
             client_secret: secret.map(Secret::new),
+            ..Default::default()
         }
     }
 
@@ -217,6 +283,85 @@ mod tests {
         assert_eq!(both.code, ErrorCode::InvalidRequest);
         let other_id = presented_client(Some(&header), body(Some("other"), None)).unwrap_err();
         assert_eq!(other_id.code, ErrorCode::InvalidRequest);
+    }
+
+    fn with_assertion(
+        id: Option<&str>,
+        kind: Option<&str>,
+        assertion: Option<&str>,
+    ) -> BodyClientCredentials {
+        BodyClientCredentials {
+            client_id: id.map(str::to_owned),
+            client_assertion_type: kind.map(str::to_owned),
+            client_assertion: assertion.map(Secret::new),
+            ..Default::default()
+        }
+    }
+
+    fn hs256_assertion(iss: &str) -> String {
+        let b64 = |value: serde_json::Value| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string())
+        };
+        let claims = serde_json::json!({"iss": iss, "sub": iss, "aud": "x", "exp": 1, "jti": "j"});
+        format!(
+            "{}.{}.c2ln",
+            b64(serde_json::json!({"alg": "HS256"})),
+            b64(claims)
+        )
+    }
+
+    #[test]
+    fn a_client_assertion_names_the_client_and_its_method() {
+        let jwt = hs256_assertion("app");
+        let client = presented_client(
+            None,
+            with_assertion(None, Some(JWT_BEARER_ASSERTION_TYPE), Some(&jwt)),
+        )
+        .unwrap();
+        assert_eq!(client.client_id, "app");
+        assert_eq!(client.method, ClientAuthMethod::ClientSecretJwt);
+        assert!(client.assertion.is_some() && client.secret.is_none());
+        let same_id = with_assertion(Some("app"), Some(JWT_BEARER_ASSERTION_TYPE), Some(&jwt));
+        assert!(presented_client(None, same_id).is_ok());
+    }
+
+    #[test]
+    fn client_assertion_refusals() {
+        let jwt = hs256_assertion("app");
+        let kind = Some(JWT_BEARER_ASSERTION_TYPE);
+        let code = |header: Option<&str>, body| presented_client(header, body).unwrap_err().code;
+        let other_id = with_assertion(Some("other"), kind, Some(&jwt));
+        assert_eq!(code(None, other_id), ErrorCode::InvalidRequest);
+        let with_basic = with_assertion(None, kind, Some(&jwt));
+        assert_eq!(
+            code(Some(&basic("app:s")), with_basic),
+            ErrorCode::InvalidRequest
+        );
+        let with_secret = BodyClientCredentials {
+            client_secret: Some(Secret::new("s")),
+            ..with_assertion(None, kind, Some(&jwt))
+        };
+        assert_eq!(code(None, with_secret), ErrorCode::InvalidRequest);
+        assert_eq!(
+            code(None, with_assertion(None, None, Some(&jwt))),
+            ErrorCode::InvalidRequest
+        );
+        assert_eq!(
+            code(None, with_assertion(None, kind, None)),
+            ErrorCode::InvalidRequest
+        );
+        let saml = Some("urn:ietf:params:oauth:client-assertion-type:saml2-bearer");
+        assert_eq!(
+            code(None, with_assertion(None, saml, Some(&jwt))),
+            ErrorCode::InvalidRequest
+        );
+        let huge = "a".repeat(crate::client_assertion::MAX_ASSERTION_LEN + 1);
+        for bad in ["not a jwt", huge.as_str()] {
+            assert_eq!(
+                code(None, with_assertion(None, kind, Some(bad))),
+                ErrorCode::InvalidClient
+            );
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::authorize::ResponseMode;
 use crate::client_auth::ClientAuthMethod;
-use crate::jose::SigningAlg;
+use crate::jose::{ClientAlg, SigningAlg};
 use crate::token_request::GrantType;
 
 pub const AUTHORIZE_PATH: &str = "/authorize";
@@ -51,8 +51,12 @@ pub struct ProviderMetadata {
     pub subject_types_supported: Vec<String>,
     pub id_token_signing_alg_values_supported: Vec<SigningAlg>,
     pub token_endpoint_auth_methods_supported: Vec<String>,
+    /// The `alg` values of `private_key_jwt` and `client_secret_jwt` assertions.
+    pub token_endpoint_auth_signing_alg_values_supported: Vec<String>,
     pub revocation_endpoint_auth_methods_supported: Vec<String>,
+    pub revocation_endpoint_auth_signing_alg_values_supported: Vec<String>,
     pub introspection_endpoint_auth_methods_supported: Vec<String>,
+    pub introspection_endpoint_auth_signing_alg_values_supported: Vec<String>,
     pub claims_supported: Vec<String>,
     /// Authentication context classes the provider can satisfy; filled in by the server.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -87,15 +91,16 @@ pub fn provider_metadata(
     let mut algs = signing_algs.to_vec();
     algs.sort();
     algs.dedup();
-    let secret_methods = [
-        ClientAuthMethod::ClientSecretBasic.as_str(),
-        ClientAuthMethod::ClientSecretPost.as_str(),
-    ];
-    let all_methods = [
-        ClientAuthMethod::ClientSecretBasic.as_str(),
-        ClientAuthMethod::ClientSecretPost.as_str(),
-        ClientAuthMethod::None.as_str(),
-    ];
+    let all_methods = ClientAuthMethod::ALL.map(ClientAuthMethod::as_str);
+    let confidential_methods: Vec<&str> = ClientAuthMethod::ALL
+        .into_iter()
+        .filter(|method| *method != ClientAuthMethod::None)
+        .map(ClientAuthMethod::as_str)
+        .collect();
+    let assertion_algs: Vec<String> = ClientAlg::ALL
+        .into_iter()
+        .map(|alg| alg.as_str().to_owned())
+        .collect();
     ProviderMetadata {
         issuer: issuer.to_owned(),
         authorization_endpoint: endpoint(AUTHORIZE_PATH),
@@ -116,10 +121,13 @@ pub fn provider_metadata(
         subject_types_supported: strings(&["public"]),
         id_token_signing_alg_values_supported: algs,
         token_endpoint_auth_methods_supported: strings(&all_methods),
+        token_endpoint_auth_signing_alg_values_supported: assertion_algs.clone(),
         // Public clients may revoke their own refresh tokens (RFC 7009 §2.1)...
         revocation_endpoint_auth_methods_supported: strings(&all_methods),
+        revocation_endpoint_auth_signing_alg_values_supported: assertion_algs.clone(),
         // ...but only confidential clients (resource servers) may introspect.
-        introspection_endpoint_auth_methods_supported: strings(&secret_methods),
+        introspection_endpoint_auth_methods_supported: strings(&confidential_methods),
+        introspection_endpoint_auth_signing_alg_values_supported: assertion_algs,
         claims_supported: strings(claims),
         acr_values_supported: Vec::new(),
         claim_types_supported: strings(&["normal"]),
@@ -151,11 +159,14 @@ pub struct AuthorizationServerMetadata {
     pub response_modes_supported: Vec<String>,
     pub grant_types_supported: Vec<String>,
     pub token_endpoint_auth_methods_supported: Vec<String>,
+    pub token_endpoint_auth_signing_alg_values_supported: Vec<String>,
     pub ui_locales_supported: Vec<String>,
     pub revocation_endpoint: String,
     pub revocation_endpoint_auth_methods_supported: Vec<String>,
+    pub revocation_endpoint_auth_signing_alg_values_supported: Vec<String>,
     pub introspection_endpoint: String,
     pub introspection_endpoint_auth_methods_supported: Vec<String>,
+    pub introspection_endpoint_auth_signing_alg_values_supported: Vec<String>,
     pub code_challenge_methods_supported: Vec<String>,
     /// RFC 9207 §3.
     pub authorization_response_iss_parameter_supported: bool,
@@ -175,14 +186,23 @@ impl From<&ProviderMetadata> for AuthorizationServerMetadata {
             token_endpoint_auth_methods_supported: oidc
                 .token_endpoint_auth_methods_supported
                 .clone(),
+            token_endpoint_auth_signing_alg_values_supported: oidc
+                .token_endpoint_auth_signing_alg_values_supported
+                .clone(),
             ui_locales_supported: oidc.ui_locales_supported.clone(),
             revocation_endpoint: oidc.revocation_endpoint.clone(),
             revocation_endpoint_auth_methods_supported: oidc
                 .revocation_endpoint_auth_methods_supported
                 .clone(),
+            revocation_endpoint_auth_signing_alg_values_supported: oidc
+                .revocation_endpoint_auth_signing_alg_values_supported
+                .clone(),
             introspection_endpoint: oidc.introspection_endpoint.clone(),
             introspection_endpoint_auth_methods_supported: oidc
                 .introspection_endpoint_auth_methods_supported
+                .clone(),
+            introspection_endpoint_auth_signing_alg_values_supported: oidc
+                .introspection_endpoint_auth_signing_alg_values_supported
                 .clone(),
             code_challenge_methods_supported: oidc.code_challenge_methods_supported.clone(),
             authorization_response_iss_parameter_supported: oidc
@@ -264,8 +284,32 @@ mod tests {
         assert_eq!(value["request_uri_parameter_supported"], false);
         assert_eq!(
             value["token_endpoint_auth_methods_supported"],
-            serde_json::json!(["client_secret_basic", "client_secret_post", "none"])
+            serde_json::json!([
+                "client_secret_basic",
+                "client_secret_post",
+                "private_key_jwt",
+                "client_secret_jwt",
+                "none"
+            ])
         );
+        assert_eq!(
+            value["introspection_endpoint_auth_methods_supported"],
+            serde_json::json!([
+                "client_secret_basic",
+                "client_secret_post",
+                "private_key_jwt",
+                "client_secret_jwt"
+            ])
+        );
+        let assertion_algs = serde_json::json!([
+            "RS256", "PS256", "ES256", "EdDSA", "HS256", "HS384", "HS512"
+        ]);
+        for endpoint in ["token", "revocation", "introspection"] {
+            assert_eq!(
+                value[format!("{endpoint}_endpoint_auth_signing_alg_values_supported")],
+                assertion_algs
+            );
+        }
         assert!(value.get("registration_endpoint").is_none());
         assert!(value.get("userinfo_signing_alg_values_supported").is_none());
         assert_eq!(value["backchannel_logout_supported"], true);
@@ -280,7 +324,7 @@ mod tests {
         let oidc = serde_json::to_value(&oidc).unwrap();
         let oauth = serde_json::to_value(&oauth).unwrap();
         let members = oauth.as_object().unwrap();
-        assert_eq!(members.len(), 16);
+        assert_eq!(members.len(), 19);
         for (name, value) in members {
             assert_eq!(&oidc[name], value, "{name}");
         }

@@ -5,6 +5,7 @@
 pub mod authorize;
 pub mod bearer;
 pub mod claims;
+pub mod client_assertion;
 pub mod client_auth;
 pub mod discovery;
 pub mod error;

@@ -98,11 +98,14 @@ impl TokenRequest {
 }
 
 /// Client credentials found in the request body (RFC 6749 §2.3.1 `client_secret_post`,
-/// or a public client's bare `client_id`).
+/// a public client's bare `client_id`, or an RFC 7523 client assertion).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BodyClientCredentials {
     pub client_id: Option<String>,
     pub client_secret: Option<Secret>,
+    pub client_assertion_type: Option<String>,
+    /// A bearer credential until used: kept out of debug output like a secret.
+    pub client_assertion: Option<Secret>,
 }
 
 const SINGLE: &[&str] = &[
@@ -114,6 +117,8 @@ const SINGLE: &[&str] = &[
     "scope",
     "client_id",
     "client_secret",
+    "client_assertion_type",
+    "client_assertion",
 ];
 const REPEATED: &[&str] = &["resource"];
 
@@ -150,6 +155,8 @@ pub fn parse_token_request(
     let body_client = BodyClientCredentials {
         client_id: fields.owned("client_id"),
         client_secret: fields.owned("client_secret").map(Secret::new),
+        client_assertion_type: fields.owned("client_assertion_type"),
+        client_assertion: fields.owned("client_assertion").map(Secret::new),
     };
     Ok((request, body_client))
 }

@@ -22,6 +22,8 @@ const SHARDS: usize = 16;
 pub const TOKEN_CACHE_ENTRIES: usize = 8_192;
 /// Clients and users kept at most.
 pub const RECORD_CACHE_ENTRIES: usize = 16_384;
+/// Fetched client key sets kept at most (up to 64 KiB of JSON each when fetched).
+pub const CLIENT_JWKS_ENTRIES: usize = 1_024;
 
 struct Entry<V> {
     value: V,
@@ -165,6 +167,9 @@ pub struct Caches {
     pub session_lifetimes: TtlCache<String, Option<i64>>,
     /// Every web origin some client accepts (CORS preflights), for `cache_ttl_secs`.
     pub web_origins: Snapshot<HashSet<String>>,
+    /// `client_id` + `jwks_uri` → the keys fetched from it, or the failure to (see
+    /// `flows::client_assertions`).
+    pub client_jwks: TtlCache<String, crate::flows::client_assertions::FetchedJwks>,
     pub ttl_secs: i64,
 }
 
@@ -183,6 +188,7 @@ impl Caches {
             users: TtlCache::new(records),
             session_lifetimes: TtlCache::new(records),
             web_origins: Snapshot::new(),
+            client_jwks: TtlCache::new(CLIENT_JWKS_ENTRIES),
             ttl_secs,
         }
     }

@@ -1,21 +1,26 @@
 //! `poort client create|update|list`: registering relying parties and service accounts from the
-//! command line, changing their web origins and back-channel logout URI, opting a legacy
-//! confidential client out of PKCE (each audited in the platform chain by the flow).
+//! command line, changing their web origins, back-channel logout URI and how they
+//! authenticate (`--auth-method`, `--jwks-uri`, `--jwks-file`), opting a legacy confidential
+//! client out of PKCE (each audited in the platform chain by the flow).
 
 use clap::{Args, Subcommand, ValueEnum};
+use poort_oidc::client_auth::ClientAuthMethod;
 use poort_oidc::jose::SigningAlg;
 use poort_oidc::token_request::GrantType;
 use poort_store::Db;
 use poort_store::clients::ClientScope;
 use serde_json::json;
 
-use crate::app::open_database;
+use crate::app::{master_key, open_database};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
+use crate::flows::client_auth_settings::{self as auth_flow, AuthSettings, registered_method};
 use crate::flows::clients::{self as client_flow, BackchannelLogout, ClientInput};
 use crate::flows::orgs::Actor;
 use crate::flows::web_origins::accepted_by;
+use crate::master_key::MasterKey;
 use crate::outbound::Outbound;
+use crate::state::AppState;
 
 #[derive(Subcommand)]
 pub enum ClientCommand {
@@ -45,6 +50,79 @@ enum AlgArg {
     Es256,
     #[value(name = "EdDSA")]
     EdDsa,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AuthMethodArg {
+    #[value(name = "client_secret_basic")]
+    ClientSecretBasic,
+    #[value(name = "client_secret_post")]
+    ClientSecretPost,
+    #[value(name = "private_key_jwt")]
+    PrivateKeyJwt,
+    #[value(name = "client_secret_jwt")]
+    ClientSecretJwt,
+    #[value(name = "none")]
+    None,
+}
+
+impl AuthMethodArg {
+    fn method(self) -> ClientAuthMethod {
+        match self {
+            Self::ClientSecretBasic => ClientAuthMethod::ClientSecretBasic,
+            Self::ClientSecretPost => ClientAuthMethod::ClientSecretPost,
+            Self::PrivateKeyJwt => ClientAuthMethod::PrivateKeyJwt,
+            Self::ClientSecretJwt => ClientAuthMethod::ClientSecretJwt,
+            Self::None => ClientAuthMethod::None,
+        }
+    }
+}
+
+/// How the client authenticates at the token endpoint (create and update alike).
+#[derive(Args)]
+struct AuthArgs {
+    /// The one method it authenticates with (default: client_secret_basic, or none for
+    /// --public). private_key_jwt needs --jwks-uri or --jwks-file.
+    #[arg(long = "auth-method", value_enum)]
+    auth_method: Option<AuthMethodArg>,
+    /// Where its public keys are served (https, a public address), for private_key_jwt.
+    #[arg(long, conflicts_with = "jwks_file")]
+    jwks_uri: Option<String>,
+    /// A file with its public keys as a JWKS document, for private_key_jwt.
+    #[arg(long)]
+    jwks_file: Option<std::path::PathBuf>,
+}
+
+impl AuthArgs {
+    fn given(&self) -> bool {
+        self.auth_method.is_some() || self.jwks_uri.is_some() || self.jwks_file.is_some()
+    }
+
+    /// The settings, with the file read and the URI through the outbound policy.
+    fn settings(self, outbound: &Outbound) -> anyhow::Result<AuthSettings> {
+        if let Some(uri) = self.jwks_uri.as_deref() {
+            outbound
+                .check_url(uri)
+                .map_err(|why| anyhow::anyhow!("--jwks-uri {uri} is refused: {why}"))?;
+        }
+        let jwks = match self.jwks_file {
+            Some(path) => {
+                let size = std::fs::metadata(&path)?.len();
+                anyhow::ensure!(
+                    size <= poort_oidc::jose::MAX_CLIENT_JWKS_BYTES as u64,
+                    "{} is larger than 64 KiB",
+                    path.display()
+                );
+                Some(std::fs::read_to_string(&path)?)
+            }
+            None => None,
+        };
+        Ok(AuthSettings {
+            method: self.auth_method.map(AuthMethodArg::method),
+            jwks,
+            jwks_uri: self.jwks_uri,
+        })
+    }
 }
 
 #[derive(Args)]
@@ -87,6 +165,8 @@ pub struct ClientCreate {
     /// Whether every logout token must carry the session id `sid` (default true).
     #[arg(long, action = clap::ArgAction::Set, value_name = "true|false", requires = "backchannel_logout_uri")]
     backchannel_logout_session_required: Option<bool>,
+    #[command(flatten)]
+    auth: AuthArgs,
 }
 
 #[derive(Args)]
@@ -110,10 +190,14 @@ pub struct ClientUpdate {
     /// Whether every logout token must carry the session id `sid`.
     #[arg(long, action = clap::ArgAction::Set, value_name = "true|false")]
     backchannel_logout_session_required: Option<bool>,
+    /// A new authentication method (a new secret is printed when it needs one).
+    #[command(flatten)]
+    auth: AuthArgs,
 }
 
 const NOTHING_TO_CHANGE: &str = "client update needs --web-origin, --default-web-origins, \
-     --pkce-required, --backchannel-logout-uri or --backchannel-logout-session-required";
+     --pkce-required, --backchannel-logout-uri, --backchannel-logout-session-required or \
+     --auth-method";
 
 impl ClientUpdate {
     fn changes_nothing(&self) -> bool {
@@ -122,6 +206,7 @@ impl ClientUpdate {
             && self.pkce_required.is_none()
             && self.backchannel_logout_uri.is_none()
             && self.backchannel_logout_session_required.is_none()
+            && !self.auth.given()
     }
 }
 
@@ -147,13 +232,47 @@ where
             format!("{NOTHING_TO_CHANGE}\n"),
         ));
     }
+    if let ClientCommand::Update(update) = &command
+        && update.auth.given()
+        && update.auth.auth_method.is_none()
+    {
+        return Err(clap::Error::raw(
+            clap::error::ErrorKind::MissingRequiredArgument,
+            "--jwks-uri and --jwks-file come with --auth-method\n",
+        ));
+    }
     Ok(command)
+}
+
+/// What the client commands work with: the database, the master key (a `client_secret_jwt`
+/// secret is stored sealed) and the outbound policy (a `jwks_uri` must pass it).
+pub struct ClientCliEnv<'a> {
+    pub db: &'a Db,
+    pub master_key: &'a MasterKey,
+    pub outbound: &'a Outbound,
+}
+
+impl<'a> ClientCliEnv<'a> {
+    /// The environment of a running server (tests drive the CLI through it).
+    pub fn of(state: &'a AppState) -> Self {
+        Self {
+            db: &state.db,
+            master_key: &state.master_key,
+            outbound: &state.outbound,
+        }
+    }
 }
 
 pub async fn run(config: Config, command: ClientCommand, json_mode: bool) -> anyhow::Result<()> {
     let db = open_database(&config).await?;
+    let master_key = master_key(&config)?;
     let outbound = Outbound::new(&config.outbound)?;
-    let output = execute(&db, &outbound, SystemClock.now(), command, json_mode).await?;
+    let env = ClientCliEnv {
+        db: &db,
+        master_key: &master_key,
+        outbound: &outbound,
+    };
+    let output = execute(&env, SystemClock.now(), command, json_mode).await?;
     if !output.is_empty() {
         println!("{output}");
     }
@@ -161,24 +280,21 @@ pub async fn run(config: Config, command: ClientCommand, json_mode: bool) -> any
 }
 
 /// Runs one command as the operator; returns what to print.
-/// `outbound` checks back-channel logout URIs (the server's `[outbound]` policy).
 pub async fn execute(
-    db: &Db,
-    outbound: &Outbound,
+    env: &ClientCliEnv<'_>,
     now: i64,
     command: ClientCommand,
     json_mode: bool,
 ) -> anyhow::Result<String> {
     match command {
-        ClientCommand::Create(args) => create_client(db, outbound, now, args, json_mode).await,
-        ClientCommand::Update(args) => update_client(db, outbound, now, args, json_mode).await,
-        ClientCommand::List => list_clients(db, json_mode).await,
+        ClientCommand::Create(args) => create_client(env, now, args, json_mode).await,
+        ClientCommand::Update(args) => update_client(env, now, args, json_mode).await,
+        ClientCommand::List => list_clients(env.db, json_mode).await,
     }
 }
 
 async fn create_client(
-    db: &Db,
-    outbound: &Outbound,
+    env: &ClientCliEnv<'_>,
     now: i64,
     args: ClientCreate,
     json_mode: bool,
@@ -200,13 +316,15 @@ async fn create_client(
     let backchannel_logout = match args.backchannel_logout_uri.as_deref() {
         None | Some("") => None,
         Some(uri) => Some(BackchannelLogout::check(
-            outbound,
+            env.outbound,
             uri,
             args.backchannel_logout_session_required.unwrap_or(true),
         )?),
     };
-    let created = client_flow::create(
-        db,
+    let auth = args.auth.settings(env.outbound)?;
+    let created = client_flow::create_with_auth(
+        env.db,
+        env.master_key,
         ClientInput {
             name: args.name,
             redirect_uris: args.redirect_uris,
@@ -222,6 +340,7 @@ async fn create_client(
             web_origins: args.web_origins,
             backchannel_logout,
         },
+        auth,
         now,
         &Actor::operator(),
     )
@@ -239,21 +358,55 @@ async fn create_client(
             out.push_str(&format!("client_secret: {secret}\n"));
             out.push_str("The secret is shown only this once; store it now.");
         }
-        None => out.push_str("(public client: no secret; PKCE is required)"),
+        None if client.public => out.push_str("(public client: no secret; PKCE is required)"),
+        None => out.push_str("(private_key_jwt: no secret; it signs with its registered keys)"),
     }
     Ok(out)
 }
 
 async fn update_client(
-    db: &Db,
-    outbound: &Outbound,
+    env: &ClientCliEnv<'_>,
     now: i64,
     args: ClientUpdate,
     json_mode: bool,
 ) -> anyhow::Result<String> {
     anyhow::ensure!(!args.changes_nothing(), NOTHING_TO_CHANGE);
+    let db = env.db;
     let actor = Actor::operator();
     let id = args.client_id.as_str();
+    // The authentication change is checked (and the file read) before anything is written.
+    let auth = match args.auth.given() {
+        true => {
+            anyhow::ensure!(
+                args.auth.auth_method.is_some(),
+                "--jwks-uri and --jwks-file come with --auth-method"
+            );
+            let Some(client) = poort_store::clients::find(db, id).await? else {
+                anyhow::bail!("no client {id}");
+            };
+            let settings = args.auth.settings(env.outbound)?;
+            auth_flow::check(client.public, settings.clone())?;
+            Some(settings)
+        }
+        false => None,
+    };
+    let mut new_secret = None;
+    if let Some(settings) = auth {
+        let changed = auth_flow::change(
+            db,
+            env.master_key,
+            id,
+            ClientScope::Any,
+            settings,
+            now,
+            &actor,
+        )
+        .await?;
+        let Some(changed) = changed else {
+            anyhow::bail!("no client {id}");
+        };
+        new_secret = changed.secret;
+    }
     if let Some(required) = args.pkce_required {
         let found =
             client_flow::set_pkce_required(db, id, ClientScope::Any, required, now, &actor).await?;
@@ -280,7 +433,7 @@ async fn update_client(
             .unwrap_or(current.backchannel_logout_session_required);
         let registration = match uri.as_deref() {
             None | Some("") => None,
-            Some(uri) => Some(BackchannelLogout::check(outbound, uri, required)?),
+            Some(uri) => Some(BackchannelLogout::check(env.outbound, uri, required)?),
         };
         let found = client_flow::set_backchannel_logout(
             db,
@@ -297,16 +450,31 @@ async fn update_client(
         anyhow::bail!("no client {id}");
     };
     Ok(if json_mode {
-        client_flow::view(&client).to_string()
+        let mut view = client_flow::view(&client);
+        if let Some(secret) = &new_secret {
+            view["client_secret"] = json!(secret);
+        }
+        view.to_string()
     } else {
-        format!(
-            "client_id:   {}\nweb origins: {}\nPKCE:        {}\nlogout URI:  {}",
+        let mut out = format!(
+            "client_id:   {}\nweb origins: {}\nPKCE:        {}\nauth method: {}\nlogout URI:  {}",
             client.id,
             accepted_by(&client).join(" "),
             pkce_text(&client),
+            auth_text(&client),
             backchannel_text(&client)
-        )
+        );
+        if let Some(secret) = new_secret {
+            out.push_str(&format!(
+                "\nclient_secret: {secret}\nThe new secret is shown only this once; store it now."
+            ));
+        }
+        out
     })
+}
+
+fn auth_text(client: &poort_store::clients::Client) -> &'static str {
+    registered_method(client).map_or("unknown", ClientAuthMethod::as_str)
 }
 
 fn pkce_text(client: &poort_store::clients::Client) -> &'static str {
@@ -339,9 +507,10 @@ async fn list_clients(db: &Db, json_mode: bool) -> anyhow::Result<String> {
         .map(|c| {
             let kind = if c.public { "public" } else { "confidential" };
             format!(
-                "{}  {}  ({kind}, PKCE {}, {})  {}  logout: {}",
+                "{}  {}  ({kind}, {}, PKCE {}, {})  {}  logout: {}",
                 c.id,
                 c.name,
+                auth_text(c),
                 pkce_text(c),
                 c.id_token_alg,
                 c.redirect_uris.join(" "),
@@ -442,6 +611,43 @@ mod tests {
             "--default-web-origins",
         ]);
         assert!(both.is_ok(), "several changes at once");
+    }
+
+    #[test]
+    fn auth_method_and_keys_parse_on_create_and_update() {
+        let parsed = parse([
+            "create",
+            "--name",
+            "signer",
+            "--auth-method",
+            "private_key_jwt",
+            "--jwks-uri",
+            "https://app.example/jwks",
+        ])
+        .unwrap();
+        let ClientCommand::Create(args) = parsed else {
+            panic!("not a client create command");
+        };
+        assert!(args.auth.given());
+        assert_eq!(
+            args.auth.jwks_uri.as_deref(),
+            Some("https://app.example/jwks")
+        );
+        let both = parse([
+            "create",
+            "--name",
+            "x",
+            "--auth-method",
+            "private_key_jwt",
+            "--jwks-uri",
+            "https://a.example/j",
+            "--jwks-file",
+            "/tmp/j.json",
+        ]);
+        assert!(both.is_err(), "one key source");
+        assert!(parse(["update", "a", "--auth-method", "client_secret_jwt"]).is_ok());
+        assert!(parse(["update", "a", "--jwks-uri", "https://a.example/j"]).is_err());
+        assert!(parse(["create", "--name", "x", "--auth-method", "hmac"]).is_err());
     }
 
     #[test]

@@ -70,6 +70,7 @@ mod tests {
             web_origins: Vec::new(),
             backchannel_logout_uri: None,
             backchannel_logout_session_required: true,
+            auth: Default::default(),
             org_id: None,
             pkce_required: true,
         }

@@ -40,6 +40,34 @@ pub struct NewClient {
     pub backchannel_logout_uri: Option<String>,
     /// Whether every logout token must carry `sid`.
     pub backchannel_logout_session_required: bool,
+    /// How it authenticates at the token endpoint and where its keys are.
+    pub auth: ClientAuthColumns,
+}
+
+/// The client-authentication columns: the registered method (`None`: the default for the
+/// client's kind), its public keys (`jwks` or `jwks_uri`) and, for `client_secret_jwt`, the
+/// secret sealed with the master key.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ClientAuthColumns {
+    pub method: Option<String>,
+    pub jwks: Option<String>,
+    pub jwks_uri: Option<String>,
+    pub secret_sealed: Option<Vec<u8>>,
+}
+
+// By hand: even the sealed secret stays out of logs.
+impl std::fmt::Debug for ClientAuthColumns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientAuthColumns")
+            .field("method", &self.method)
+            .field("jwks", &self.jwks.as_ref().map(|_| "<jwks>"))
+            .field("jwks_uri", &self.jwks_uri)
+            .field(
+                "secret_sealed",
+                &self.secret_sealed.as_ref().map(|_| "<sealed>"),
+            )
+            .finish()
+    }
 }
 
 /// A registered client with its list columns decoded.
@@ -62,6 +90,7 @@ pub struct Client {
     pub web_origins: Vec<String>,
     pub backchannel_logout_uri: Option<String>,
     pub backchannel_logout_session_required: bool,
+    pub auth: ClientAuthColumns,
 }
 
 impl TryFrom<clients::Model> for Client {
@@ -90,6 +119,12 @@ impl TryFrom<clients::Model> for Client {
             pkce_required: row.pkce_required,
             backchannel_logout_uri: row.backchannel_logout_uri,
             backchannel_logout_session_required: row.backchannel_logout_session_required,
+            auth: ClientAuthColumns {
+                method: row.token_endpoint_auth_method,
+                jwks: row.jwks,
+                jwks_uri: row.jwks_uri,
+                secret_sealed: row.secret_sealed,
+            },
         })
     }
 }
@@ -198,6 +233,68 @@ pub async fn set_secret_digest(
     Ok(true)
 }
 
+/// Replaces the secret: its digest and, for a `client_secret_jwt` client, the sealed secret
+/// (`None` clears it), with the audit entries; `false`, and nothing written, when no such
+/// confidential client is within `scope`.
+pub async fn set_secret(
+    db: &Db,
+    id: &str,
+    scope: ClientScope<'_>,
+    digest: &str,
+    sealed: Option<Vec<u8>>,
+    audit: Vec<NewAuditEntry>,
+) -> Result<bool, StoreError> {
+    let txn = begin_write(db).await?;
+    let changed = Entity::update_many()
+        .set(clients::ActiveModel {
+            secret_digest: Set(Some(digest.to_owned())),
+            secret_sealed: Set(sealed),
+            ..Default::default()
+        })
+        .filter(scope.condition(id).add(Column::Public.eq(false)))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected == 0 {
+        return Ok(false);
+    }
+    commit_with(txn, db.backend(), audit).await?;
+    Ok(true)
+}
+
+/// Replaces how the client authenticates (method, keys, sealed secret; and the digest when
+/// `digest` is given) with the audit entries; `false`, and nothing written, when no such
+/// confidential client is within `scope`.
+pub async fn set_auth(
+    db: &Db,
+    id: &str,
+    scope: ClientScope<'_>,
+    auth: ClientAuthColumns,
+    digest: Option<String>,
+    audit: Vec<NewAuditEntry>,
+) -> Result<bool, StoreError> {
+    let txn = begin_write(db).await?;
+    let mut changes = clients::ActiveModel {
+        token_endpoint_auth_method: Set(auth.method),
+        jwks: Set(auth.jwks),
+        jwks_uri: Set(auth.jwks_uri),
+        secret_sealed: Set(auth.secret_sealed),
+        ..Default::default()
+    };
+    if let Some(digest) = digest {
+        changes.secret_digest = Set(Some(digest));
+    }
+    let changed = Entity::update_many()
+        .set(changes)
+        .filter(scope.condition(id).add(Column::Public.eq(false)))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected == 0 {
+        return Ok(false);
+    }
+    commit_with(txn, db.backend(), audit).await?;
+    Ok(true)
+}
+
 /// Replaces the registered web origins with their audit entries; `false`, and nothing
 /// written, when no such client is within `scope`.
 pub async fn set_web_origins(
@@ -283,6 +380,10 @@ fn row_of(client: NewClient, now: i64) -> clients::Model {
         pkce_required: client.pkce_required,
         backchannel_logout_uri: client.backchannel_logout_uri,
         backchannel_logout_session_required: client.backchannel_logout_session_required,
+        token_endpoint_auth_method: client.auth.method,
+        jwks: client.auth.jwks,
+        jwks_uri: client.auth.jwks_uri,
+        secret_sealed: client.auth.secret_sealed,
     }
 }
 
@@ -368,6 +469,7 @@ mod tests {
             web_origins: vec![],
             backchannel_logout_uri: None,
             backchannel_logout_session_required: true,
+            auth: Default::default(),
         }
     }
 
@@ -408,6 +510,68 @@ mod tests {
             create(&db, web_app("second"), 8, Vec::new()).await.unwrap();
             let ids: Vec<String> = list(&db).await.unwrap().into_iter().map(|c| c.id).collect();
             assert_eq!(ids, ["app", "second"]);
+        }
+    }
+
+    #[tokio::test]
+    async fn auth_columns_round_trip_and_change_together() {
+        for (db, _guard) in fresh_dbs().await.unwrap() {
+            let signer = NewClient {
+                auth: super::ClientAuthColumns {
+                    method: Some("private_key_jwt".to_owned()),
+                    jwks: Some(r#"{"keys":[]}"#.to_owned()),
+                    jwks_uri: None,
+                    secret_sealed: None,
+                },
+                secret_digest: None,
+                ..web_app("signer")
+            };
+            let created = create(&db, signer, 1, Vec::new()).await.unwrap();
+            assert_eq!(find(&db, "signer").await.unwrap(), Some(created));
+            let hmac = super::ClientAuthColumns {
+                method: Some("client_secret_jwt".to_owned()),
+                jwks: None,
+                jwks_uri: None,
+                secret_sealed: Some(vec![1, 2, 3]),
+            };
+            let digest = "cd".repeat(32);
+            let other = ClientScope::Org("org-b");
+            assert!(
+                !super::set_auth(&db, "signer", other, hmac.clone(), None, Vec::new())
+                    .await
+                    .unwrap()
+            );
+            assert!(
+                super::set_auth(
+                    &db,
+                    "signer",
+                    ClientScope::Any,
+                    hmac.clone(),
+                    Some(digest.clone()),
+                    Vec::new()
+                )
+                .await
+                .unwrap()
+            );
+            let found = find(&db, "signer").await.unwrap().unwrap();
+            assert_eq!((found.auth, found.secret_digest), (hmac, Some(digest)));
+            assert!(
+                super::set_secret(
+                    &db,
+                    "signer",
+                    ClientScope::Any,
+                    "ef",
+                    Some(vec![9]),
+                    Vec::new()
+                )
+                .await
+                .unwrap()
+            );
+            let found = find(&db, "signer").await.unwrap().unwrap();
+            assert_eq!(found.auth.secret_sealed, Some(vec![9]));
+            assert_eq!(found.secret_digest.as_deref(), Some("ef"));
+            let printed = format!("{:?}", found.auth);
+            assert!(!printed.contains('9'), "{printed}");
         }
     }
 

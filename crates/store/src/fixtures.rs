@@ -34,6 +34,7 @@ pub(crate) async fn client(db: &Db, id: &str) -> String {
         web_origins: Vec::new(),
         backchannel_logout_uri: None,
         backchannel_logout_session_required: true,
+        auth: Default::default(),
         org_id: None,
         pkce_required: true,
     };

@@ -1,7 +1,9 @@
 //! JOSE for the provider's tokens, on aws-lc-rs: signing keys and their JWKs, the key set
-//! published at `/jwks`, compact JWS signing and verification, and `at_hash`.
+//! published at `/jwks`, compact JWS signing and verification, and `at_hash`; and the keys
+//! clients sign their assertions with (`client_keys`).
 
 mod alg;
+mod client_keys;
 mod error;
 mod hash;
 mod jwk;
@@ -10,6 +12,9 @@ mod key;
 mod keyset;
 
 pub use alg::SigningAlg;
+pub use client_keys::{
+    ClientAlg, ClientJwks, ClientJwksError, MAX_CLIENT_JWKS_BYTES, MAX_CLIENT_KEYS, verify_hmac,
+};
 pub use error::JoseError;
 pub use hash::at_hash;
 pub use jwk::{Jwk, KeyType, USE_SIGNATURE};

@@ -1,5 +1,7 @@
 //! Client authentication at the token, introspection and revocation endpoints
-//! (`client_secret_basic`, `client_secret_post`, `none` for public clients).
+//! (`client_secret_basic`, `client_secret_post`, `private_key_jwt`, `client_secret_jwt`,
+//! `none` for public clients). A client authenticates only by the method it registered
+//! (`client_auth_settings::method_allowed`).
 
 use std::sync::Arc;
 
@@ -9,6 +11,8 @@ use poort_oidc::token_request::{ClientAuthMethod, PresentedClient};
 use poort_store::clients::{self, Client};
 
 use super::FlowError;
+use super::client_assertions;
+use super::client_auth_settings::{method_allowed, registered_method};
 use crate::state::AppState;
 
 /// Why authentication failed; the HTTP layer answers 401 with `WWW-Authenticate`.
@@ -32,6 +36,11 @@ pub async fn authenticate(
     let Some(client) = find_client(state, &presented.client_id).await? else {
         return Ok(ClientAuthOutcome::Refused(invalid_client()));
     };
+    let allowed = registered_method(&client)
+        .is_some_and(|registered| method_allowed(registered, presented.method));
+    if !allowed {
+        return Ok(ClientAuthOutcome::Refused(invalid_client()));
+    }
     let ok = match (&client.secret_digest, &presented.secret, presented.method) {
         // Confidential: a secret by Basic or POST, compared by digest in constant time.
         (Some(stored), Some(secret), ClientAuthMethod::ClientSecretBasic)
@@ -40,6 +49,15 @@ pub async fn authenticate(
         }
         // Public: no secret at all.
         (None, None, ClientAuthMethod::None) => client.public,
+        // A signed assertion: claims, signature, then its one use.
+        (_, None, ClientAuthMethod::PrivateKeyJwt | ClientAuthMethod::ClientSecretJwt) => {
+            match &presented.assertion {
+                Some(assertion) => {
+                    client_assertions::verify(state, &client, presented.method, assertion).await?
+                }
+                None => false,
+            }
+        }
         _ => false,
     };
     Ok(if ok {

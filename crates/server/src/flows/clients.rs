@@ -14,7 +14,9 @@ use serde_json::json;
 
 use super::FlowError;
 use super::audit::AuditEntry;
+use super::client_auth_settings::{self as auth_settings, AuthSettings, AuthSettingsError};
 use super::orgs::Actor;
+use crate::master_key::MasterKey;
 use crate::state::AppState;
 
 /// Longest client name, and most entries of each list a client may have.
@@ -47,7 +49,18 @@ pub enum CreateClientError {
     #[error("backchannel_logout_uri `{0}` is not acceptable: {1}")]
     BadBackchannelLogoutUri(String, String),
     #[error(transparent)]
+    Auth(AuthSettingsError),
+    #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<AuthSettingsError> for CreateClientError {
+    fn from(error: AuthSettingsError) -> Self {
+        match error {
+            AuthSettingsError::Store(error) => Self::Store(error),
+            other => Self::Auth(other),
+        }
+    }
 }
 
 pub struct ClientInput {
@@ -134,9 +147,37 @@ pub struct CreatedClient {
     pub secret: Option<String>,
 }
 
+/// Registers a client that authenticates the default way for its kind (a secret by Basic or
+/// POST; `none` for a public client).
 pub async fn create(
     db: &Db,
     input: ClientInput,
+    now: i64,
+    actor: &Actor,
+) -> Result<CreatedClient, CreateClientError> {
+    register(db, None, input, AuthSettings::default(), now, actor).await
+}
+
+/// Registers a client with the authentication method `auth` asks for (see
+/// `client_auth_settings::check`; a `jwks_uri` must have passed `Outbound::check_url`). A
+/// `client_secret_jwt` client's secret is also stored sealed with `master_key`; a
+/// `private_key_jwt` client gets no secret.
+pub async fn create_with_auth(
+    db: &Db,
+    master_key: &MasterKey,
+    input: ClientInput,
+    auth: AuthSettings,
+    now: i64,
+    actor: &Actor,
+) -> Result<CreatedClient, CreateClientError> {
+    register(db, Some(master_key), input, auth, now, actor).await
+}
+
+async fn register(
+    db: &Db,
+    master_key: Option<&MasterKey>,
+    input: ClientInput,
+    auth: AuthSettings,
     now: i64,
     actor: &Actor,
 ) -> Result<CreatedClient, CreateClientError> {
@@ -189,8 +230,17 @@ pub async fn create(
             .map_err(|why| CreateClientError::BadAudience(audience.clone(), why))?;
     }
     let web_origins = check_web_origins(input.web_origins)?;
-    let secret = (!input.public).then(|| generate_secret(32));
+    let auth = auth_settings::check(input.public, auth)?;
+    let secret = auth.needs_secret().then(|| generate_secret(32));
     let id = new_id();
+    let sealed = match (&secret, auth.needs_sealed_secret(), master_key) {
+        (Some(secret), true, Some(master_key)) => Some(
+            auth_settings::seal_secret(master_key, &id, secret).map_err(AuthSettingsError::from)?,
+        ),
+        (_, false, _) => None,
+        // Unreachable through `create` (default settings never ask for a sealed secret).
+        _ => return Err(AuthSettingsError::Seal(crate::master_key::MasterKeyError::Crypto).into()),
+    };
     let grant_types: Vec<String> = grants.iter().map(|g| g.as_str().to_string()).collect();
     let audit = vec![
         AuditEntry {
@@ -204,6 +254,8 @@ pub async fn create(
                 "backchannel_logout_uri": input.backchannel_logout.as_ref().map(|b| b.uri()),
                 "backchannel_logout_session_required":
                     input.backchannel_logout.as_ref().is_none_or(|b| b.session_required),
+                "token_endpoint_auth_method": auth.method.as_str(), "jwks_uri": auth.jwks_uri,
+                "jwks": auth.jwks.is_some(),
             }),
             ..actor.entry("client.created", input.org_id.as_deref())
         }
@@ -231,6 +283,7 @@ pub async fn create(
                 .as_ref()
                 .is_none_or(|b| b.session_required),
             backchannel_logout_uri: input.backchannel_logout.map(|b| b.uri),
+            auth: auth.columns(sealed),
         },
         now,
         audit,
@@ -253,6 +306,11 @@ pub fn view(client: &Client) -> serde_json::Value {
         "effective_web_origins": super::web_origins::accepted_by(client),
         "backchannel_logout_uri": client.backchannel_logout_uri,
         "backchannel_logout_session_required": client.backchannel_logout_session_required,
+        "token_endpoint_auth_method":
+            auth_settings::registered_method(client).map(|method| method.as_str()),
+        "jwks_uri": client.auth.jwks_uri,
+        "jwks": client.auth.jwks.as_deref()
+            .and_then(|jwks| serde_json::from_str::<serde_json::Value>(jwks).ok()),
     })
 }
 
@@ -373,8 +431,17 @@ pub async fn rotate_secret(
         }
         .into_new(state.now()),
     ];
-    let rotated =
-        clients::set_secret_digest(&state.db, id, scope, &digest_secret(&secret), audit).await?;
+    // A client_secret_jwt client keeps its secret readable (sealed) as well as digested.
+    let current = clients::find(&state.db, id).await?;
+    let sealed = match current.as_ref().and_then(auth_settings::registered_method) {
+        Some(poort_oidc::client_auth::ClientAuthMethod::ClientSecretJwt) => Some(
+            auth_settings::seal_secret(&state.master_key, id, &secret)
+                .map_err(|e| FlowError::Corrupt(e.to_string()))?,
+        ),
+        _ => None,
+    };
+    let digest = digest_secret(&secret);
+    let rotated = clients::set_secret(&state.db, id, scope, &digest, sealed, audit).await?;
     state.caches.clients.remove(&id.to_owned());
     Ok(rotated.then_some(secret))
 }

@@ -56,6 +56,8 @@ fn body_credentials(pairs: &Pairs) -> Result<BodyClientCredentials, ApiError> {
     Ok(BodyClientCredentials {
         client_id: single(pairs, "client_id")?.map(str::to_string),
         client_secret: single(pairs, "client_secret")?.map(|s| Secret::new(s.to_string())),
+        client_assertion_type: single(pairs, "client_assertion_type")?.map(str::to_string),
+        client_assertion: single(pairs, "client_assertion")?.map(|s| Secret::new(s.to_string())),
     })
 }
 

@@ -56,6 +56,24 @@ pub struct Model {
     /// Whether every logout token it gets must carry `sid` (default true).
     #[serde(default = "required")]
     pub backchannel_logout_session_required: bool,
+    /// The one method it authenticates with at the token endpoint (`private_key_jwt`,
+    /// `client_secret_jwt`, ...); `None`: the default (secrets by Basic or POST for a
+    /// confidential client, none for a public one).
+    #[sea_orm(column_type = "Text", nullable)]
+    #[serde(default)]
+    pub token_endpoint_auth_method: Option<String>,
+    /// Its public keys for `private_key_jwt`, a JWKS document (validated at registration).
+    #[sea_orm(column_type = "Text", nullable)]
+    #[serde(default)]
+    pub jwks: Option<String>,
+    /// Where its public keys are served, for `private_key_jwt`.
+    #[sea_orm(column_type = "Text", nullable)]
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
+    /// For `client_secret_jwt` only: the secret sealed with the master key (the HMAC key of its
+    /// assertions); opaque bytes to the store.
+    #[serde(default)]
+    pub secret_sealed: Option<Vec<u8>>,
 }
 
 /// PKCE is required unless the operator opted a legacy client out; logout tokens carry `sid`

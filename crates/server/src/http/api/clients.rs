@@ -15,6 +15,7 @@ use serde_json::json;
 use super::caller::{ADMIN_READ, ADMIN_WRITE, ApiCaller};
 use super::problem::ApiProblem;
 use super::{actor, guard, json, parse_body};
+use crate::flows::client_auth_settings::{self as auth_flow, AuthSettings, AuthSettingsError};
 use crate::flows::clients::{self as flow, BackchannelLogout, ClientInput, CreateClientError};
 use crate::flows::orgs::Permission;
 use crate::state::SharedState;
@@ -68,6 +69,48 @@ pub struct NewClientBody {
     /// Whether every logout token must carry `sid` (default true).
     #[serde(default)]
     backchannel_logout_session_required: Option<bool>,
+    /// `client_secret_basic` (default for confidential clients), `client_secret_post`,
+    /// `private_key_jwt`, `client_secret_jwt`, or `none` (public clients).
+    #[serde(default)]
+    token_endpoint_auth_method: Option<String>,
+    /// For `private_key_jwt`: its public keys, a JWKS object...
+    #[serde(default)]
+    jwks: Option<serde_json::Value>,
+    /// ...or where they are served (https, a public address).
+    #[serde(default)]
+    jwks_uri: Option<String>,
+}
+
+/// The authentication settings of a create or PATCH body: the method parsed, the `jwks_uri`
+/// through the outbound policy (https, no private addresses).
+fn auth_settings(
+    state: &crate::state::AppState,
+    method: Option<&str>,
+    jwks: Option<serde_json::Value>,
+    jwks_uri: Option<String>,
+) -> Result<AuthSettings, ApiProblem> {
+    let method = match method {
+        None => None,
+        Some(name) => Some(
+            poort_oidc::client_auth::ClientAuthMethod::parse(name).ok_or_else(|| {
+                ApiProblem::invalid_request(
+                    "token_endpoint_auth_method must be client_secret_basic, client_secret_post, \
+                     private_key_jwt, client_secret_jwt or none",
+                )
+            })?,
+        ),
+    };
+    if let Some(uri) = jwks_uri.as_deref() {
+        state
+            .outbound
+            .check_url(uri)
+            .map_err(|why| ApiProblem::invalid_request(format!("jwks_uri is refused: {why}")))?;
+    }
+    Ok(AuthSettings {
+        method,
+        jwks: jwks.map(|jwks| jwks.to_string()),
+        jwks_uri,
+    })
 }
 
 pub async fn create(
@@ -108,6 +151,12 @@ pub async fn create(
             .map_err(|refused| ApiProblem::invalid_request(refused.to_string()))?,
         ),
     };
+    let auth = auth_settings(
+        &state,
+        body.token_endpoint_auth_method.as_deref(),
+        body.jwks,
+        body.jwks_uri,
+    )?;
     let input = ClientInput {
         name: body.name,
         redirect_uris: body.redirect_uris,
@@ -123,15 +172,24 @@ pub async fn create(
         web_origins: body.web_origins,
         backchannel_logout,
     };
-    let created =
-        match flow::create(&state.db, input, state.now(), &actor(&caller, &membership)).await {
-            Ok(created) => {
-                state.caches.web_origins.clear();
-                created
-            }
-            Err(CreateClientError::Store(e)) => return Err(crate::flows::FlowError::from(e).into()),
-            Err(refused) => return Err(ApiProblem::invalid_request(refused.to_string())),
-        };
+    let actor = actor(&caller, &membership);
+    let created = match flow::create_with_auth(
+        &state.db,
+        &state.master_key,
+        input,
+        auth,
+        state.now(),
+        &actor,
+    )
+    .await
+    {
+        Ok(created) => {
+            state.caches.web_origins.clear();
+            created
+        }
+        Err(CreateClientError::Store(e)) => return Err(crate::flows::FlowError::from(e).into()),
+        Err(refused) => return Err(ApiProblem::invalid_request(refused.to_string())),
+    };
     let mut answer = flow::view(&created.client);
     answer["client_secret"] = json!(created.secret);
     Ok((StatusCode::CREATED, json(answer)).into_response())
@@ -169,6 +227,10 @@ pub struct ClientChanges {
     backchannel_logout_uri: Option<String>,
     /// Whether every logout token must carry `sid`.
     backchannel_logout_session_required: Option<bool>,
+    /// A new authentication method (with `jwks` or `jwks_uri` for `private_key_jwt`).
+    token_endpoint_auth_method: Option<String>,
+    jwks: Option<serde_json::Value>,
+    jwks_uri: Option<String>,
 }
 
 impl ClientChanges {
@@ -177,12 +239,19 @@ impl ClientChanges {
             && self.web_origins.is_none()
             && self.backchannel_logout_uri.is_none()
             && self.backchannel_logout_session_required.is_none()
+            && !self.changes_auth()
+    }
+
+    fn changes_auth(&self) -> bool {
+        self.token_endpoint_auth_method.is_some() || self.jwks.is_some() || self.jwks_uri.is_some()
     }
 }
 
 /// Changes a client's settings: `{"pkce_required": bool, "web_origins": [...],
-/// "backchannel_logout_uri": "…", "backchannel_logout_session_required": bool}`, any of them
-/// (each change audited).
+/// "backchannel_logout_uri": "…", "backchannel_logout_session_required": bool,
+/// "token_endpoint_auth_method": ..., "jwks": {...} | "jwks_uri": ...}`, any of them (each
+/// change audited). A change of method that needs a new secret answers it once, as
+/// `client_secret`.
 pub async fn update(
     State(state): State<SharedState>,
     caller: ApiCaller,
@@ -207,8 +276,13 @@ pub async fn update(
     };
     if changes.changes_nothing() {
         return Err(ApiProblem::invalid_request(
-            "give pkce_required, web_origins, backchannel_logout_uri or \
-             backchannel_logout_session_required",
+            "give pkce_required, web_origins, backchannel_logout_uri, \
+             backchannel_logout_session_required or token_endpoint_auth_method",
+        ));
+    }
+    if changes.changes_auth() && changes.token_endpoint_auth_method.is_none() {
+        return Err(ApiProblem::invalid_request(
+            "jwks and jwks_uri come with token_endpoint_auth_method",
         ));
     }
     // Every refusal comes before the first write, so a request changes all it asks or nothing.
@@ -237,6 +311,20 @@ pub async fn update(
             Some(checked)
         }
     };
+    let auth = match changes.changes_auth() {
+        true => Some(auth_settings(
+            &state,
+            changes.token_endpoint_auth_method.as_deref(),
+            changes.jwks,
+            changes.jwks_uri,
+        )?),
+        false => None,
+    };
+    if let Some(auth) = &auth {
+        // Refused before any write, like the other changes.
+        auth_flow::check(current.public, auth.clone())
+            .map_err(|e| refused(CreateClientError::from(e)))?;
+    }
     if let Some(origins) = changes.web_origins {
         let changed = flow::set_web_origins(&state.db, now, &client_id, scope, origins, &actor)
             .await
@@ -262,12 +350,33 @@ pub async fn update(
             return Err(ApiProblem::not_found());
         }
     }
+    let mut new_secret = None;
+    if let Some(auth) = auth {
+        let changed = auth_flow::change(
+            &state.db,
+            &state.master_key,
+            &client_id,
+            scope,
+            auth,
+            now,
+            &actor,
+        )
+        .await
+        .map_err(|e: AuthSettingsError| refused(CreateClientError::from(e)))?
+        .ok_or_else(ApiProblem::not_found)?;
+        new_secret = changed.secret;
+        crate::flows::client_assertions::forget(&state, &current);
+    }
     crate::flows::web_origins::forget(&state, &client_id);
     let client = poort_store::clients::find(&state.db, &client_id)
         .await
         .map_err(crate::flows::FlowError::from)?
         .ok_or_else(ApiProblem::not_found)?;
-    Ok(json(flow::view(&client)))
+    let mut answer = flow::view(&client);
+    if let Some(secret) = new_secret {
+        answer["client_secret"] = json!(secret);
+    }
+    Ok(json(answer))
 }
 
 pub async fn rotate_secret(

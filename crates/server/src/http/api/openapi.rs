@@ -170,7 +170,8 @@ pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 21] = [
         "clients.write",
         "Register a client: {name, redirect_uris, post_logout_redirect_uris, public, grant_types, \
          id_token_alg, allowed_scopes, audiences, pkce_required, web_origins, \
-         backchannel_logout_uri, backchannel_logout_session_required}; the secret is in the \
+         token_endpoint_auth_method, jwks | jwks_uri, backchannel_logout_uri, \
+         backchannel_logout_session_required}; the secret (none for private_key_jwt) is in the \
          answer, once",
         true,
         201,
@@ -180,10 +181,11 @@ pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 21] = [
         "/api/v1/orgs/{org}/clients/{client}",
         "admin:write",
         "clients.write",
-        "Change a client: {web_origins, pkce_required, backchannel_logout_uri, \
-         backchannel_logout_session_required}, any of them (CORS origins, https://host[:port], \
-         [] for the default: a public client's redirect URI origins; pkce_required false only \
-         for a legacy confidential client; backchannel_logout_uri \"\" removes it)",
+        "Change a client: {web_origins, pkce_required, token_endpoint_auth_method with jwks | \
+         jwks_uri, backchannel_logout_uri, backchannel_logout_session_required}, any of them \
+         (CORS origins, https://host[:port], [] for the default: a public client's redirect URI \
+         origins; pkce_required false only for a legacy confidential client; a method change \
+         that needs a new secret answers it once; backchannel_logout_uri \"\" removes it)",
         true,
         200,
     ),
@@ -238,6 +240,25 @@ fn backchannel_logout_uri() -> Value {
     json!({"type": "string", "format": "uri",
            "description": "where logout tokens are POSTed (OpenID Connect Back-Channel Logout \
                            1.0): https, no fragment, no private address"})
+}
+
+fn auth_method() -> Value {
+    json!({"type": "string", "enum": ["client_secret_basic", "client_secret_post",
+        "private_key_jwt", "client_secret_jwt", "none"],
+        "description": "the one method the client authenticates with (default: \
+                        client_secret_basic, or none for a public client)"})
+}
+
+fn jwks() -> Value {
+    json!({"type": "object", "required": ["keys"],
+        "description": "for private_key_jwt: public keys (RSA 2048+, EC P-256, Ed25519), \
+                        at most 20, 64 KiB"})
+}
+
+fn jwks_uri() -> Value {
+    json!({"type": "string", "format": "uri",
+        "description": "for private_key_jwt: where its public keys are served (https, a public \
+                        address; fetched with a size limit and cached 5 minutes)"})
 }
 
 fn web_origins() -> Value {
@@ -305,6 +326,9 @@ fn body_schemas() -> Value {
             "web_origins": web_origins(),
             "backchannel_logout_uri": backchannel_logout_uri(),
             "backchannel_logout_session_required": {"type": "boolean", "default": true},
+            "token_endpoint_auth_method": auth_method(),
+            "jwks": jwks(),
+            "jwks_uri": jwks_uri(),
         })),
         "ClientChanges": closed(&[], json!({
             "web_origins": web_origins(),
@@ -312,6 +336,9 @@ fn body_schemas() -> Value {
                               "description": "false only for a legacy confidential client"},
             "backchannel_logout_uri": backchannel_logout_uri(),
             "backchannel_logout_session_required": {"type": "boolean"},
+            "token_endpoint_auth_method": auth_method(),
+            "jwks": jwks(),
+            "jwks_uri": jwks_uri(),
         })),
     })
 }
