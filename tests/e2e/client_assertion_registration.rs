@@ -133,7 +133,7 @@ async fn discovery_lists_exactly_the_accepted_methods_and_algorithms() -> anyhow
         assert_eq!(
             document["token_endpoint_auth_signing_alg_values_supported"],
             json!([
-                "RS256", "PS256", "ES256", "EdDSA", "HS256", "HS384", "HS512"
+                "RS256", "PS256", "ES256", "EdDSA", "Ed25519", "HS256", "HS384", "HS512"
             ]),
             "{path}"
         );

@@ -530,3 +530,93 @@ async fn openid_client_receives_and_validates_back_channel_logout_tokens() -> an
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn openid_client_authenticates_with_private_key_jwt_and_client_secret_jwt()
+-> anyhow::Result<()> {
+    use poort_oidc::client_auth::ClientAuthMethod;
+    let mut it = Interop::start().await?;
+    for (name, alg) in [("es", "ES256"), ("rs", "RS256"), ("ed", "EdDSA")] {
+        let made = it.ok("new_key", name, json!({ "alg": alg })).await?;
+        let spec = ClientSpec {
+            auth_method: Some(ClientAuthMethod::PrivateKeyJwt),
+            jwks: Some(json!({ "keys": [made["jwk"]] }).to_string()),
+            ..web_app(SigningAlg::RS256)
+        };
+        let client = it.server.create_client(spec).await?;
+        anyhow::ensure!(
+            client.secret.is_none(),
+            "a private_key_jwt client has no secret"
+        );
+        it.discover(
+            name,
+            &client,
+            "private_key_jwt",
+            "RS256",
+            "oidc",
+            json!({ "key": name }),
+        )
+        .await?;
+        // Every call to the token, introspection and revocation endpoints is a signed assertion.
+        let signed_in = it
+            .sign_in(name, SigningAlg::RS256, json!({ "scope": OFFLINE }))
+            .await?;
+        assert_eq!(signed_in["refresh_token"], true, "{signed_in}");
+        it.ok("refresh", name, json!({})).await?;
+        let active = it
+            .ok("introspect", name, json!({ "token": "access" }))
+            .await?;
+        assert_eq!(active["active"], true, "{active}");
+        it.ok("revoke", name, json!({ "token": "refresh" })).await?;
+        it.fails("refresh", name, json!({}), "invalid_grant")
+            .await?;
+    }
+
+    // client_secret_jwt: the secret is the HMAC key of the assertion.
+    let spec = ClientSpec {
+        auth_method: Some(ClientAuthMethod::ClientSecretJwt),
+        ..web_app(SigningAlg::ES256)
+    };
+    let client = it.server.create_client(spec).await?;
+    it.discover(
+        "hs",
+        &client,
+        "client_secret_jwt",
+        "ES256",
+        "oidc",
+        json!({}),
+    )
+    .await?;
+    it.sign_in("hs", SigningAlg::ES256, json!({})).await?;
+    let active = it
+        .ok("introspect", "hs", json!({ "token": "access" }))
+        .await?;
+    assert_eq!(active["active"], true, "{active}");
+
+    // A key the client did not register is refused as the client's authentication.
+    it.ok("new_key", "stranger", json!({ "alg": "ES256" }))
+        .await?;
+    let registered = it
+        .ok("new_key", "registered", json!({ "alg": "ES256" }))
+        .await?;
+    let es = it
+        .server
+        .create_client(ClientSpec {
+            auth_method: Some(ClientAuthMethod::PrivateKeyJwt),
+            jwks: Some(json!({ "keys": [registered["jwk"]] }).to_string()),
+            ..web_app(SigningAlg::RS256)
+        })
+        .await?;
+    it.discover(
+        "impostor",
+        &es,
+        "private_key_jwt",
+        "RS256",
+        "oidc",
+        json!({ "key": "stranger" }),
+    )
+    .await?;
+    it.fails("code", "impostor", json!({}), "invalid_client")
+        .await?;
+    Ok(())
+}

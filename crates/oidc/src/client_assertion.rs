@@ -308,6 +308,28 @@ mod tests {
     }
 
     #[test]
+    fn an_ed25519_key_verifies_under_either_name_of_its_algorithm() {
+        use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+        let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
+        let x = URL_SAFE_NO_PAD.encode(pair.public_key().as_ref());
+        // Registered as EdDSA (RFC 8037), signed as Ed25519 (RFC 9864), as WebCrypto clients do.
+        let jwk = json!({ "kty": "OKP", "crv": "Ed25519", "x": x, "alg": "EdDSA" });
+        let jwks =
+            ClientJwks::parse(&serde_json::to_vec(&json!({ "keys": [jwk] })).unwrap()).unwrap();
+        for name in ["Ed25519", "EdDSA"] {
+            let header = URL_SAFE_NO_PAD.encode(json!({ "alg": name }).to_string());
+            let payload = URL_SAFE_NO_PAD.encode(claims().to_string());
+            let input = format!("{header}.{payload}");
+            let signature = URL_SAFE_NO_PAD.encode(pair.sign(input.as_bytes()).as_ref());
+            let assertion = ClientAssertion::parse(&format!("{input}.{signature}")).unwrap();
+            assert_eq!(assertion.method(), ClientAuthMethod::PrivateKeyJwt);
+            assert_eq!(assertion.verify_with_keys(&jwks), Ok(()), "{name}");
+        }
+    }
+
+    #[test]
     fn client_secret_jwt_verifies_with_the_secret_only() {
         let assertion = ClientAssertion::parse(&hs256(&claims(), b"the secret")).unwrap();
         assert_eq!(assertion.method(), ClientAuthMethod::ClientSecretJwt);

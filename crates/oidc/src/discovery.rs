@@ -302,7 +302,7 @@ mod tests {
             ])
         );
         let assertion_algs = serde_json::json!([
-            "RS256", "PS256", "ES256", "EdDSA", "HS256", "HS384", "HS512"
+            "RS256", "PS256", "ES256", "EdDSA", "Ed25519", "HS256", "HS384", "HS512"
         ]);
         for endpoint in ["token", "revocation", "introspection"] {
             assert_eq!(

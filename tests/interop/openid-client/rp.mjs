@@ -85,8 +85,18 @@ function named(name) {
 const authentications = {
   client_secret_basic: (r) => client.ClientSecretBasic(r.secret),
   client_secret_post: (r) => client.ClientSecretPost(r.secret),
+  client_secret_jwt: (r) => client.ClientSecretJwt(r.secret),
+  // The key pair the `new_key` step made for this client (its public half is registered).
+  private_key_jwt: (r) => {
+    const pair = keys.get(r.key);
+    if (!pair) throw new Error(`no key ${r.key}: run new_key first`);
+    return client.PrivateKeyJwt({ key: pair.privateKey, kid: pair.kid });
+  },
   none: () => client.None(),
 };
+
+// name → { privateKey, kid }: client keys made by `new_key`.
+const keys = new Map();
 
 /** The JOSE header of a compact JWS (to report which algorithm the provider used). */
 function header(jwt) {
@@ -107,6 +117,18 @@ function withResources(parameters, resources) {
 }
 
 const steps = {
+  /**
+   * Makes a key pair for private_key_jwt; returns the public JWK to register with Poort.
+   * cmd: { client: KEY_NAME, alg: "ES256" | "RS256" | "PS256" | "EdDSA" }
+   */
+  async new_key(cmd) {
+    const pair = await jose.generateKeyPair(cmd.alg, { extractable: true });
+    const jwk = await jose.exportJWK(pair.publicKey);
+    const kid = await jose.calculateJwkThumbprint(jwk);
+    keys.set(cmd.client, { privateKey: pair.privateKey, kid });
+    return { jwk: { ...jwk, kid, alg: cmd.alg, use: 'sig' } };
+  },
+
   /**
    * OIDC discovery (default) or RFC 8414 (`algorithm: "oauth2"`); registers the client.
    * cmd: { client, issuer, algorithm?, registration: { id, secret?, auth, alg?, redirect_uri,

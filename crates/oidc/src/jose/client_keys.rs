@@ -29,23 +29,33 @@ pub enum ClientAlg {
     PS256,
     ES256,
     EdDSA,
+    /// EdDSA over Ed25519 by its fully-specified name (RFC 9864), which clients built on
+    /// WebCrypto (oauth4webapi, so npm `openid-client`) put in the header of an Ed25519 key.
+    Ed25519,
     HS256,
     HS384,
     HS512,
 }
 
 impl ClientAlg {
-    pub const ALL: [ClientAlg; 7] = [
+    pub const ALL: [ClientAlg; 8] = [
         Self::RS256,
         Self::PS256,
         Self::ES256,
         Self::EdDSA,
+        Self::Ed25519,
         Self::HS256,
         Self::HS384,
         Self::HS512,
     ];
     /// What `private_key_jwt` accepts, in the order discovery lists them.
-    pub const ASYMMETRIC: [ClientAlg; 4] = [Self::RS256, Self::PS256, Self::ES256, Self::EdDSA];
+    pub const ASYMMETRIC: [ClientAlg; 5] = [
+        Self::RS256,
+        Self::PS256,
+        Self::ES256,
+        Self::EdDSA,
+        Self::Ed25519,
+    ];
     /// What `client_secret_jwt` accepts.
     pub const HMAC: [ClientAlg; 3] = [Self::HS256, Self::HS384, Self::HS512];
 
@@ -55,6 +65,7 @@ impl ClientAlg {
             Self::PS256 => "PS256",
             Self::ES256 => "ES256",
             Self::EdDSA => "EdDSA",
+            Self::Ed25519 => "Ed25519",
             Self::HS256 => "HS256",
             Self::HS384 => "HS384",
             Self::HS512 => "HS512",
@@ -63,6 +74,12 @@ impl ClientAlg {
 
     pub fn is_hmac(self) -> bool {
         Self::HMAC.contains(&self)
+    }
+
+    /// `EdDSA` and `Ed25519` name one algorithm for an Ed25519 key (RFC 9864 §2.2).
+    fn same_as(self, other: ClientAlg) -> bool {
+        let ed = |alg| matches!(alg, Self::EdDSA | Self::Ed25519);
+        self == other || (ed(self) && ed(other))
     }
 }
 
@@ -129,9 +146,9 @@ impl ClientKey {
             (&self.material, alg),
             (Material::Rsa { .. }, ClientAlg::RS256 | ClientAlg::PS256)
                 | (Material::P256(_), ClientAlg::ES256)
-                | (Material::Ed25519(_), ClientAlg::EdDSA)
+                | (Material::Ed25519(_), ClientAlg::EdDSA | ClientAlg::Ed25519)
         );
-        family && self.alg.is_none_or(|own| own == alg)
+        family && self.alg.is_none_or(|own| own.same_as(alg))
     }
 
     fn verify(&self, alg: ClientAlg, message: &[u8], sig: &[u8]) -> Result<(), JoseError> {
@@ -145,7 +162,7 @@ impl ClientKey {
                     UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point)
                         .verify(message, sig)
                 }
-                (Material::Ed25519(x), ClientAlg::EdDSA) => {
+                (Material::Ed25519(x), ClientAlg::EdDSA | ClientAlg::Ed25519) => {
                     UnparsedPublicKey::new(&signature::ED25519, x).verify(message, sig)
                 }
                 _ => return Err(JoseError::AlgMismatch),
@@ -318,7 +335,7 @@ fn parse_key(members: &Map<String, Value>) -> Result<Option<ClientKey>, String> 
             Ok(alg) if !alg.is_hmac() => Some(alg),
             _ => {
                 return Err(format!(
-                    "`alg` {name:.32} is not RS256, PS256, ES256 or EdDSA"
+                    "`alg` {name:.32} is not RS256, PS256, ES256, EdDSA or Ed25519"
                 ));
             }
         },
