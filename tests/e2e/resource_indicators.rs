@@ -7,7 +7,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use poort_tests::browser::Landing;
+use poort_tests::browser::{Landing, hidden_field};
 use poort_tests::{Browser, ClientSpec, EMAIL, PASSWORD, TestClient, TestServer, setup};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -53,7 +53,22 @@ async fn authorize(
             &url::form_urlencoded::byte_serialize(resource.as_bytes()).collect::<String>(),
         );
     }
-    browser.login_through(&url, EMAIL, PASSWORD).await?.away()
+    let mut landing = browser.login_through(&url, EMAIL, PASSWORD).await?;
+    // A third-party client (registered by an organisation) asks for consent first.
+    if let Landing::Page { body, url, .. } = &landing
+        && url.contains("/consent")
+    {
+        let csrf = hidden_field(body, "csrf")?;
+        let tx = hidden_field(body, "tx")?;
+        let response = browser
+            .post_form(
+                "/consent",
+                &[("csrf", &csrf), ("tx", &tx), ("decision", "allow")],
+            )
+            .await?;
+        landing = browser.follow(response).await?;
+    }
+    landing.away()
 }
 
 async fn code_for(
@@ -258,5 +273,95 @@ async fn a_refresh_without_authorized_resources_may_name_the_clients_audiences()
         refresh(&server, &client, &text(&tokens, "refresh_token"), &[OTHER]).await?;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"], "invalid_target", "{body}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_organisation_changes_a_clients_audiences_and_the_next_authorization_follows()
+-> anyhow::Result<()> {
+    use poort_tests::orgs::ALL_SCOPES;
+    use reqwest::Method;
+    use serde_json::json;
+    let server = poort_tests::start_server(|_| {}).await?;
+    server.create_user(EMAIL, PASSWORD).await?;
+    let owner = server.create_user("owner@a.example", PASSWORD).await?;
+    let org = server.create_org("A", Some("owner@a.example")).await?;
+    let token = server.access_token_for(&owner, ALL_SCOPES)?;
+    let base = format!("/api/v1/orgs/{}/clients", org.id);
+    let created = server
+        .api(
+            Method::POST,
+            &base,
+            Some(&token),
+            Some(json!({
+                "name": "Web", "redirect_uris": ["http://127.0.0.1:9999/callback"],
+                "audiences": [REPORTS], "pkce_required": false,
+            })),
+        )
+        .await?;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let client = TestClient {
+        id: text(&created.json, "client_id"),
+        secret: created.json["client_secret"].as_str().map(str::to_owned),
+        redirect_uri: "http://127.0.0.1:9999/callback".into(),
+        post_logout_redirect_uri: String::new(),
+    };
+    let one = format!("{base}/{}", client.id);
+    let patch = |body: Value| server.api(Method::PATCH, &one, Some(&token), Some(body));
+
+    // A malformed audience is refused and nothing changes.
+    let refused = patch(json!({ "audiences": [BILLING, "not a uri"] })).await?;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+    let browser = server.browser();
+    let back = authorize(&server, &browser, &client, &[BILLING]).await?;
+    assert_eq!(
+        Landing::query(&back, "error").as_deref(),
+        Some("invalid_target")
+    );
+
+    let changed = patch(json!({ "audiences": [BILLING] })).await?;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+    assert_eq!(changed.json["audiences"], json!([BILLING]));
+    // The next authorization follows (this node forgot its cached registration).
+    server.clock.advance(server.state.config.cache_ttl_secs + 1);
+    let code = code_for(&server, &browser, &client, &[BILLING]).await?;
+    let (status, tokens) = redeem(&server, &client, &code, &[]).await?;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    assert_eq!(audience_of(&text(&tokens, "access_token"))?, [BILLING]);
+    let back = authorize(&server, &browser, &client, &[REPORTS]).await?;
+    assert_eq!(
+        Landing::query(&back, "error").as_deref(),
+        Some("invalid_target")
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_operator_changes_audiences_from_the_command_line() -> anyhow::Result<()> {
+    use poort_server::client_cli;
+    let (server, client, _) = setup(spec(), |_| {}).await?;
+    let env = client_cli::ClientCliEnv::of(&server.state);
+    let update = |args: &[&str]| {
+        let mut all = vec!["update", client.id.as_str()];
+        all.extend_from_slice(args);
+        let command = client_cli::parse(all);
+        let env = &env;
+        let now = server.now();
+        async move { client_cli::execute(env, now, command?, true).await }
+    };
+    let audiences = || async {
+        let found = poort_store::clients::find(&server.state.db, &client.id).await?;
+        anyhow::Ok(found.map(|c| c.audiences).unwrap_or_default())
+    };
+    assert!(
+        update(&["--audience", OTHER, "--audience", "not a uri"])
+            .await
+            .is_err()
+    );
+    assert_eq!(audiences().await?, [REPORTS, BILLING]);
+    update(&["--audience", OTHER]).await?;
+    assert_eq!(audiences().await?, [OTHER]);
+    update(&["--no-audiences"]).await?;
+    assert!(audiences().await?.is_empty());
     Ok(())
 }

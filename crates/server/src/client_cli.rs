@@ -151,7 +151,7 @@ pub struct ClientCreate {
     /// A scope its client_credentials tokens may carry (repeatable; with --grant client-credentials).
     #[arg(long = "scope")]
     allowed_scopes: Vec<String>,
-    /// A resource URI (RFC 8707) its client_credentials tokens may be issued for (repeatable).
+    /// A resource URI (RFC 8707) its access tokens may be issued for (repeatable).
     #[arg(long = "audience")]
     audiences: Vec<String>,
     /// An origin (https://host[:port]) a browser app may call the token, userinfo and revocation
@@ -184,6 +184,13 @@ pub struct ClientUpdate {
     /// legacy confidential client that cannot send one.
     #[arg(long, action = clap::ArgAction::Set, value_name = "true|false")]
     pkce_required: Option<bool>,
+    /// The RFC 8707 resources its access tokens may be for (repeatable); replaces the
+    /// registered ones.
+    #[arg(long = "audience")]
+    audiences: Vec<String>,
+    /// Drop every registered audience: its tokens are for itself only.
+    #[arg(long, conflicts_with = "audiences")]
+    no_audiences: bool,
     /// Where logout tokens go (Back-Channel Logout); `""` stops them.
     #[arg(long)]
     backchannel_logout_uri: Option<String>,
@@ -196,7 +203,7 @@ pub struct ClientUpdate {
 }
 
 const NOTHING_TO_CHANGE: &str = "client update needs --web-origin, --default-web-origins, \
-     --pkce-required, --backchannel-logout-uri, --backchannel-logout-session-required or \
+     --audience, --no-audiences, --pkce-required, --backchannel-logout-uri, --backchannel-logout-session-required or \
      --auth-method";
 
 impl ClientUpdate {
@@ -204,6 +211,8 @@ impl ClientUpdate {
         self.web_origins.is_empty()
             && !self.default_web_origins
             && self.pkce_required.is_none()
+            && self.audiences.is_empty()
+            && !self.no_audiences
             && self.backchannel_logout_uri.is_none()
             && self.backchannel_logout_session_required.is_none()
             && !self.auth.given()
@@ -374,7 +383,11 @@ async fn update_client(
     let db = env.db;
     let actor = Actor::operator();
     let id = args.client_id.as_str();
-    // The authentication change is checked (and the file read) before anything is written.
+    // Every change is checked (and a key file read) before anything is written.
+    let audiences = match args.no_audiences || !args.audiences.is_empty() {
+        true => Some(client_flow::check_audiences(args.audiences)?),
+        false => None,
+    };
     let auth = match args.auth.given() {
         true => {
             anyhow::ensure!(
@@ -406,6 +419,11 @@ async fn update_client(
             anyhow::bail!("no client {id}");
         };
         new_secret = changed.secret;
+    }
+    if let Some(audiences) = audiences {
+        let found =
+            client_flow::set_audiences(db, now, id, ClientScope::Any, audiences, &actor).await?;
+        anyhow::ensure!(found, "no client {id}");
     }
     if let Some(required) = args.pkce_required {
         let found =

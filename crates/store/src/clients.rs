@@ -183,6 +183,29 @@ pub async fn delete(
     Ok(true)
 }
 
+/// Writes `changes` (an `ActiveModel` with only the changed columns set) to the client `id`
+/// within `scope`, with its audit entries, in one transaction; `false`, and nothing written,
+/// when there is no such client. Every setting change goes through here.
+async fn update_settings(
+    db: &Db,
+    id: &str,
+    scope: ClientScope<'_>,
+    changes: clients::ActiveModel,
+    audit: Vec<NewAuditEntry>,
+) -> Result<bool, StoreError> {
+    let txn = begin_write(db).await?;
+    let changed = Entity::update_many()
+        .set(changes)
+        .filter(scope.condition(id))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected == 0 {
+        return Ok(false);
+    }
+    commit_with(txn, db.backend(), audit).await?;
+    Ok(true)
+}
+
 /// Sets whether the client must use PKCE, with its audit entries; `false`, and nothing
 /// written, when no such client is within `scope`.
 pub async fn set_pkce_required(
@@ -192,20 +215,17 @@ pub async fn set_pkce_required(
     required: bool,
     audit: Vec<NewAuditEntry>,
 ) -> Result<bool, StoreError> {
-    let txn = begin_write(db).await?;
-    let changed = Entity::update_many()
-        .set(clients::ActiveModel {
+    update_settings(
+        db,
+        id,
+        scope,
+        clients::ActiveModel {
             pkce_required: Set(required),
             ..Default::default()
-        })
-        .filter(scope.condition(id))
-        .exec(&txn)
-        .await?;
-    if changed.rows_affected == 0 {
-        return Ok(false);
-    }
-    commit_with(txn, db.backend(), audit).await?;
-    Ok(true)
+        },
+        audit,
+    )
+    .await
 }
 
 /// Replaces the secret's digest (rotation) with its audit entries; `false`, and nothing
@@ -304,20 +324,33 @@ pub async fn set_web_origins(
     origins: &[String],
     audit: Vec<NewAuditEntry>,
 ) -> Result<bool, StoreError> {
-    let txn = begin_write(db).await?;
-    let changed = Entity::update_many()
-        .set(clients::ActiveModel {
+    update_settings(
+        db,
+        id,
+        scope,
+        clients::ActiveModel {
             web_origins: Set(json_list::encode(origins)),
             ..Default::default()
-        })
-        .filter(scope.condition(id))
-        .exec(&txn)
-        .await?;
-    if changed.rows_affected == 0 {
-        return Ok(false);
-    }
-    commit_with(txn, db.backend(), audit).await?;
-    Ok(true)
+        },
+        audit,
+    )
+    .await
+}
+
+/// Sets the RFC 8707 resources its access tokens may be for, with its audit entries; `false`,
+/// and nothing written, when no such client is within `scope`. Checked by the caller.
+pub async fn set_audiences(
+    db: &Db,
+    id: &str,
+    scope: ClientScope<'_>,
+    audiences: &[String],
+    audit: Vec<NewAuditEntry>,
+) -> Result<bool, StoreError> {
+    let changes = clients::ActiveModel {
+        audiences: Set(json_list::encode(audiences)),
+        ..Default::default()
+    };
+    update_settings(db, id, scope, changes, audit).await
 }
 
 /// Sets where the client's logout tokens go (`None`: nowhere) and whether they must carry
@@ -331,21 +364,18 @@ pub async fn set_backchannel_logout(
     session_required: bool,
     audit: Vec<NewAuditEntry>,
 ) -> Result<bool, StoreError> {
-    let txn = begin_write(db).await?;
-    let changed = Entity::update_many()
-        .set(clients::ActiveModel {
+    update_settings(
+        db,
+        id,
+        scope,
+        clients::ActiveModel {
             backchannel_logout_uri: Set(uri.map(str::to_owned)),
             backchannel_logout_session_required: Set(session_required),
             ..Default::default()
-        })
-        .filter(scope.condition(id))
-        .exec(&txn)
-        .await?;
-    if changed.rows_affected == 0 {
-        return Ok(false);
-    }
-    commit_with(txn, db.backend(), audit).await?;
-    Ok(true)
+        },
+        audit,
+    )
+    .await
 }
 
 /// The clients an organisation manages, oldest first.

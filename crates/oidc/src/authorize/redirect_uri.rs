@@ -57,15 +57,13 @@ pub fn matches_registered(registered: &str, requested: &str) -> bool {
         Some(Host::Ipv6(ip)) => ip.is_loopback(),
         _ => false,
     };
-    known.scheme() == "http"
-        && asked.scheme() == "http"
-        && loopback_ip(&known)
-        && known.host() == asked.host()
-        && known.path() == asked.path()
-        && known.query() == asked.query()
-        && asked.fragment().is_none()
-        && asked.username().is_empty()
-        && asked.password().is_none()
+    if known.scheme() != "http" || !loopback_ip(&known) || asked.port().is_none() {
+        return false;
+    }
+    // Everything but the port stays the exact string: the registered URI with the asked port
+    // must be what was asked, character for character (no case or encoding variants).
+    let mut with_port = known;
+    with_port.set_port(asked.port()).is_ok() && with_port.as_str() == requested
 }
 
 #[cfg(test)]
@@ -91,6 +89,15 @@ mod tests {
             "http://127.0.0.1:53127/callback?x=1",
             "https://127.0.0.1:53127/callback",
             "http://user@127.0.0.1:53127/callback",
+        ] {
+            assert!(!matches_registered(registered, asked), "{asked}");
+        }
+        // Only the port: no case, encoding or trailing-slash variants of the rest.
+        for asked in [
+            "HTTP://127.0.0.1:53127/callback",
+            "http://127.0.0.1:53127/callback/",
+            "http://127.0.0.1:53127/%63allback",
+            "http://127.0.0.1:53127/callback#x",
         ] {
             assert!(!matches_registered(registered, asked), "{asked}");
         }

@@ -225,10 +225,7 @@ async fn register(
         return Err(CreateClientError::ServiceFieldsWithoutClientCredentials);
     }
     let allowed_scopes = check_service_scopes(&input.allowed_scopes)?;
-    for audience in &input.audiences {
-        check_resource(audience)
-            .map_err(|why| CreateClientError::BadAudience(audience.clone(), why))?;
-    }
+    let audiences = check_audiences(input.audiences)?;
     let web_origins = check_web_origins(input.web_origins)?;
     let auth = auth_settings::check(input.public, auth)?;
     let secret = auth.needs_secret().then(|| generate_secret(32));
@@ -249,7 +246,7 @@ async fn register(
                 "name": name, "public": input.public, "first_party": input.first_party,
                 "pkce_required": input.pkce_required,
                 "grant_types": grant_types, "redirect_uris": input.redirect_uris,
-                "allowed_scopes": allowed_scopes, "audiences": input.audiences,
+                "allowed_scopes": allowed_scopes, "audiences": audiences,
                 "web_origins": web_origins,
                 "backchannel_logout_uri": input.backchannel_logout.as_ref().map(|b| b.uri()),
                 "backchannel_logout_session_required":
@@ -274,7 +271,7 @@ async fn register(
             grant_types,
             id_token_alg: input.id_token_alg.to_string(),
             allowed_scopes,
-            audiences: dedup(input.audiences),
+            audiences,
             org_id: input.org_id,
             pkce_required: input.pkce_required,
             web_origins,
@@ -412,6 +409,37 @@ pub async fn set_web_origins(
         return Ok(None);
     }
     Ok(clients::find(db, id).await?)
+}
+
+/// Replaces the RFC 8707 resources the client's access tokens may be for (each an absolute
+/// URI without a fragment), audited. Tokens already issued keep their audiences; refresh tokens
+/// whose grant names a resource no longer listed still refresh for what they were granted.
+pub async fn set_audiences(
+    db: &Db,
+    now: i64,
+    id: &str,
+    scope: ClientScope<'_>,
+    audiences: Vec<String>,
+    actor: &Actor,
+) -> Result<bool, CreateClientError> {
+    let audiences = check_audiences(audiences)?;
+    let audit = vec![
+        AuditEntry {
+            target: Some(id.to_owned()),
+            details: json!({ "audiences": audiences }),
+            ..actor.entry("client.audiences_changed", org_of(scope))
+        }
+        .into_new(now),
+    ];
+    Ok(clients::set_audiences(db, id, scope, &audiences, audit).await?)
+}
+
+pub fn check_audiences(audiences: Vec<String>) -> Result<Vec<String>, CreateClientError> {
+    for audience in &audiences {
+        check_resource(audience)
+            .map_err(|why| CreateClientError::BadAudience(audience.clone(), why))?;
+    }
+    Ok(dedup(audiences))
 }
 
 /// Gives the client a new secret (shown once; the old one stops working at once on this node

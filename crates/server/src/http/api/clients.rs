@@ -223,6 +223,8 @@ pub struct ClientChanges {
     pkce_required: Option<bool>,
     /// The web origins (CORS); `[]` goes back to the default.
     web_origins: Option<Vec<String>>,
+    /// The RFC 8707 resources its access tokens may be for; replaces the registered ones.
+    audiences: Option<Vec<String>>,
     /// Where logout tokens go; `""` removes it.
     backchannel_logout_uri: Option<String>,
     /// Whether every logout token must carry `sid`.
@@ -237,6 +239,7 @@ impl ClientChanges {
     fn changes_nothing(&self) -> bool {
         self.pkce_required.is_none()
             && self.web_origins.is_none()
+            && self.audiences.is_none()
             && self.backchannel_logout_uri.is_none()
             && self.backchannel_logout_session_required.is_none()
             && !self.changes_auth()
@@ -247,7 +250,7 @@ impl ClientChanges {
     }
 }
 
-/// Changes a client's settings: `{"pkce_required": bool, "web_origins": [...],
+/// Changes a client's settings: `{"pkce_required": bool, "web_origins": [...], "audiences": [...],
 /// "backchannel_logout_uri": "…", "backchannel_logout_session_required": bool,
 /// "token_endpoint_auth_method": ..., "jwks": {...} | "jwks_uri": ...}`, any of them (each
 /// change audited). A change of method that needs a new secret answers it once, as
@@ -266,7 +269,7 @@ pub async fn update(
         Permission::ClientsWrite,
     )
     .await?;
-    let changes: ClientChanges = parse_body(&body)?;
+    let mut changes: ClientChanges = parse_body(&body)?;
     let scope = ClientScope::Org(&membership.org.id);
     let actor = actor(&caller, &membership);
     let now = state.now();
@@ -276,7 +279,7 @@ pub async fn update(
     };
     if changes.changes_nothing() {
         return Err(ApiProblem::invalid_request(
-            "give pkce_required, web_origins, backchannel_logout_uri, \
+            "give pkce_required, web_origins, audiences, backchannel_logout_uri, \
              backchannel_logout_session_required or token_endpoint_auth_method",
         ));
     }
@@ -294,6 +297,10 @@ pub async fn update(
     if current.public && changes.pkce_required == Some(false) {
         return Err(refused(CreateClientError::PublicWithoutPkce));
     }
+    let audiences = match changes.audiences.take() {
+        Some(audiences) => Some(flow::check_audiences(audiences).map_err(refused)?),
+        None => None,
+    };
     let backchannel_logout = match (
         &changes.backchannel_logout_uri,
         changes.backchannel_logout_session_required,
@@ -330,6 +337,14 @@ pub async fn update(
             .await
             .map_err(refused)?;
         if changed.is_none() {
+            return Err(ApiProblem::not_found());
+        }
+    }
+    if let Some(audiences) = audiences {
+        let found = flow::set_audiences(&state.db, now, &client_id, scope, audiences, &actor)
+            .await
+            .map_err(refused)?;
+        if !found {
             return Err(ApiProblem::not_found());
         }
     }

@@ -181,8 +181,9 @@ pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 21] = [
         "/api/v1/orgs/{org}/clients/{client}",
         "admin:write",
         "clients.write",
-        "Change a client: {web_origins, pkce_required, token_endpoint_auth_method with jwks | \
-         jwks_uri, backchannel_logout_uri, backchannel_logout_session_required}, any of them \
+        "Change a client: {web_origins, audiences, pkce_required, token_endpoint_auth_method \
+         with jwks | jwks_uri, backchannel_logout_uri, backchannel_logout_session_required}, \
+         any of them (audiences replace the registered RFC 8707 resources); \
          (CORS origins, https://host[:port], [] for the default: a public client's redirect URI \
          origins; pkce_required false only for a legacy confidential client; a method change \
          that needs a new secret answers it once; backchannel_logout_uri \"\" removes it)",
@@ -332,6 +333,7 @@ fn body_schemas() -> Value {
         })),
         "ClientChanges": closed(&[], json!({
             "web_origins": web_origins(),
+            "audiences": strings(),
             "pkce_required": {"type": "boolean",
                               "description": "false only for a legacy confidential client"},
             "backchannel_logout_uri": backchannel_logout_uri(),
