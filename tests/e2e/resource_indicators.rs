@@ -5,9 +5,8 @@
 //! sent back the way the request asked (redirect) or as the token endpoint's JSON, and uses
 //! nothing up. Without any resource the token is for the client itself, as before.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use poort_tests::browser::{Landing, hidden_field};
+use poort_tests::jwt::audience_of;
 use poort_tests::{Browser, ClientSpec, EMAIL, PASSWORD, TestClient, TestServer, setup};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -21,22 +20,6 @@ fn spec() -> ClientSpec {
         audiences: vec![REPORTS.into(), BILLING.into()],
         ..ClientSpec::default()
     }
-}
-
-fn audience_of(jwt: &str) -> anyhow::Result<Vec<String>> {
-    let payload = jwt
-        .split('.')
-        .nth(1)
-        .ok_or_else(|| anyhow::anyhow!("not a JWT"))?;
-    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload)?)?;
-    Ok(match &claims["aud"] {
-        Value::String(one) => vec![one.clone()],
-        Value::Array(many) => many
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
-        other => anyhow::bail!("aud is {other}"),
-    })
 }
 
 /// Signs in through an authorization request with `resources` and returns where it lands.

@@ -2,17 +2,15 @@
 //! crate, limited to their allowed scopes and audiences (RFC 8707 `resource`), with RFC 9068
 //! JWT access tokens whose `aud` names the resource servers.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use openidconnect::core::{CoreClient, CoreErrorResponseType};
 use openidconnect::{
     AccessToken, ClientId, ClientSecret, IntrospectionUrl, IssuerUrl, OAuth2TokenResponse,
     RequestTokenError, Scope, TokenIntrospectionResponse,
 };
 use poort_oidc::token_request::GrantType;
+use poort_tests::jwt::audience_of;
 use poort_tests::rp::{Metadata, http_client};
 use poort_tests::{ClientSpec, TestClient, TestServer, start_server};
-use serde_json::Value;
 
 const REPORTS: &str = "https://reports.example/api";
 const BILLING: &str = "https://billing.example/api";
@@ -80,23 +78,6 @@ async fn request(
                 .to_owned(),
         }),
         Err(other) => anyhow::bail!("token request failed: {other:?}"),
-    })
-}
-
-/// The JWT's own `aud`, as a resource server reads it without calling us (RFC 9068 §2.2).
-fn audience_of(jwt: &str) -> anyhow::Result<Vec<String>> {
-    let payload = jwt
-        .split('.')
-        .nth(1)
-        .ok_or_else(|| anyhow::anyhow!("not a JWT"))?;
-    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload)?)?;
-    Ok(match &claims["aud"] {
-        Value::String(one) => vec![one.clone()],
-        Value::Array(many) => many
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
-        other => anyhow::bail!("aud is {other}"),
     })
 }
 

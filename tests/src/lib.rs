@@ -11,6 +11,7 @@ pub mod chromium;
 pub mod client_assertions;
 pub mod database;
 pub mod forms;
+pub mod jwt;
 pub mod logs;
 pub mod mfa;
 pub mod node_rp;

@@ -183,20 +183,24 @@ pub async fn delete(
     Ok(true)
 }
 
-/// Writes `changes` (an `ActiveModel` with only the changed columns set) to the client `id`
-/// within `scope`, with its audit entries, in one transaction; `false`, and nothing written,
-/// when there is no such client. Every setting change goes through here.
+/// The confidential client `id` within `scope` (secrets and authentication methods).
+fn confidential(scope: ClientScope<'_>, id: &str) -> Condition {
+    scope.condition(id).add(Column::Public.eq(false))
+}
+
+/// Writes `changes` (an `ActiveModel` with only the changed columns set) to the client that
+/// `which` selects, with its audit entries, in one transaction; `false`, and nothing written,
+/// when there is no such client. Every change of a client's settings goes through here.
 async fn update_settings(
     db: &Db,
-    id: &str,
-    scope: ClientScope<'_>,
+    which: Condition,
     changes: clients::ActiveModel,
     audit: Vec<NewAuditEntry>,
 ) -> Result<bool, StoreError> {
     let txn = begin_write(db).await?;
     let changed = Entity::update_many()
         .set(changes)
-        .filter(scope.condition(id))
+        .filter(which)
         .exec(&txn)
         .await?;
     if changed.rows_affected == 0 {
@@ -217,8 +221,7 @@ pub async fn set_pkce_required(
 ) -> Result<bool, StoreError> {
     update_settings(
         db,
-        id,
-        scope,
+        scope.condition(id),
         clients::ActiveModel {
             pkce_required: Set(required),
             ..Default::default()
@@ -237,20 +240,11 @@ pub async fn set_secret_digest(
     digest: &str,
     audit: Vec<NewAuditEntry>,
 ) -> Result<bool, StoreError> {
-    let txn = begin_write(db).await?;
-    let changed = Entity::update_many()
-        .set(clients::ActiveModel {
-            secret_digest: Set(Some(digest.to_owned())),
-            ..Default::default()
-        })
-        .filter(scope.condition(id).add(Column::Public.eq(false)))
-        .exec(&txn)
-        .await?;
-    if changed.rows_affected == 0 {
-        return Ok(false);
-    }
-    commit_with(txn, db.backend(), audit).await?;
-    Ok(true)
+    let changes = clients::ActiveModel {
+        secret_digest: Set(Some(digest.to_owned())),
+        ..Default::default()
+    };
+    update_settings(db, confidential(scope, id), changes, audit).await
 }
 
 /// Replaces the secret: its digest and, for a `client_secret_jwt` client, the sealed secret
@@ -264,21 +258,12 @@ pub async fn set_secret(
     sealed: Option<Vec<u8>>,
     audit: Vec<NewAuditEntry>,
 ) -> Result<bool, StoreError> {
-    let txn = begin_write(db).await?;
-    let changed = Entity::update_many()
-        .set(clients::ActiveModel {
-            secret_digest: Set(Some(digest.to_owned())),
-            secret_sealed: Set(sealed),
-            ..Default::default()
-        })
-        .filter(scope.condition(id).add(Column::Public.eq(false)))
-        .exec(&txn)
-        .await?;
-    if changed.rows_affected == 0 {
-        return Ok(false);
-    }
-    commit_with(txn, db.backend(), audit).await?;
-    Ok(true)
+    let changes = clients::ActiveModel {
+        secret_digest: Set(Some(digest.to_owned())),
+        secret_sealed: Set(sealed),
+        ..Default::default()
+    };
+    update_settings(db, confidential(scope, id), changes, audit).await
 }
 
 /// Replaces how the client authenticates (method, keys, sealed secret; and the digest when
@@ -292,7 +277,6 @@ pub async fn set_auth(
     digest: Option<String>,
     audit: Vec<NewAuditEntry>,
 ) -> Result<bool, StoreError> {
-    let txn = begin_write(db).await?;
     let mut changes = clients::ActiveModel {
         token_endpoint_auth_method: Set(auth.method),
         jwks: Set(auth.jwks),
@@ -303,16 +287,7 @@ pub async fn set_auth(
     if let Some(digest) = digest {
         changes.secret_digest = Set(Some(digest));
     }
-    let changed = Entity::update_many()
-        .set(changes)
-        .filter(scope.condition(id).add(Column::Public.eq(false)))
-        .exec(&txn)
-        .await?;
-    if changed.rows_affected == 0 {
-        return Ok(false);
-    }
-    commit_with(txn, db.backend(), audit).await?;
-    Ok(true)
+    update_settings(db, confidential(scope, id), changes, audit).await
 }
 
 /// Replaces the registered web origins with their audit entries; `false`, and nothing
@@ -326,8 +301,7 @@ pub async fn set_web_origins(
 ) -> Result<bool, StoreError> {
     update_settings(
         db,
-        id,
-        scope,
+        scope.condition(id),
         clients::ActiveModel {
             web_origins: Set(json_list::encode(origins)),
             ..Default::default()
@@ -350,7 +324,7 @@ pub async fn set_audiences(
         audiences: Set(json_list::encode(audiences)),
         ..Default::default()
     };
-    update_settings(db, id, scope, changes, audit).await
+    update_settings(db, scope.condition(id), changes, audit).await
 }
 
 /// Sets where the client's logout tokens go (`None`: nowhere) and whether they must carry
@@ -366,8 +340,7 @@ pub async fn set_backchannel_logout(
 ) -> Result<bool, StoreError> {
     update_settings(
         db,
-        id,
-        scope,
+        scope.condition(id),
         clients::ActiveModel {
             backchannel_logout_uri: Set(uri.map(str::to_owned)),
             backchannel_logout_session_required: Set(session_required),
