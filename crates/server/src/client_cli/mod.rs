@@ -11,10 +11,14 @@ use poort_store::Db;
 use poort_store::clients::ClientScope;
 use serde_json::json;
 
+mod auth_args;
+
+use auth_args::AuthArgs;
+
 use crate::app::{master_key, open_database};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::flows::client_auth_settings::{self as auth_flow, AuthSettings, registered_method};
+use crate::flows::client_auth_settings::{self as auth_flow, registered_method};
 use crate::flows::clients::{self as client_flow, BackchannelLogout, ClientInput};
 use crate::flows::orgs::Actor;
 use crate::flows::web_origins::accepted_by;
@@ -50,79 +54,6 @@ enum AlgArg {
     Es256,
     #[value(name = "EdDSA")]
     EdDsa,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum AuthMethodArg {
-    #[value(name = "client_secret_basic")]
-    ClientSecretBasic,
-    #[value(name = "client_secret_post")]
-    ClientSecretPost,
-    #[value(name = "private_key_jwt")]
-    PrivateKeyJwt,
-    #[value(name = "client_secret_jwt")]
-    ClientSecretJwt,
-    #[value(name = "none")]
-    None,
-}
-
-impl AuthMethodArg {
-    fn method(self) -> ClientAuthMethod {
-        match self {
-            Self::ClientSecretBasic => ClientAuthMethod::ClientSecretBasic,
-            Self::ClientSecretPost => ClientAuthMethod::ClientSecretPost,
-            Self::PrivateKeyJwt => ClientAuthMethod::PrivateKeyJwt,
-            Self::ClientSecretJwt => ClientAuthMethod::ClientSecretJwt,
-            Self::None => ClientAuthMethod::None,
-        }
-    }
-}
-
-/// How the client authenticates at the token endpoint (create and update alike).
-#[derive(Args)]
-struct AuthArgs {
-    /// The one method it authenticates with (default: client_secret_basic, or none for
-    /// --public). private_key_jwt needs --jwks-uri or --jwks-file.
-    #[arg(long = "auth-method", value_enum)]
-    auth_method: Option<AuthMethodArg>,
-    /// Where its public keys are served (https, a public address), for private_key_jwt.
-    #[arg(long, conflicts_with = "jwks_file")]
-    jwks_uri: Option<String>,
-    /// A file with its public keys as a JWKS document, for private_key_jwt.
-    #[arg(long)]
-    jwks_file: Option<std::path::PathBuf>,
-}
-
-impl AuthArgs {
-    fn given(&self) -> bool {
-        self.auth_method.is_some() || self.jwks_uri.is_some() || self.jwks_file.is_some()
-    }
-
-    /// The settings, with the file read and the URI through the outbound policy.
-    fn settings(self, outbound: &Outbound) -> anyhow::Result<AuthSettings> {
-        if let Some(uri) = self.jwks_uri.as_deref() {
-            outbound
-                .check_url(uri)
-                .map_err(|why| anyhow::anyhow!("--jwks-uri {uri} is refused: {why}"))?;
-        }
-        let jwks = match self.jwks_file {
-            Some(path) => {
-                let size = std::fs::metadata(&path)?.len();
-                anyhow::ensure!(
-                    size <= poort_oidc::jose::MAX_CLIENT_JWKS_BYTES as u64,
-                    "{} is larger than 64 KiB",
-                    path.display()
-                );
-                Some(std::fs::read_to_string(&path)?)
-            }
-            None => None,
-        };
-        Ok(AuthSettings {
-            method: self.auth_method.map(AuthMethodArg::method),
-            jwks,
-            jwks_uri: self.jwks_uri,
-        })
-    }
 }
 
 #[derive(Args)]
