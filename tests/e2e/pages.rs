@@ -142,6 +142,48 @@ async fn pages_carry_strict_security_headers() -> anyhow::Result<()> {
 }
 
 #[tokio::test]
+async fn an_https_issuer_uses_a_host_only_secure_session_cookie() -> anyhow::Result<()> {
+    let server = poort_tests::start_server(|c| c.issuer = "https://id.example.test".into()).await?;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let first = http.get(server.url("/login")).send().await?;
+    let set = first
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("__Host-poort_session="))
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("no __Host- session cookie"))?;
+    assert!(
+        set.contains("Secure") && set.contains("Path=/") && set.contains("HttpOnly"),
+        "{set}"
+    );
+    assert!(!set.to_ascii_lowercase().contains("domain="), "{set}");
+    // The server reads it back under that name: the same session, no new cookie.
+    let pair = set.split(';').next().unwrap_or_default().to_owned();
+    let again = http
+        .get(server.url("/login"))
+        .header("cookie", &pair)
+        .send()
+        .await?;
+    assert!(
+        again.headers().get("set-cookie").is_none(),
+        "a new session was started"
+    );
+    // The unprefixed name means nothing here (a sibling host could have planted it).
+    let value = pair.split_once('=').map(|(_, v)| v).unwrap_or_default();
+    let planted = http
+        .get(server.url("/login"))
+        .header("cookie", format!("poort_session={value}"))
+        .send()
+        .await?;
+    assert!(planted.headers().get("set-cookie").is_some());
+    Ok(())
+}
+
+#[tokio::test]
 async fn an_https_issuer_sends_strict_transport_security_everywhere() -> anyhow::Result<()> {
     // The issuer is what browsers see (TLS may end at a proxy in front of Poort).
     let server = poort_tests::start_server(|c| c.issuer = "https://id.example.test".into()).await?;

@@ -1,5 +1,5 @@
-//! The browser session as an extractor, and the session cookie (HttpOnly, SameSite=Lax, Secure
-//! over https).
+//! The browser session as an extractor, and the session cookie (HttpOnly, SameSite=Lax; Secure
+//! and `__Host-` prefixed over https).
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -12,6 +12,18 @@ use crate::flows::session::{self, LiveSession};
 use crate::state::{AppState, SharedState};
 
 pub const COOKIE: &str = "poort_session";
+/// Its name when cookies are Secure (an https issuer): a browser takes a `__Host-` cookie only
+/// from this host over https with `Path=/` and no `Domain`, so no subdomain and no plain-http
+/// page can plant or overwrite the session (session fixation through a sibling host).
+pub const SECURE_COOKIE: &str = "__Host-poort_session";
+
+/// The session cookie's name in this deployment.
+pub fn cookie_name(state: &AppState) -> &'static str {
+    match state.config.secure_cookies() {
+        true => SECURE_COOKIE,
+        false => COOKIE,
+    }
+}
 
 /// The current session, if the browser has a live one.
 pub struct BrowserSession(pub Option<LiveSession>);
@@ -24,7 +36,7 @@ impl FromRequestParts<SharedState> for BrowserSession {
         state: &SharedState,
     ) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
-        let Some(cookie) = jar.get(COOKIE) else {
+        let Some(cookie) = jar.get(cookie_name(state)) else {
             return Ok(BrowserSession(None));
         };
         Ok(BrowserSession(session::load(state, cookie.value()).await?))
@@ -51,7 +63,7 @@ impl BrowserSession {
 }
 
 pub fn set_cookie(state: &AppState, response: &mut Response, live: &LiveSession) {
-    let cookie = Cookie::build((COOKIE, live.cookie.clone()))
+    let cookie = Cookie::build((cookie_name(state), live.cookie.clone()))
         .path("/")
         .http_only(true)
         .secure(state.config.secure_cookies())
@@ -62,7 +74,7 @@ pub fn set_cookie(state: &AppState, response: &mut Response, live: &LiveSession)
 }
 
 pub fn clear_cookie(state: &AppState, response: &mut Response) {
-    let cookie = Cookie::build((COOKIE, ""))
+    let cookie = Cookie::build((cookie_name(state), ""))
         .path("/")
         .http_only(true)
         .secure(state.config.secure_cookies())
