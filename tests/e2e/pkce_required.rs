@@ -6,6 +6,7 @@
 
 use poort_oidc::jose::SigningAlg;
 use poort_oidc::token_request::GrantType;
+use poort_server::flows::client_update;
 use poort_server::flows::clients::{self, ClientInput, CreateClientError};
 use poort_server::flows::orgs::Actor;
 use poort_store::clients::ClientScope;
@@ -73,32 +74,16 @@ async fn an_opted_out_legacy_client_gets_a_code_until_pkce_is_required_again() -
     assert_eq!(status, StatusCode::OK, "{body}");
 
     // `poort client update ID --pkce-required true` (the flow the command runs).
-    let found = clients::set_pkce_required(
-        &server.state.db,
-        &client.id,
-        ClientScope::Any,
-        true,
-        server.now(),
-        &Actor::operator(),
-    )
-    .await?;
-    assert!(found);
+    let found = set_pkce_required(&server, &client.id, true).await?;
+    assert!(found.is_some());
     server.state.caches.clients.remove(&client.id);
     let back = without_pkce(&server, &browser, &client).await?;
     assert_eq!(
         Landing::query(&back, "error").as_deref(),
         Some("invalid_request")
     );
-    let missing = clients::set_pkce_required(
-        &server.state.db,
-        "no-such-client",
-        ClientScope::Any,
-        false,
-        server.now(),
-        &Actor::operator(),
-    )
-    .await?;
-    assert!(!missing);
+    let missing = set_pkce_required(&server, "no-such-client", false).await?;
+    assert!(missing.is_none());
     Ok(())
 }
 
@@ -132,15 +117,7 @@ async fn a_public_client_cannot_be_opted_out_of_pkce() -> anyhow::Result<()> {
             ..ClientSpec::default()
         })
         .await?;
-    let refused = clients::set_pkce_required(
-        &server.state.db,
-        &public.id,
-        ClientScope::Any,
-        false,
-        server.now(),
-        &Actor::operator(),
-    )
-    .await;
+    let refused = set_pkce_required(&server, &public.id, false).await;
     assert!(matches!(refused, Err(CreateClientError::PublicWithoutPkce)));
     Ok(())
 }
@@ -261,4 +238,30 @@ async fn the_admin_api_registers_clients_with_pkce_required_unless_opted_out() -
     let listed = server.api(Method::GET, &base, Some(&token), None).await?;
     assert_eq!(listed.json["clients"][0]["pkce_required"], false);
     Ok(())
+}
+
+/// `poort client update ID --pkce-required BOOL`: the flow the command and the PATCH run.
+async fn set_pkce_required(
+    server: &poort_tests::TestServer,
+    id: &str,
+    required: bool,
+) -> Result<Option<client_update::UpdatedClient>, CreateClientError> {
+    let context = client_update::UpdateContext {
+        db: &server.state.db,
+        master_key: &server.state.master_key,
+        outbound: &server.state.outbound,
+    };
+    let changes = client_update::ClientChanges {
+        pkce_required: Some(required),
+        ..Default::default()
+    };
+    client_update::update(
+        &context,
+        id,
+        ClientScope::Any,
+        changes,
+        server.now(),
+        &Actor::operator(),
+    )
+    .await
 }

@@ -292,9 +292,20 @@ async fn an_organisation_changes_a_clients_audiences_and_the_next_authorization_
     let one = format!("{base}/{}", client.id);
     let patch = |body: Value| server.api(Method::PATCH, &one, Some(&token), Some(body));
 
-    // A malformed audience is refused and nothing changes.
-    let refused = patch(json!({ "audiences": [BILLING, "not a uri"] })).await?;
+    // A malformed audience is refused and nothing of the request changes (one transaction).
+    let refused = patch(json!({
+        "web_origins": ["https://spa.example"], "audiences": [BILLING, "not a uri"],
+    }))
+    .await?;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+    let unchanged = poort_store::clients::find(&server.state.db, &client.id).await?;
+    let unchanged = unchanged.ok_or_else(|| anyhow::anyhow!("client gone"))?;
+    assert!(
+        unchanged.web_origins.is_empty(),
+        "{:?}",
+        unchanged.web_origins
+    );
+    assert_eq!(unchanged.audiences, [REPORTS]);
     let browser = server.browser();
     let back = authorize(&server, &browser, &client, &[BILLING]).await?;
     assert_eq!(

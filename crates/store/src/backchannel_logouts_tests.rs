@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::*;
-use crate::clients::{ClientScope, set_backchannel_logout};
+use crate::clients::{ClientScope, SettingsChange, change_settings};
 use crate::fixtures;
 use crate::session_clients;
 use crate::testing::fresh_dbs;
@@ -11,12 +11,14 @@ async fn receiver(db: &Db, id: &str, session_required: bool) -> String {
     let id = fixtures::client(db, id).await;
     let uri = format!("https://{id}.example/logout");
     assert!(
-        set_backchannel_logout(
+        change_settings(
             db,
             &id,
             ClientScope::Any,
-            Some(&uri),
-            session_required,
+            SettingsChange {
+                backchannel_logout: Some((Some(uri.clone()), session_required)),
+                ..Default::default()
+            },
             vec![]
         )
         .await

@@ -210,25 +210,56 @@ async fn update_settings(
     Ok(true)
 }
 
-/// Sets whether the client must use PKCE, with its audit entries; `false`, and nothing
-/// written, when no such client is within `scope`.
-pub async fn set_pkce_required(
+/// Changes of a client's settings, written together (`None`: unchanged). Checked by the caller.
+#[derive(Debug, Default)]
+pub struct SettingsChange {
+    pub web_origins: Option<Vec<String>>,
+    pub audiences: Option<Vec<String>>,
+    pub pkce_required: Option<bool>,
+    /// Where logout tokens go (`None` inside: nowhere) and whether they must carry `sid`.
+    pub backchannel_logout: Option<(Option<String>, bool)>,
+    /// How it authenticates, and the new secret's digest when the change issued one. Only a
+    /// confidential client can be changed this way: for a public one nothing is written.
+    pub auth: Option<(ClientAuthColumns, Option<String>)>,
+}
+
+/// Writes every change of `change` to client `id` within `scope` with its audit entries, in
+/// one transaction: all of it or, when there is no such client, nothing (`false`).
+pub async fn change_settings(
     db: &Db,
     id: &str,
     scope: ClientScope<'_>,
-    required: bool,
+    change: SettingsChange,
     audit: Vec<NewAuditEntry>,
 ) -> Result<bool, StoreError> {
-    update_settings(
-        db,
-        scope.condition(id),
-        clients::ActiveModel {
-            pkce_required: Set(required),
-            ..Default::default()
-        },
-        audit,
-    )
-    .await
+    let mut row = clients::ActiveModel::default();
+    if let Some(origins) = &change.web_origins {
+        row.web_origins = Set(json_list::encode(origins));
+    }
+    if let Some(audiences) = &change.audiences {
+        row.audiences = Set(json_list::encode(audiences));
+    }
+    if let Some(required) = change.pkce_required {
+        row.pkce_required = Set(required);
+    }
+    if let Some((uri, session_required)) = change.backchannel_logout {
+        row.backchannel_logout_uri = Set(uri);
+        row.backchannel_logout_session_required = Set(session_required);
+    }
+    let which = match change.auth {
+        Some((auth, digest)) => {
+            row.token_endpoint_auth_method = Set(auth.method);
+            row.jwks = Set(auth.jwks);
+            row.jwks_uri = Set(auth.jwks_uri);
+            row.secret_sealed = Set(auth.secret_sealed);
+            if let Some(digest) = digest {
+                row.secret_digest = Set(Some(digest));
+            }
+            confidential(scope, id)
+        }
+        None => scope.condition(id),
+    };
+    update_settings(db, which, row, audit).await
 }
 
 /// Replaces the secret's digest (rotation) with its audit entries; `false`, and nothing
@@ -288,67 +319,6 @@ pub async fn set_auth(
         changes.secret_digest = Set(Some(digest));
     }
     update_settings(db, confidential(scope, id), changes, audit).await
-}
-
-/// Replaces the registered web origins with their audit entries; `false`, and nothing
-/// written, when no such client is within `scope`.
-pub async fn set_web_origins(
-    db: &Db,
-    id: &str,
-    scope: ClientScope<'_>,
-    origins: &[String],
-    audit: Vec<NewAuditEntry>,
-) -> Result<bool, StoreError> {
-    update_settings(
-        db,
-        scope.condition(id),
-        clients::ActiveModel {
-            web_origins: Set(json_list::encode(origins)),
-            ..Default::default()
-        },
-        audit,
-    )
-    .await
-}
-
-/// Sets the RFC 8707 resources its access tokens may be for, with its audit entries; `false`,
-/// and nothing written, when no such client is within `scope`. Checked by the caller.
-pub async fn set_audiences(
-    db: &Db,
-    id: &str,
-    scope: ClientScope<'_>,
-    audiences: &[String],
-    audit: Vec<NewAuditEntry>,
-) -> Result<bool, StoreError> {
-    let changes = clients::ActiveModel {
-        audiences: Set(json_list::encode(audiences)),
-        ..Default::default()
-    };
-    update_settings(db, scope.condition(id), changes, audit).await
-}
-
-/// Sets where the client's logout tokens go (`None`: nowhere) and whether they must carry
-/// `sid`, with its audit entries; `false`, and nothing written, when no such client is within
-/// `scope`. The URI is validated by the caller.
-pub async fn set_backchannel_logout(
-    db: &Db,
-    id: &str,
-    scope: ClientScope<'_>,
-    uri: Option<&str>,
-    session_required: bool,
-    audit: Vec<NewAuditEntry>,
-) -> Result<bool, StoreError> {
-    update_settings(
-        db,
-        scope.condition(id),
-        clients::ActiveModel {
-            backchannel_logout_uri: Set(uri.map(str::to_owned)),
-            backchannel_logout_session_required: Set(session_required),
-            ..Default::default()
-        },
-        audit,
-    )
-    .await
 }
 
 /// The clients an organisation manages, oldest first.
@@ -443,8 +413,8 @@ mod tests {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
     use super::{
-        ClientScope, NewClient, create, delete, find, list, list_for_org, set_secret_digest,
-        set_web_origins,
+        ClientScope, NewClient, SettingsChange, change_settings, create, delete, find, list,
+        list_for_org, set_secret_digest,
     };
     use crate::audit::{NewAuditEntry, verify_chain};
     use crate::entities::clients::{Column, Entity};
@@ -493,13 +463,17 @@ mod tests {
 
             let origins = vec!["https://spa.example".to_owned()];
             let other = ClientScope::Org("org-b");
+            let origins_change = || SettingsChange {
+                web_origins: Some(origins.clone()),
+                ..Default::default()
+            };
             assert!(
-                !set_web_origins(&db, "app", other, &origins, Vec::new())
+                !change_settings(&db, "app", other, origins_change(), Vec::new())
                     .await
                     .unwrap()
             );
             assert!(
-                set_web_origins(&db, "app", ClientScope::Any, &origins, Vec::new())
+                change_settings(&db, "app", ClientScope::Any, origins_change(), Vec::new())
                     .await
                     .unwrap()
             );

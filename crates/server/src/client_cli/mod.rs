@@ -18,7 +18,8 @@ use auth_args::AuthArgs;
 use crate::app::{master_key, open_database};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::flows::client_auth_settings::{self as auth_flow, registered_method};
+use crate::flows::client_auth_settings::registered_method;
+use crate::flows::client_update::{ClientChanges, UpdateContext, UpdatedClient, update};
 use crate::flows::clients::{self as client_flow, BackchannelLogout, ClientInput};
 use crate::flows::orgs::Actor;
 use crate::flows::web_origins::accepted_by;
@@ -311,91 +312,51 @@ async fn update_client(
     json_mode: bool,
 ) -> anyhow::Result<String> {
     anyhow::ensure!(!args.changes_nothing(), NOTHING_TO_CHANGE);
-    let db = env.db;
-    let actor = Actor::operator();
     let id = args.client_id.as_str();
-    // Every change is checked (and a key file read) before anything is written.
-    let audiences = match args.no_audiences || !args.audiences.is_empty() {
-        true => Some(client_flow::check_audiences(args.audiences)?),
-        false => None,
-    };
     let auth = match args.auth.given() {
         true => {
             anyhow::ensure!(
                 args.auth.auth_method.is_some(),
                 "--jwks-uri and --jwks-file come with --auth-method"
             );
-            let Some(client) = poort_store::clients::find(db, id).await? else {
-                anyhow::bail!("no client {id}");
-            };
-            let settings = args.auth.settings(env.outbound)?;
-            auth_flow::check(client.public, settings.clone())?;
-            Some(settings)
+            Some(args.auth.settings(env.outbound)?)
         }
         false => None,
     };
-    let mut new_secret = None;
-    if let Some(settings) = auth {
-        let changed = auth_flow::change(
-            db,
-            env.master_key,
-            id,
-            ClientScope::Any,
-            settings,
-            now,
-            &actor,
-        )
-        .await?;
-        let Some(changed) = changed else {
-            anyhow::bail!("no client {id}");
-        };
-        new_secret = changed.secret;
-    }
-    if let Some(audiences) = audiences {
-        let found =
-            client_flow::set_audiences(db, now, id, ClientScope::Any, audiences, &actor).await?;
-        anyhow::ensure!(found, "no client {id}");
-    }
-    if let Some(required) = args.pkce_required {
-        let found =
-            client_flow::set_pkce_required(db, id, ClientScope::Any, required, now, &actor).await?;
-        anyhow::ensure!(found, "no client {id}");
-    }
-    if args.default_web_origins || !args.web_origins.is_empty() {
-        let origins = match args.default_web_origins {
-            true => Vec::new(),
-            false => args.web_origins,
-        };
-        let updated =
-            client_flow::set_web_origins(db, now, id, ClientScope::Any, origins, &actor).await?;
-        anyhow::ensure!(updated.is_some(), "no client {id}");
-    }
-    if args.backchannel_logout_uri.is_some() || args.backchannel_logout_session_required.is_some() {
-        let Some(current) = poort_store::clients::find(db, id).await? else {
-            anyhow::bail!("no client {id}");
-        };
-        let uri = args
-            .backchannel_logout_uri
-            .or(current.backchannel_logout_uri);
-        let required = args
-            .backchannel_logout_session_required
-            .unwrap_or(current.backchannel_logout_session_required);
-        let registration = match uri.as_deref() {
-            None | Some("") => None,
-            Some(uri) => Some(BackchannelLogout::check(env.outbound, uri, required)?),
-        };
-        let found = client_flow::set_backchannel_logout(
-            db,
-            now,
-            id,
-            ClientScope::Any,
-            registration,
-            &actor,
-        )
-        .await?;
-        anyhow::ensure!(found, "no client {id}");
-    }
-    let Some(client) = poort_store::clients::find(db, id).await? else {
+    let changes = ClientChanges {
+        web_origins: match args.default_web_origins {
+            true => Some(Vec::new()),
+            false => (!args.web_origins.is_empty()).then_some(args.web_origins),
+        },
+        audiences: match args.no_audiences {
+            true => Some(Vec::new()),
+            false => (!args.audiences.is_empty()).then_some(args.audiences),
+        },
+        pkce_required: args.pkce_required,
+        backchannel_logout_uri: args.backchannel_logout_uri,
+        backchannel_logout_session_required: args.backchannel_logout_session_required,
+        auth,
+    };
+    let context = UpdateContext {
+        db: env.db,
+        master_key: env.master_key,
+        outbound: env.outbound,
+    };
+    let updated = update(
+        &context,
+        id,
+        ClientScope::Any,
+        changes,
+        now,
+        &Actor::operator(),
+    )
+    .await?;
+    let Some(UpdatedClient {
+        client,
+        secret: new_secret,
+        ..
+    }) = updated
+    else {
         anyhow::bail!("no client {id}");
     };
     Ok(if json_mode {

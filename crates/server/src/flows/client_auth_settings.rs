@@ -227,11 +227,48 @@ pub async fn change(
     {
         return Ok(None);
     }
+    let planned = plan_change(master_key, &client, settings)?;
+    let audit = vec![
+        AuditEntry {
+            target: Some(id.to_owned()),
+            details: planned.details,
+            ..actor.entry("client.auth_changed", org_of(scope))
+        }
+        .into_new(now),
+    ];
+    if !clients::set_auth(db, id, scope, planned.columns, planned.digest, audit).await? {
+        return Ok(None);
+    }
+    let Some(client) = clients::find(db, id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(ChangedAuth {
+        client,
+        secret: planned.secret,
+    }))
+}
+
+/// What a change of method writes: the columns, the new secret's digest, the new secret (shown
+/// once) and what the audit entry says.
+pub struct PlannedAuth {
+    pub columns: poort_store::clients::ClientAuthColumns,
+    pub digest: Option<String>,
+    pub secret: Option<String>,
+    pub details: serde_json::Value,
+}
+
+/// Decides a change of how `client` authenticates, writing nothing (see [`change`]).
+pub fn plan_change(
+    master_key: &MasterKey,
+    client: &Client,
+    settings: AuthSettings,
+) -> Result<PlannedAuth, AuthSettingsError> {
+    let id = client.id.as_str();
     if client.public {
         return Err(AuthSettingsError::PublicWithMethod);
     }
     let checked = check(false, settings)?;
-    let current = registered_method(&client);
+    let current = registered_method(client);
     let had_secret = client.secret_digest.is_some()
         && current != Some(ClientAuthMethod::PrivateKeyJwt)
         && current.is_some();
@@ -248,29 +285,17 @@ pub async fn change(
         (None, true) => client.auth.secret_sealed.clone(),
         (_, false) => None,
     };
-    let audit = vec![
-        AuditEntry {
-            target: Some(id.to_owned()),
-            details: json!({
-                "token_endpoint_auth_method": checked.method.as_str(),
-                "jwks_uri": checked.jwks_uri, "jwks": checked.jwks.is_some(),
-                "secret_rotated": new_secret.is_some(),
-            }),
-            ..actor.entry("client.auth_changed", org_of(scope))
-        }
-        .into_new(now),
-    ];
-    let digest = new_secret.as_deref().map(digest_secret);
-    if !clients::set_auth(db, id, scope, checked.columns(sealed), digest, audit).await? {
-        return Ok(None);
-    }
-    let Some(client) = clients::find(db, id).await? else {
-        return Ok(None);
-    };
-    Ok(Some(ChangedAuth {
-        client,
+    let details = json!({
+        "token_endpoint_auth_method": checked.method.as_str(),
+        "jwks_uri": checked.jwks_uri, "jwks": checked.jwks.is_some(),
+        "secret_rotated": new_secret.is_some(),
+    });
+    Ok(PlannedAuth {
+        digest: new_secret.as_deref().map(digest_secret),
+        columns: checked.columns(sealed),
         secret: new_secret,
-    }))
+        details,
+    })
 }
 
 fn org_of(scope: ClientScope<'_>) -> Option<&str> {

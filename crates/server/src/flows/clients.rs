@@ -311,69 +311,8 @@ pub fn view(client: &Client) -> serde_json::Value {
     })
 }
 
-/// Sets where the client's logout tokens go (`None`: it gets none any more), audited.
-/// `Ok(false)` when no client `id` is within `scope`. The worker reads the client at each
-/// delivery, so tokens already queued go to the new URI (or are dropped).
-pub async fn set_backchannel_logout(
-    db: &Db,
-    now: i64,
-    id: &str,
-    scope: ClientScope<'_>,
-    registration: Option<BackchannelLogout>,
-    actor: &Actor,
-) -> Result<bool, CreateClientError> {
-    let uri = registration.as_ref().map(BackchannelLogout::uri);
-    let session_required = registration.as_ref().is_none_or(|b| b.session_required);
-    let audit = vec![
-        AuditEntry {
-            target: Some(id.to_owned()),
-            details: json!({
-                "backchannel_logout_uri": uri,
-                "backchannel_logout_session_required": session_required,
-            }),
-            ..actor.entry("client.updated", org_of(scope))
-        }
-        .into_new(now),
-    ];
-    Ok(clients::set_backchannel_logout(db, id, scope, uri, session_required, audit).await?)
-}
-
-/// Turns the PKCE requirement of client `id` on or off (off only for a confidential client:
-/// a legacy one that cannot send a `code_challenge`), audited with the change. `Ok(false)`
-/// when no client `id` is within `scope`. Nodes see the change within `cache_ttl_secs`.
-pub async fn set_pkce_required(
-    db: &Db,
-    id: &str,
-    scope: ClientScope<'_>,
-    required: bool,
-    now: i64,
-    actor: &Actor,
-) -> Result<bool, CreateClientError> {
-    let Some(client) = clients::find(db, id).await? else {
-        return Ok(false);
-    };
-    if let ClientScope::Org(org_id) = scope
-        && client.org_id.as_deref() != Some(org_id)
-    {
-        // Another organisation's client is as missing as an unknown one.
-        return Ok(false);
-    }
-    if client.public && !required {
-        return Err(CreateClientError::PublicWithoutPkce);
-    }
-    let audit = vec![
-        AuditEntry {
-            target: Some(id.to_owned()),
-            details: json!({ "pkce_required": required }),
-            ..actor.entry("client.updated", org_of(scope))
-        }
-        .into_new(now),
-    ];
-    Ok(clients::set_pkce_required(db, id, scope, required, audit).await?)
-}
-
 /// Each origin exactly `scheme://host[:port]` (https, or http for loopback); duplicates dropped.
-fn check_web_origins(origins: Vec<String>) -> Result<Vec<String>, CreateClientError> {
+pub(super) fn check_web_origins(origins: Vec<String>) -> Result<Vec<String>, CreateClientError> {
     if origins.len() > MAX_LIST_ENTRIES {
         return Err(CreateClientError::TooMany);
     }
@@ -382,56 +321,6 @@ fn check_web_origins(origins: Vec<String>) -> Result<Vec<String>, CreateClientEr
             .map_err(|why| CreateClientError::BadWebOrigin(origin.clone(), why))?;
     }
     Ok(dedup(origins))
-}
-
-/// Replaces the client's registered web origins (empty: back to the default), audited.
-/// `Ok(None)` when no client `id` is within `scope`; the refusal when an origin is not
-/// acceptable. The caller forgets this node's cached copy (`web_origins::forget`); other
-/// nodes see the change within `cache_ttl_secs`.
-pub async fn set_web_origins(
-    db: &Db,
-    now: i64,
-    id: &str,
-    scope: ClientScope<'_>,
-    origins: Vec<String>,
-    actor: &Actor,
-) -> Result<Option<Client>, CreateClientError> {
-    let origins = check_web_origins(origins)?;
-    let audit = vec![
-        AuditEntry {
-            target: Some(id.to_owned()),
-            details: json!({ "web_origins": origins }),
-            ..actor.entry("client.web_origins_changed", org_of(scope))
-        }
-        .into_new(now),
-    ];
-    if !clients::set_web_origins(db, id, scope, &origins, audit).await? {
-        return Ok(None);
-    }
-    Ok(clients::find(db, id).await?)
-}
-
-/// Replaces the RFC 8707 resources the client's access tokens may be for (each an absolute
-/// URI without a fragment), audited. Tokens already issued keep their audiences; refresh tokens
-/// whose grant names a resource no longer listed still refresh for what they were granted.
-pub async fn set_audiences(
-    db: &Db,
-    now: i64,
-    id: &str,
-    scope: ClientScope<'_>,
-    audiences: Vec<String>,
-    actor: &Actor,
-) -> Result<bool, CreateClientError> {
-    let audiences = check_audiences(audiences)?;
-    let audit = vec![
-        AuditEntry {
-            target: Some(id.to_owned()),
-            details: json!({ "audiences": audiences }),
-            ..actor.entry("client.audiences_changed", org_of(scope))
-        }
-        .into_new(now),
-    ];
-    Ok(clients::set_audiences(db, id, scope, &audiences, audit).await?)
 }
 
 pub fn check_audiences(audiences: Vec<String>) -> Result<Vec<String>, CreateClientError> {
@@ -494,7 +383,7 @@ pub async fn delete(
     Ok(deleted)
 }
 
-fn org_of(scope: ClientScope<'_>) -> Option<&str> {
+pub(super) fn org_of(scope: ClientScope<'_>) -> Option<&str> {
     match scope {
         ClientScope::Any => None,
         ClientScope::Org(org_id) => Some(org_id),

@@ -10,6 +10,7 @@ pub mod backchannel_logout;
 pub mod client_assertions;
 pub mod client_auth;
 pub mod client_auth_settings;
+pub mod client_update;
 pub mod clients;
 pub mod codes;
 pub mod durable_markers;

@@ -15,7 +15,8 @@ use serde_json::json;
 use super::caller::{ADMIN_READ, ADMIN_WRITE, ApiCaller};
 use super::problem::ApiProblem;
 use super::{actor, guard, json, parse_body};
-use crate::flows::client_auth_settings::{self as auth_flow, AuthSettings, AuthSettingsError};
+use crate::flows::client_auth_settings::AuthSettings;
+use crate::flows::client_update as update_flow;
 use crate::flows::clients::{self as flow, BackchannelLogout, ClientInput, CreateClientError};
 use crate::flows::orgs::Permission;
 use crate::state::SharedState;
@@ -269,126 +270,53 @@ pub async fn update(
         Permission::ClientsWrite,
     )
     .await?;
-    let mut changes: ClientChanges = parse_body(&body)?;
-    let scope = ClientScope::Org(&membership.org.id);
-    let actor = actor(&caller, &membership);
-    let now = state.now();
-    let refused = |e: CreateClientError| match e {
-        CreateClientError::Store(e) => ApiProblem::from(crate::flows::FlowError::from(e)),
-        refused => ApiProblem::invalid_request(refused.to_string()),
-    };
-    if changes.changes_nothing() {
+    let body: ClientChanges = parse_body(&body)?;
+    if body.changes_nothing() {
         return Err(ApiProblem::invalid_request(
             "give pkce_required, web_origins, audiences, backchannel_logout_uri, \
              backchannel_logout_session_required or token_endpoint_auth_method",
         ));
     }
-    if changes.changes_auth() && changes.token_endpoint_auth_method.is_none() {
+    if body.changes_auth() && body.token_endpoint_auth_method.is_none() {
         return Err(ApiProblem::invalid_request(
             "jwks and jwks_uri come with token_endpoint_auth_method",
         ));
     }
-    // Every refusal comes before the first write, so a request changes all it asks or nothing.
-    let current = poort_store::clients::find(&state.db, &client_id)
-        .await
-        .map_err(crate::flows::FlowError::from)?
-        .filter(|c| c.org_id.as_deref() == Some(membership.org.id.as_str()))
-        .ok_or_else(ApiProblem::not_found)?;
-    if current.public && changes.pkce_required == Some(false) {
-        return Err(refused(CreateClientError::PublicWithoutPkce));
-    }
-    let audiences = match changes.audiences.take() {
-        Some(audiences) => Some(flow::check_audiences(audiences).map_err(refused)?),
-        None => None,
-    };
-    let backchannel_logout = match (
-        &changes.backchannel_logout_uri,
-        changes.backchannel_logout_session_required,
-    ) {
-        (None, None) => None,
-        (uri, required) => {
-            let uri = uri.clone().or(current.backchannel_logout_uri.clone());
-            let required = required.unwrap_or(current.backchannel_logout_session_required);
-            let checked = match uri.as_deref() {
-                None | Some("") => None,
-                Some(uri) => Some(
-                    BackchannelLogout::check(&state.outbound, uri, required).map_err(refused)?,
-                ),
-            };
-            Some(checked)
-        }
-    };
-    let auth = match changes.changes_auth() {
+    let auth = match body.changes_auth() {
         true => Some(auth_settings(
             &state,
-            changes.token_endpoint_auth_method.as_deref(),
-            changes.jwks,
-            changes.jwks_uri,
+            body.token_endpoint_auth_method.as_deref(),
+            body.jwks,
+            body.jwks_uri,
         )?),
         false => None,
     };
-    if let Some(auth) = &auth {
-        // Refused before any write, like the other changes.
-        auth_flow::check(current.public, auth.clone())
-            .map_err(|e| refused(CreateClientError::from(e)))?;
-    }
-    if let Some(origins) = changes.web_origins {
-        let changed = flow::set_web_origins(&state.db, now, &client_id, scope, origins, &actor)
-            .await
-            .map_err(refused)?;
-        if changed.is_none() {
-            return Err(ApiProblem::not_found());
-        }
-    }
-    if let Some(audiences) = audiences {
-        let found = flow::set_audiences(&state.db, now, &client_id, scope, audiences, &actor)
-            .await
-            .map_err(refused)?;
-        if !found {
-            return Err(ApiProblem::not_found());
-        }
-    }
-    if let Some(required) = changes.pkce_required {
-        let found = flow::set_pkce_required(&state.db, &client_id, scope, required, now, &actor)
-            .await
-            .map_err(refused)?;
-        if !found {
-            return Err(ApiProblem::not_found());
-        }
-    }
-    if let Some(registration) = backchannel_logout {
-        let found =
-            flow::set_backchannel_logout(&state.db, now, &client_id, scope, registration, &actor)
-                .await
-                .map_err(refused)?;
-        if !found {
-            return Err(ApiProblem::not_found());
-        }
-    }
-    let mut new_secret = None;
-    if let Some(auth) = auth {
-        let changed = auth_flow::change(
-            &state.db,
-            &state.master_key,
-            &client_id,
-            scope,
-            auth,
-            now,
-            &actor,
-        )
+    let changes = update_flow::ClientChanges {
+        web_origins: body.web_origins,
+        audiences: body.audiences,
+        pkce_required: body.pkce_required,
+        backchannel_logout_uri: body.backchannel_logout_uri,
+        backchannel_logout_session_required: body.backchannel_logout_session_required,
+        auth,
+    };
+    let context = update_flow::UpdateContext {
+        db: &state.db,
+        master_key: &state.master_key,
+        outbound: &state.outbound,
+    };
+    let scope = ClientScope::Org(&membership.org.id);
+    let actor = actor(&caller, &membership);
+    let updated = update_flow::update(&context, &client_id, scope, changes, state.now(), &actor)
         .await
-        .map_err(|e: AuthSettingsError| refused(CreateClientError::from(e)))?
+        .map_err(|e| match e {
+            CreateClientError::Store(e) => ApiProblem::from(crate::flows::FlowError::from(e)),
+            refused => ApiProblem::invalid_request(refused.to_string()),
+        })?
         .ok_or_else(ApiProblem::not_found)?;
-        new_secret = changed.secret;
-        crate::flows::client_assertions::forget(&state, &current);
-    }
     crate::flows::web_origins::forget(&state, &client_id);
-    let client = poort_store::clients::find(&state.db, &client_id)
-        .await
-        .map_err(crate::flows::FlowError::from)?
-        .ok_or_else(ApiProblem::not_found)?;
-    let mut answer = flow::view(&client);
-    if let Some(secret) = new_secret {
+    crate::flows::client_assertions::forget(&state, &updated.previous);
+    let mut answer = flow::view(&updated.client);
+    if let Some(secret) = updated.secret {
         answer["client_secret"] = json!(secret);
     }
     Ok(json(answer))
