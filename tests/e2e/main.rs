@@ -4,6 +4,7 @@ mod advisories;
 mod api_tokens;
 mod authorize_errors;
 mod backchannel_logout;
+mod backchannel_logout_registration;
 mod backup;
 mod caches;
 mod client_assertion_registration;

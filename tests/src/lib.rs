@@ -15,6 +15,7 @@ pub mod jwt;
 pub mod logs;
 pub mod mfa;
 pub mod node_rp;
+pub mod openid_client;
 pub mod orgs;
 pub mod redis_keys;
 pub mod redis_server;
