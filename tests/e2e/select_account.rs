@@ -282,3 +282,31 @@ async fn a_principal_the_gate_refuses_cannot_continue() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// A one-factor session when the user's organisation starts requiring 2FA after the chooser
+/// was shown: "Continue" gets no code; the browser is sent to set up a second factor.
+#[tokio::test]
+async fn a_one_factor_session_where_2fa_is_required_cannot_continue() -> anyhow::Result<()> {
+    let server = start_server(|_| {}).await?;
+    server.create_user(EMAIL, PASSWORD).await?;
+    let client = server.create_client(ClientSpec::default()).await?;
+    let browser = server.browser();
+    let body = chooser(&server, &client, &browser).await?;
+    let org = server.create_org("Acme", Some(EMAIL)).await?;
+    server.set_org(&org.id, &["require_2fa=true"]).await?;
+    let form = [
+        ("csrf", hidden_field(&body, "csrf")?),
+        ("tx", hidden_field(&body, "tx")?),
+        ("choice", "continue".to_owned()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let response = browser.post_form("/select_account", &form).await?;
+    let to = location(&response).unwrap_or_default();
+    assert!(!to.contains("code="), "{to}");
+    let landing = browser.follow(response).await?;
+    match landing {
+        Landing::Page { url, .. } => assert!(url.contains("/account/mfa"), "{url}"),
+        Landing::Away(url) => anyhow::bail!("left for {url} with a one-factor session"),
+    }
+    Ok(())
+}
