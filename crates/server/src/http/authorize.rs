@@ -78,19 +78,27 @@ pub fn refusal_page(refusal: Refusal) -> PageError {
     }
 }
 
-pub async fn consent_show(
-    State(state): State<SharedState>,
+/// What a page of a pending authorization (consent, account chooser) is shown for.
+pub enum Shown {
+    /// The signed-in account, the pending request, and the page's language.
+    Page(Box<SignedIn>, authorize::Pending, Tr),
+    /// Nobody is signed in: where the request goes instead (the login page).
+    Elsewhere(Response),
+}
+
+/// The signed-in account and pending request `tx` for a page of the authorization; without a
+/// sign-in the request resumes (to the login page); an unknown `tx` is the error page.
+pub async fn shown_to(
+    state: &SharedState,
     signed: MaybeSignedIn,
-    lang: RequestLang,
-    Query(q): Query<TxQuery>,
-) -> Result<Response, PageError> {
+    lang: &RequestLang,
+    tx: &str,
+) -> Result<Shown, PageError> {
     let Some(signed) = signed.0 else {
-        return respond(
-            authorize::resume(&state, &q.tx, None).await?,
-            lang.tr(None, None),
-        );
+        let next = authorize::resume(state, tx, None).await?;
+        return Ok(Shown::Elsewhere(respond(next, lang.tr(None, None))?));
     };
-    let Some(pending) = authorize::load_pending(&state, &q.tx).await? else {
+    let Some(pending) = authorize::load_pending(state, tx).await? else {
         return Err(refusal_page(Refusal::UnknownTransaction));
     };
     let user = signed.user();
@@ -98,7 +106,20 @@ pub async fn consent_show(
         user.locale.as_deref(),
         pending.request.ui_locales.as_deref(),
     );
-    let email = user.email.clone();
+    Ok(Shown::Page(Box::new(signed), pending, t))
+}
+
+pub async fn consent_show(
+    State(state): State<SharedState>,
+    signed: MaybeSignedIn,
+    lang: RequestLang,
+    Query(q): Query<TxQuery>,
+) -> Result<Response, PageError> {
+    let (signed, pending, t) = match shown_to(&state, signed, &lang, &q.tx).await? {
+        Shown::Page(signed, pending, t) => (signed, pending, t),
+        Shown::Elsewhere(response) => return Ok(response),
+    };
+    let email = signed.user().email.clone();
     let page = ConsentPage {
         t,
         csrf: signed.live.data.csrf.clone(),

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::authorize::{TxQuery, refusal_page, respond};
+use super::authorize::{Shown, TxQuery, refusal_page, respond, shown_to};
 use super::client_ip::Reached;
 use super::error::PageError;
 use super::forms::PageForm;
@@ -15,7 +15,7 @@ use super::locale::RequestLang;
 use super::session::{BrowserSession, clear_cookie};
 use super::signed_in::{MaybeSignedIn, SignedIn, through_gate};
 use super::{render, see_other};
-use crate::flows::authorize::{self, Refusal};
+use crate::flows::authorize;
 use crate::flows::session;
 use crate::pages::SelectAccountPage;
 use crate::state::SharedState;
@@ -26,26 +26,17 @@ pub async fn show(
     lang: RequestLang,
     Query(q): Query<TxQuery>,
 ) -> Result<Response, PageError> {
-    let Some(signed) = signed.0 else {
-        // Nobody to continue as: the login page chooses the account.
-        return respond(
-            authorize::resume(&state, &q.tx, None).await?,
-            lang.tr(None, None),
-        );
+    // Nobody signed in: nobody to continue as; the login page chooses the account.
+    let (signed, pending, t) = match shown_to(&state, signed, &lang, &q.tx).await? {
+        Shown::Page(signed, pending, t) => (signed, pending, t),
+        Shown::Elsewhere(response) => return Ok(response),
     };
-    let Some(pending) = authorize::load_pending(&state, &q.tx).await? else {
-        return Err(refusal_page(Refusal::UnknownTransaction));
-    };
-    let user = signed.user();
     let page = SelectAccountPage {
-        t: lang.tr(
-            user.locale.as_deref(),
-            pending.request.ui_locales.as_deref(),
-        ),
+        t,
         csrf: signed.live.data.csrf.clone(),
         tx: q.tx,
         client_name: pending.client_name,
-        user_email: user.email.clone(),
+        user_email: signed.user().email.clone(),
     };
     Ok(render(StatusCode::OK, &page))
 }
