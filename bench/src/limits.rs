@@ -63,6 +63,7 @@ fn claims() -> anyhow::Result<AccessTokenClaims> {
         auth_time: Some(1_900_000_000),
         sid: Some("0190f2a4-7c1e-7b3a-9c41-1f2e3d4c5b6d".into()),
         amr: Some(vec!["pwd".into()]),
+        act: None,
     })
 }
 

@@ -46,6 +46,8 @@ mod m20261213_000200_add_client_backchannel_logout;
 mod m20261213_000201_create_session_clients;
 mod m20261213_000202_create_backchannel_logouts;
 mod m20261213_000300_add_refresh_token_resources;
+mod m20261214_000400_add_client_token_exchange;
+mod m20261214_000500_create_client_registration_tokens;
 
 /// The list of all migrations, oldest first.
 pub struct Migrator;
@@ -89,6 +91,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261213_000201_create_session_clients::Migration),
             Box::new(m20261213_000202_create_backchannel_logouts::Migration),
             Box::new(m20261213_000300_add_refresh_token_resources::Migration),
+            Box::new(m20261214_000400_add_client_token_exchange::Migration),
+            Box::new(m20261214_000500_create_client_registration_tokens::Migration),
         ]
     }
 }

@@ -104,6 +104,7 @@ async fn a_public_client_cannot_be_opted_out_of_pkce() -> anyhow::Result<()> {
         pkce_required: false,
         web_origins: Vec::new(),
         backchannel_logout: None,
+        token_exchange: None,
     };
     let refused = clients::create(&server.state.db, input, server.now(), &Actor::operator()).await;
     assert!(

@@ -212,6 +212,8 @@ pub struct ClientSpec {
     pub auth_method: Option<ClientAuthMethod>,
     pub jwks: Option<String>,
     pub jwks_uri: Option<String>,
+    /// Its token exchange registration (RFC 8693; with the grant).
+    pub token_exchange: Option<poort_store::clients::TokenExchange>,
 }
 
 impl Default for ClientSpec {
@@ -231,6 +233,7 @@ impl Default for ClientSpec {
             auth_method: None,
             jwks: None,
             jwks_uri: None,
+            token_exchange: None,
         }
     }
 }
@@ -299,6 +302,7 @@ impl TestServer {
                 pkce_required: spec.pkce_required || spec.public,
                 web_origins: spec.web_origins,
                 backchannel_logout,
+                token_exchange: spec.token_exchange,
             },
             auth,
             self.now(),

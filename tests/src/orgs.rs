@@ -58,6 +58,7 @@ impl TestServer {
                 pkce_required: true,
                 web_origins: Vec::new(),
                 backchannel_logout: None,
+                token_exchange: None,
             },
             self.now(),
             &Actor::operator(),
@@ -141,6 +142,7 @@ impl TestServer {
                 sid: None,
                 amr: Some(&amr),
                 audiences: None,
+                act: None,
             },
         )?;
         Ok(minted.token)

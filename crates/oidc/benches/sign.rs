@@ -19,6 +19,7 @@ fn claims() -> Result<AccessTokenClaims, poort_oidc::OAuthError> {
         auth_time: Some(1_699_999_990),
         sid: Some("0196a7b0-7c1e-7d2f-9a3b-4c5d6e7f8093".into()),
         amr: Some(vec!["pwd".into()]),
+        act: None,
     })
 }
 

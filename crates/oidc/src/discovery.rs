@@ -42,6 +42,9 @@ pub struct ProviderMetadata {
     pub userinfo_endpoint: String,
     pub jwks_uri: String,
     pub end_session_endpoint: String,
+    /// RFC 7591: present only when dynamic client registration is on (set by the server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_endpoint: Option<String>,
     pub revocation_endpoint: String,
     pub introspection_endpoint: String,
     pub scopes_supported: Vec<String>,
@@ -108,16 +111,13 @@ pub fn provider_metadata(
         userinfo_endpoint: endpoint(USERINFO_PATH),
         jwks_uri: endpoint(JWKS_PATH),
         end_session_endpoint: endpoint(END_SESSION_PATH),
+        registration_endpoint: None,
         revocation_endpoint: endpoint(REVOKE_PATH),
         introspection_endpoint: endpoint(INTROSPECT_PATH),
         scopes_supported: strings(scopes),
         response_types_supported: strings(&["code"]),
         response_modes_supported: strings(&ResponseMode::ALL.map(ResponseMode::as_str)),
-        grant_types_supported: strings(&[
-            GrantType::AuthorizationCode.as_str(),
-            GrantType::RefreshToken.as_str(),
-            GrantType::ClientCredentials.as_str(),
-        ]),
+        grant_types_supported: strings(&GrantType::ALL.map(GrantType::as_str)),
         subject_types_supported: strings(&["public"]),
         id_token_signing_alg_values_supported: algs,
         token_endpoint_auth_methods_supported: strings(&all_methods),
@@ -170,6 +170,8 @@ pub struct AuthorizationServerMetadata {
     pub code_challenge_methods_supported: Vec<String>,
     /// RFC 9207 §3.
     pub authorization_response_iss_parameter_supported: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_endpoint: Option<String>,
 }
 
 impl From<&ProviderMetadata> for AuthorizationServerMetadata {
@@ -207,6 +209,7 @@ impl From<&ProviderMetadata> for AuthorizationServerMetadata {
             code_challenge_methods_supported: oidc.code_challenge_methods_supported.clone(),
             authorization_response_iss_parameter_supported: oidc
                 .authorization_response_iss_parameter_supported,
+            registration_endpoint: oidc.registration_endpoint.clone(),
         }
     }
 }

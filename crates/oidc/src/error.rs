@@ -33,6 +33,10 @@ pub enum ErrorCode {
     /// RFC 9470 §3: the authentication behind the token is too weak for this resource
     /// (e.g. one factor where two are required).
     InsufficientUserAuthentication,
+    /// RFC 7591 §3.2.2: dynamic client registration refusals.
+    InvalidRedirectUri,
+    InvalidClientMetadata,
+    InvalidSoftwareStatement,
 }
 
 impl ErrorCode {
@@ -61,6 +65,9 @@ impl ErrorCode {
             Self::RegistrationNotSupported => "registration_not_supported",
             Self::InvalidTarget => "invalid_target",
             Self::InsufficientUserAuthentication => "insufficient_user_authentication",
+            Self::InvalidRedirectUri => "invalid_redirect_uri",
+            Self::InvalidClientMetadata => "invalid_client_metadata",
+            Self::InvalidSoftwareStatement => "invalid_software_statement",
         }
     }
 
@@ -87,7 +94,10 @@ impl ErrorCode {
             | Self::RequestNotSupported
             | Self::RequestUriNotSupported
             | Self::RegistrationNotSupported
-            | Self::InvalidTarget => 400,
+            | Self::InvalidTarget
+            | Self::InvalidRedirectUri
+            | Self::InvalidClientMetadata
+            | Self::InvalidSoftwareStatement => 400,
         }
     }
 }
@@ -165,6 +175,8 @@ constructors! {
     registration_not_supported => RegistrationNotSupported,
     invalid_target => InvalidTarget,
     insufficient_user_authentication => InsufficientUserAuthentication,
+    invalid_redirect_uri => InvalidRedirectUri,
+    invalid_client_metadata => InvalidClientMetadata,
 }
 
 #[cfg(test)]

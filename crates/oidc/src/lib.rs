@@ -13,9 +13,11 @@ pub mod form;
 pub mod jose;
 pub mod logout;
 pub mod pkce;
+pub mod registration;
 pub mod resource;
 pub mod scope;
 pub mod secret;
+pub mod token_exchange;
 pub mod token_request;
 pub mod web_origin;
 

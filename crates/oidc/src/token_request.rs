@@ -11,6 +11,7 @@ use crate::error::OAuthError;
 use crate::form::FormFields;
 use crate::scope::Scopes;
 pub use crate::secret::Secret;
+pub use crate::token_exchange::ExchangeRequest;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum GrantType {
@@ -20,14 +21,17 @@ pub enum GrantType {
     RefreshToken,
     #[serde(rename = "client_credentials")]
     ClientCredentials,
+    #[serde(rename = "urn:ietf:params:oauth:grant-type:token-exchange")]
+    TokenExchange,
 }
 
 impl GrantType {
     /// Every grant the token endpoint knows, in the order metrics list them.
-    pub const ALL: [GrantType; 3] = [
+    pub const ALL: [GrantType; 4] = [
         Self::AuthorizationCode,
         Self::RefreshToken,
         Self::ClientCredentials,
+        Self::TokenExchange,
     ];
 
     /// The grant's place in [`GrantType::ALL`] (an exhaustive match: a new grant must be placed).
@@ -36,6 +40,7 @@ impl GrantType {
             Self::AuthorizationCode => 0,
             Self::RefreshToken => 1,
             Self::ClientCredentials => 2,
+            Self::TokenExchange => 3,
         }
     }
 
@@ -44,6 +49,7 @@ impl GrantType {
             Self::AuthorizationCode => "authorization_code",
             Self::RefreshToken => "refresh_token",
             Self::ClientCredentials => "client_credentials",
+            Self::TokenExchange => "urn:ietf:params:oauth:grant-type:token-exchange",
         }
     }
 }
@@ -85,6 +91,8 @@ pub enum TokenRequest {
         /// RFC 8707 resource indicators, in request order.
         resource: Vec<String>,
     },
+    /// RFC 8693.
+    TokenExchange(ExchangeRequest),
 }
 
 impl TokenRequest {
@@ -93,6 +101,7 @@ impl TokenRequest {
             Self::AuthorizationCode { .. } => GrantType::AuthorizationCode,
             Self::RefreshToken { .. } => GrantType::RefreshToken,
             Self::ClientCredentials { .. } => GrantType::ClientCredentials,
+            Self::TokenExchange(_) => GrantType::TokenExchange,
         }
     }
 }
@@ -119,8 +128,13 @@ const SINGLE: &[&str] = &[
     "client_secret",
     "client_assertion_type",
     "client_assertion",
+    "subject_token",
+    "subject_token_type",
+    "actor_token",
+    "actor_token_type",
+    "requested_token_type",
 ];
-const REPEATED: &[&str] = &["resource"];
+const REPEATED: &[&str] = &["resource", "audience"];
 
 /// Parses the token endpoint's decoded form body.
 pub fn parse_token_request(
@@ -151,6 +165,9 @@ pub fn parse_token_request(
             resource,
         },
         GrantType::ClientCredentials => TokenRequest::ClientCredentials { scope, resource },
+        GrantType::TokenExchange => {
+            TokenRequest::TokenExchange(ExchangeRequest::parse(&fields, scope, resource)?)
+        }
     };
     let body_client = BodyClientCredentials {
         client_id: fields.owned("client_id"),

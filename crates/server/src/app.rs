@@ -117,6 +117,12 @@ impl App {
                 "updated_at",
             ],
         );
+        if config.registration.enabled {
+            metadata.registration_endpoint = Some(format!(
+                "{}/register",
+                config.issuer().trim_end_matches('/')
+            ));
+        }
         metadata.acr_values_supported = crate::flows::mfa::acr::ACR_VALUES_SUPPORTED
             .iter()
             .map(|v| (*v).to_owned())

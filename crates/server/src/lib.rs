@@ -24,6 +24,7 @@ pub mod org_cli;
 pub mod outbound;
 pub mod pages;
 pub mod password_settings;
+pub mod registration_config;
 pub mod state;
 pub mod support_cli;
 pub mod tls;

@@ -17,7 +17,9 @@ use crate::entities::{
     mfa_grace, org_invitations, org_members, org_roles, organisations, password_history,
     platform_admins, recovery_codes, refresh_tokens, signing_keys, users,
 };
-use crate::entities::{backchannel_logouts, session_clients};
+use crate::entities::{
+    backchannel_logouts, client_registrations, initial_access_tokens, session_clients,
+};
 use crate::entities::{durable_markers, used_codes};
 use crate::error::StoreError;
 use crate::tx::begin_write;
@@ -99,6 +101,8 @@ snapshot_tables!(
     used_codes,
     session_clients,
     backchannel_logouts,
+    initial_access_tokens,
+    client_registrations,
 );
 
 /// The migrations this build knows, oldest first.

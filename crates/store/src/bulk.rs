@@ -71,6 +71,7 @@ mod tests {
             backchannel_logout_uri: None,
             backchannel_logout_session_required: true,
             auth: Default::default(),
+            token_exchange: None,
             org_id: None,
             pkce_required: true,
         }

@@ -42,6 +42,37 @@ pub struct NewClient {
     pub backchannel_logout_session_required: bool,
     /// How it authenticates at the token endpoint and where its keys are.
     pub auth: ClientAuthColumns,
+    /// What it may exchange users' tokens for (RFC 8693); `None`: nothing.
+    pub token_exchange: Option<TokenExchange>,
+}
+
+/// A client's token exchange registration (RFC 8693), checked by the caller: the audiences
+/// (besides its own id) of user tokens it may exchange, the audiences it may get tokens for,
+/// and whether it may impersonate (exchange without an actor token).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TokenExchange {
+    #[serde(default)]
+    pub subject_audiences: Vec<String>,
+    #[serde(default)]
+    pub audiences: Vec<String>,
+    #[serde(default)]
+    pub impersonation: bool,
+}
+
+impl TokenExchange {
+    fn encode(setting: Option<&TokenExchange>) -> Option<String> {
+        setting.map(|s| serde_json::to_string(s).unwrap_or_else(|_| "{}".into()))
+    }
+
+    fn decode(column: Option<&str>) -> Result<Option<TokenExchange>, StoreError> {
+        column
+            .map(|text| {
+                serde_json::from_str(text).map_err(|_| StoreError::CorruptColumn {
+                    column: "clients.token_exchange",
+                })
+            })
+            .transpose()
+    }
 }
 
 /// The client-authentication columns: the registered method (`None`: the default for the
@@ -91,6 +122,7 @@ pub struct Client {
     pub backchannel_logout_uri: Option<String>,
     pub backchannel_logout_session_required: bool,
     pub auth: ClientAuthColumns,
+    pub token_exchange: Option<TokenExchange>,
 }
 
 impl TryFrom<clients::Model> for Client {
@@ -108,6 +140,7 @@ impl TryFrom<clients::Model> for Client {
             allowed_scopes: json_list::decode(&row.allowed_scopes, "clients.allowed_scopes")?,
             audiences: json_list::decode(&row.audiences, "clients.audiences")?,
             web_origins: json_list::decode(&row.web_origins, "clients.web_origins")?,
+            token_exchange: TokenExchange::decode(row.token_exchange.as_deref())?,
             id: row.id,
             name: row.name,
             secret_digest: row.secret_digest,
@@ -213,6 +246,9 @@ async fn update_settings(
 /// Changes of a client's settings, written together (`None`: unchanged). Checked by the caller.
 #[derive(Debug, Default)]
 pub struct SettingsChange {
+    pub name: Option<String>,
+    pub redirect_uris: Option<Vec<String>>,
+    pub post_logout_redirect_uris: Option<Vec<String>>,
     pub web_origins: Option<Vec<String>>,
     pub audiences: Option<Vec<String>>,
     pub pkce_required: Option<bool>,
@@ -221,6 +257,8 @@ pub struct SettingsChange {
     /// How it authenticates, and the new secret's digest when the change issued one. Only a
     /// confidential client can be changed this way: for a public one nothing is written.
     pub auth: Option<(ClientAuthColumns, Option<String>)>,
+    /// Its token exchange registration (`None` inside: none).
+    pub token_exchange: Option<Option<TokenExchange>>,
 }
 
 /// Writes every change of `change` to client `id` within `scope` with its audit entries, in
@@ -233,6 +271,15 @@ pub async fn change_settings(
     audit: Vec<NewAuditEntry>,
 ) -> Result<bool, StoreError> {
     let mut row = clients::ActiveModel::default();
+    if let Some(name) = &change.name {
+        row.name = Set(name.clone());
+    }
+    if let Some(uris) = &change.redirect_uris {
+        row.redirect_uris = Set(json_list::encode(uris));
+    }
+    if let Some(uris) = &change.post_logout_redirect_uris {
+        row.post_logout_redirect_uris = Set(json_list::encode(uris));
+    }
     if let Some(origins) = &change.web_origins {
         row.web_origins = Set(json_list::encode(origins));
     }
@@ -241,6 +288,9 @@ pub async fn change_settings(
     }
     if let Some(required) = change.pkce_required {
         row.pkce_required = Set(required);
+    }
+    if let Some(setting) = &change.token_exchange {
+        row.token_exchange = Set(TokenExchange::encode(setting.as_ref()));
     }
     if let Some((uri, session_required)) = change.backchannel_logout {
         row.backchannel_logout_uri = Set(uri);
@@ -334,7 +384,7 @@ pub async fn list_for_org(db: &Db, org_id: &str) -> Result<Vec<Client>, StoreErr
         .collect()
 }
 
-fn row_of(client: NewClient, now: i64) -> clients::Model {
+pub(crate) fn row_of(client: NewClient, now: i64) -> clients::Model {
     clients::Model {
         redirect_uris: json_list::encode(&client.redirect_uris),
         post_logout_redirect_uris: json_list::encode(&client.post_logout_redirect_uris),
@@ -342,6 +392,7 @@ fn row_of(client: NewClient, now: i64) -> clients::Model {
         allowed_scopes: json_list::encode(&client.allowed_scopes),
         audiences: json_list::encode(&client.audiences),
         web_origins: json_list::encode(&client.web_origins),
+        token_exchange: TokenExchange::encode(client.token_exchange.as_ref()),
         id: client.id,
         name: client.name,
         secret_digest: client.secret_digest,

@@ -36,6 +36,7 @@ fn web_app(id: &str) -> NewClient {
         backchannel_logout_uri: None,
         backchannel_logout_session_required: true,
         auth: Default::default(),
+        token_exchange: None,
     }
 }
 

@@ -35,6 +35,7 @@ pub(crate) async fn client(db: &Db, id: &str) -> String {
         backchannel_logout_uri: None,
         backchannel_logout_session_required: true,
         auth: Default::default(),
+        token_exchange: None,
         org_id: None,
         pkce_required: true,
     };

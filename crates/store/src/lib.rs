@@ -12,6 +12,7 @@ pub mod auth_events;
 pub mod backchannel_logouts;
 pub mod backup;
 mod bulk;
+pub mod client_registrations;
 pub mod clients;
 pub mod consents;
 mod db;

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::actor::Actor;
 use super::audience::Audience;
 use crate::scope::Scopes;
 
@@ -25,6 +26,9 @@ pub struct AccessTokenClaims {
     /// token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amr: Option<Vec<String>>,
+    /// Who acts for the subject (RFC 8693 §4.1): set by token exchange with an actor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act: Option<Actor>,
 }
 
 #[cfg(test)]
@@ -48,6 +52,7 @@ mod tests {
             auth_time: Some(1_699_999_990),
             sid: None,
             amr: None,
+            act: None,
         };
         let value = serde_json::to_value(&claims).unwrap();
         assert_eq!(

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::actor::Actor;
 use super::audience::Audience;
 use crate::scope::Scopes;
 
@@ -34,6 +35,9 @@ pub struct IntrospectionResponse {
     /// The organisation an API token acts for (a Poort extension member, RFC 7662 §2.2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_id: Option<String>,
+    /// Who acts for the subject (RFC 8693 §4.1, §4.4: a delegated token's actor).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act: Option<Actor>,
 }
 
 impl IntrospectionResponse {

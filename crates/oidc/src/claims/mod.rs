@@ -2,6 +2,7 @@
 //! introspection responses and back-channel logout tokens.
 
 mod access_token;
+mod actor;
 mod audience;
 mod id_token;
 mod introspection;
@@ -9,6 +10,7 @@ mod logout_token;
 mod user;
 
 pub use access_token::AccessTokenClaims;
+pub use actor::{Actor, MAX_ACTOR_DEPTH};
 pub use audience::Audience;
 pub use id_token::IdTokenClaims;
 pub use introspection::IntrospectionResponse;

@@ -12,8 +12,11 @@ use poort_store::clients::ClientScope;
 use serde_json::json;
 
 mod auth_args;
+mod exchange_args;
+mod registration_token;
 
 use auth_args::AuthArgs;
+use exchange_args::ExchangeArgs;
 
 use crate::app::{master_key, open_database};
 use crate::clock::{Clock, SystemClock};
@@ -25,6 +28,7 @@ use crate::flows::orgs::Actor;
 use crate::flows::web_origins::accepted_by;
 use crate::master_key::MasterKey;
 use crate::outbound::Outbound;
+use crate::registration_config::RegistrationConfig;
 use crate::state::AppState;
 
 #[derive(Subcommand)]
@@ -35,16 +39,9 @@ pub enum ClientCommand {
     Update(ClientUpdate),
     /// List registered clients.
     List,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum GrantArg {
-    #[value(name = "authorization_code")]
-    AuthorizationCode,
-    #[value(name = "refresh_token")]
-    RefreshToken,
-    #[value(name = "client_credentials")]
-    ClientCredentials,
+    /// Initial access tokens for dynamic client registration (RFC 7591).
+    #[command(subcommand)]
+    RegistrationToken(registration_token::RegistrationTokenCommand),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -75,9 +72,10 @@ pub struct ClientCreate {
     /// (every other client must send one).
     #[arg(long)]
     no_pkce: bool,
-    /// Allowed grants (default: authorization_code and refresh_token).
-    #[arg(long = "grant", value_enum)]
-    grants: Vec<GrantArg>,
+    /// Allowed grants (default: authorization_code and refresh_token): authorization_code,
+    /// refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:token-exchange.
+    #[arg(long = "grant", value_parser = grant_type)]
+    grants: Vec<GrantType>,
     #[arg(long, value_enum, default_value = "RS256")]
     id_token_alg: AlgArg,
     /// A scope its client_credentials tokens may carry (repeatable; with --grant client-credentials).
@@ -99,6 +97,16 @@ pub struct ClientCreate {
     backchannel_logout_session_required: Option<bool>,
     #[command(flatten)]
     auth: AuthArgs,
+    #[command(flatten)]
+    exchange: ExchangeArgs,
+}
+
+/// A grant type by its protocol name (any the token endpoint knows).
+fn grant_type(name: &str) -> Result<GrantType, String> {
+    name.parse().map_err(|_| {
+        let known: Vec<&str> = GrantType::ALL.iter().map(|g| g.as_str()).collect();
+        format!("unknown grant type; one of {}", known.join(", "))
+    })
 }
 
 #[derive(Args)]
@@ -132,11 +140,16 @@ pub struct ClientUpdate {
     /// A new authentication method (a new secret is printed when it needs one).
     #[command(flatten)]
     auth: AuthArgs,
+    #[command(flatten)]
+    exchange: ExchangeArgs,
+    /// Remove its token exchange registration.
+    #[arg(long, conflicts_with = "exchange_audiences")]
+    no_token_exchange: bool,
 }
 
 const NOTHING_TO_CHANGE: &str = "client update needs --web-origin, --default-web-origins, \
-     --audience, --no-audiences, --pkce-required, --backchannel-logout-uri, --backchannel-logout-session-required or \
-     --auth-method";
+     --audience, --no-audiences, --pkce-required, --backchannel-logout-uri, --backchannel-logout-session-required, \
+     --auth-method, --exchange-audience or --no-token-exchange";
 
 impl ClientUpdate {
     fn changes_nothing(&self) -> bool {
@@ -148,6 +161,8 @@ impl ClientUpdate {
             && self.backchannel_logout_uri.is_none()
             && self.backchannel_logout_session_required.is_none()
             && !self.auth.given()
+            && !self.exchange.given()
+            && !self.no_token_exchange
     }
 }
 
@@ -191,6 +206,7 @@ pub struct ClientCliEnv<'a> {
     pub db: &'a Db,
     pub master_key: &'a MasterKey,
     pub outbound: &'a Outbound,
+    pub registration: &'a RegistrationConfig,
 }
 
 impl<'a> ClientCliEnv<'a> {
@@ -200,6 +216,7 @@ impl<'a> ClientCliEnv<'a> {
             db: &state.db,
             master_key: &state.master_key,
             outbound: &state.outbound,
+            registration: &state.config.registration,
         }
     }
 }
@@ -212,6 +229,7 @@ pub async fn run(config: Config, command: ClientCommand, json_mode: bool) -> any
         db: &db,
         master_key: &master_key,
         outbound: &outbound,
+        registration: &config.registration,
     };
     let output = execute(&env, SystemClock.now(), command, json_mode).await?;
     if !output.is_empty() {
@@ -231,6 +249,9 @@ pub async fn execute(
         ClientCommand::Create(args) => create_client(env, now, args, json_mode).await,
         ClientCommand::Update(args) => update_client(env, now, args, json_mode).await,
         ClientCommand::List => list_clients(env.db, json_mode).await,
+        ClientCommand::RegistrationToken(command) => {
+            registration_token::execute(env, env.registration, now, command, json_mode).await
+        }
     }
 }
 
@@ -240,15 +261,7 @@ async fn create_client(
     args: ClientCreate,
     json_mode: bool,
 ) -> anyhow::Result<String> {
-    let grant_types = args
-        .grants
-        .iter()
-        .map(|g| match g {
-            GrantArg::AuthorizationCode => GrantType::AuthorizationCode,
-            GrantArg::RefreshToken => GrantType::RefreshToken,
-            GrantArg::ClientCredentials => GrantType::ClientCredentials,
-        })
-        .collect();
+    let grant_types = args.grants;
     let id_token_alg = match args.id_token_alg {
         AlgArg::Rs256 => SigningAlg::RS256,
         AlgArg::Es256 => SigningAlg::ES256,
@@ -280,6 +293,7 @@ async fn create_client(
             pkce_required: !args.no_pkce,
             web_origins: args.web_origins,
             backchannel_logout,
+            token_exchange: args.exchange.setting(),
         },
         auth,
         now,
@@ -336,6 +350,11 @@ async fn update_client(
         backchannel_logout_uri: args.backchannel_logout_uri,
         backchannel_logout_session_required: args.backchannel_logout_session_required,
         auth,
+        token_exchange: match args.no_token_exchange {
+            true => Some(None),
+            false => args.exchange.setting().map(Some),
+        },
+        ..Default::default()
     };
     let context = UpdateContext {
         db: env.db,
@@ -367,12 +386,13 @@ async fn update_client(
         view.to_string()
     } else {
         let mut out = format!(
-            "client_id:   {}\nweb origins: {}\nPKCE:        {}\nauth method: {}\nlogout URI:  {}",
+            "client_id:   {}\nweb origins: {}\nPKCE:        {}\nauth method: {}\nlogout URI:  {}\nexchange:    {}",
             client.id,
             accepted_by(&client).join(" "),
             pkce_text(&client),
             auth_text(&client),
-            backchannel_text(&client)
+            backchannel_text(&client),
+            exchange_args::text(&client)
         );
         if let Some(secret) = new_secret {
             out.push_str(&format!(
@@ -432,160 +452,4 @@ async fn list_clients(db: &Db, json_mode: bool) -> anyhow::Result<String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::panic)]
-mod tests {
-    use super::{ClientCommand, parse};
-
-    #[test]
-    fn a_service_client_takes_scopes_and_audiences() {
-        let parsed = parse([
-            "create",
-            "--name",
-            "exporter",
-            "--grant",
-            "client_credentials",
-            "--scope",
-            "reports.read",
-            "--scope",
-            "reports.write",
-            "--audience",
-            "https://reports.example/api",
-        ])
-        .unwrap();
-        let ClientCommand::Create(args) = parsed else {
-            panic!("not a client create command");
-        };
-        assert_eq!(args.allowed_scopes, ["reports.read", "reports.write"]);
-        assert_eq!(args.audiences, ["https://reports.example/api"]);
-        assert!(!args.no_pkce, "PKCE is required unless opted out");
-        assert_eq!(args.backchannel_logout_uri, None);
-    }
-
-    #[test]
-    fn create_takes_a_backchannel_logout_uri_and_its_session_requirement() {
-        let parsed = parse([
-            "create",
-            "--name",
-            "web",
-            "--redirect-uri",
-            "https://app.example/cb",
-            "--backchannel-logout-uri",
-            "https://app.example/logout",
-            "--backchannel-logout-session-required",
-            "false",
-        ])
-        .unwrap();
-        let ClientCommand::Create(args) = parsed else {
-            panic!("not a client create command");
-        };
-        assert_eq!(
-            args.backchannel_logout_uri.as_deref(),
-            Some("https://app.example/logout")
-        );
-        assert_eq!(args.backchannel_logout_session_required, Some(false));
-        // The requirement alone means nothing.
-        assert!(
-            parse([
-                "create",
-                "--name",
-                "web",
-                "--backchannel-logout-session-required",
-                "false"
-            ])
-            .is_err()
-        );
-    }
-
-    #[test]
-    fn pkce_is_opted_out_at_creation_or_by_update() {
-        let parsed = parse(["create", "--name", "legacy", "--no-pkce"]).unwrap();
-        let ClientCommand::Create(args) = parsed else {
-            panic!("not a client create command");
-        };
-        assert!(args.no_pkce);
-        for (value, expected) in [("false", false), ("true", true)] {
-            let parsed = parse(["update", "app-1", "--pkce-required", value]).unwrap();
-            let ClientCommand::Update(args) = parsed else {
-                panic!("not a client update command");
-            };
-            assert_eq!(
-                (args.client_id.as_str(), args.pkce_required),
-                ("app-1", Some(expected))
-            );
-        }
-        let both = parse([
-            "update",
-            "a",
-            "--pkce-required",
-            "true",
-            "--default-web-origins",
-        ]);
-        assert!(both.is_ok(), "several changes at once");
-    }
-
-    #[test]
-    fn auth_method_and_keys_parse_on_create_and_update() {
-        let parsed = parse([
-            "create",
-            "--name",
-            "signer",
-            "--auth-method",
-            "private_key_jwt",
-            "--jwks-uri",
-            "https://app.example/jwks",
-        ])
-        .unwrap();
-        let ClientCommand::Create(args) = parsed else {
-            panic!("not a client create command");
-        };
-        assert!(args.auth.given());
-        assert_eq!(
-            args.auth.jwks_uri.as_deref(),
-            Some("https://app.example/jwks")
-        );
-        let both = parse([
-            "create",
-            "--name",
-            "x",
-            "--auth-method",
-            "private_key_jwt",
-            "--jwks-uri",
-            "https://a.example/j",
-            "--jwks-file",
-            "/tmp/j.json",
-        ]);
-        assert!(both.is_err(), "one key source");
-        assert!(parse(["update", "a", "--auth-method", "client_secret_jwt"]).is_ok());
-        assert!(parse(["update", "a", "--jwks-uri", "https://a.example/j"]).is_err());
-        assert!(parse(["create", "--name", "x", "--auth-method", "hmac"]).is_err());
-    }
-
-    #[test]
-    fn update_takes_web_origins_or_the_default_but_not_both_nor_neither() {
-        let update = |extra: &[&str]| {
-            let mut argv = vec!["update", "abc"];
-            argv.extend_from_slice(extra);
-            parse(argv)
-        };
-        let Ok(ClientCommand::Update(args)) = update(&[
-            "--web-origin",
-            "https://a.example",
-            "--web-origin",
-            "http://localhost:3000",
-        ]) else {
-            panic!("not a client update command");
-        };
-        assert_eq!(
-            args.web_origins,
-            ["https://a.example", "http://localhost:3000"]
-        );
-        assert!(update(&["--default-web-origins"]).is_ok());
-        assert!(update(&[]).is_err());
-        let Ok(ClientCommand::Update(args)) = update(&["--backchannel-logout-uri", ""]) else {
-            panic!("removing the logout URI is a change");
-        };
-        assert_eq!(args.backchannel_logout_uri.as_deref(), Some(""));
-        assert!(update(&["--backchannel-logout-session-required", "false"]).is_ok());
-        assert!(update(&["--default-web-origins", "--web-origin", "https://a.example"]).is_err());
-    }
-}
+mod tests;

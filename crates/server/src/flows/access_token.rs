@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use poort_oidc::claims::{AccessTokenClaims, Audience};
+use poort_oidc::claims::{AccessTokenClaims, Actor, Audience};
 use poort_oidc::jose::{sign_jwt, verify_jwt};
 use poort_oidc::scope::Scopes;
 use poort_store::new_id;
@@ -31,6 +31,8 @@ pub struct AccessTokenSubject<'a> {
     pub amr: Option<&'a [String]>,
     /// The resource servers (RFC 8707) the token is for; `None`: the client itself.
     pub audiences: Option<&'a [String]>,
+    /// Who acts for the subject (RFC 8693 `act`): a token exchange with an actor.
+    pub act: Option<&'a Actor>,
 }
 
 /// A new token id and expiry, for a grant that records them before it mints (a code's
@@ -70,6 +72,7 @@ pub fn mint_planned(
         auth_time: subject.auth_time,
         sid: subject.sid.map(str::to_string),
         amr: subject.amr.map(<[String]>::to_vec),
+        act: subject.act.cloned(),
     };
     let keys = state.keys.current();
     let key = keys

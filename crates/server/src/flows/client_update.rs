@@ -4,14 +4,16 @@
 //! nothing, also when the database fails half-way. The admin API's PATCH and `poort client
 //! update` both come here.
 
+use poort_oidc::token_request::GrantType;
 use poort_store::Db;
-use poort_store::clients::{self, Client, ClientScope, SettingsChange};
+use poort_store::clients::{self, Client, ClientScope, SettingsChange, TokenExchange};
 use serde_json::json;
 
 use super::audit::AuditEntry;
 use super::client_auth_settings::{AuthSettings, plan_change};
 use super::clients::{
-    BackchannelLogout, CreateClientError, check_audiences, check_web_origins, org_of,
+    BackchannelLogout, CreateClientError, check_audiences, check_name, check_redirect_uris,
+    check_web_origins, org_of,
 };
 use super::orgs::Actor;
 use crate::master_key::MasterKey;
@@ -20,6 +22,10 @@ use crate::outbound::Outbound;
 /// What to change; `None` leaves a setting as it is.
 #[derive(Debug, Default)]
 pub struct ClientChanges {
+    pub name: Option<String>,
+    /// The redirect URIs; a client with the authorization_code grant keeps at least one.
+    pub redirect_uris: Option<Vec<String>>,
+    pub post_logout_redirect_uris: Option<Vec<String>>,
     /// The registered web origins; empty: back to the default.
     pub web_origins: Option<Vec<String>>,
     pub audiences: Option<Vec<String>>,
@@ -28,16 +34,22 @@ pub struct ClientChanges {
     pub backchannel_logout_uri: Option<String>,
     pub backchannel_logout_session_required: Option<bool>,
     pub auth: Option<AuthSettings>,
+    /// Its token exchange registration; `Some(None)` removes it.
+    pub token_exchange: Option<Option<TokenExchange>>,
 }
 
 impl ClientChanges {
     pub fn is_empty(&self) -> bool {
-        self.web_origins.is_none()
+        self.name.is_none()
+            && self.redirect_uris.is_none()
+            && self.post_logout_redirect_uris.is_none()
+            && self.web_origins.is_none()
             && self.audiences.is_none()
             && self.pkce_required.is_none()
             && self.backchannel_logout_uri.is_none()
             && self.backchannel_logout_session_required.is_none()
             && self.auth.is_none()
+            && self.token_exchange.is_none()
     }
 }
 
@@ -87,6 +99,31 @@ pub async fn update(
     };
     let mut change = SettingsChange::default();
     let mut audit = Vec::new();
+    if let Some(name) = changes.name {
+        let name = check_name(&name)?;
+        audit.push(entry("client.updated", json!({ "name": name })));
+        change.name = Some(name);
+    }
+    if let Some(uris) = changes.redirect_uris {
+        let uris = check_redirect_uris(uris)?;
+        let code_grant = current
+            .grant_types
+            .iter()
+            .any(|g| g == GrantType::AuthorizationCode.as_str());
+        if code_grant && uris.is_empty() {
+            return Err(CreateClientError::NoRedirectUri);
+        }
+        audit.push(entry("client.updated", json!({ "redirect_uris": uris })));
+        change.redirect_uris = Some(uris);
+    }
+    if let Some(uris) = changes.post_logout_redirect_uris {
+        let uris = check_redirect_uris(uris)?;
+        audit.push(entry(
+            "client.updated",
+            json!({ "post_logout_redirect_uris": uris }),
+        ));
+        change.post_logout_redirect_uris = Some(uris);
+    }
     if let Some(origins) = changes.web_origins {
         let origins = check_web_origins(origins)?;
         audit.push(entry(
@@ -112,6 +149,14 @@ pub async fn update(
             json!({ "pkce_required": required }),
         ));
         change.pkce_required = Some(required);
+    }
+    if let Some(setting) = changes.token_exchange {
+        let setting = super::client_token_exchange::check_change(&current, setting)?;
+        audit.push(entry(
+            "client.updated",
+            json!({ "token_exchange": setting }),
+        ));
+        change.token_exchange = Some(setting);
     }
     if changes.backchannel_logout_uri.is_some()
         || changes.backchannel_logout_session_required.is_some()

@@ -8,7 +8,7 @@ use poort_oidc::resource::check_resource;
 use poort_oidc::scope::{Scopes, USER_SCOPES};
 use poort_oidc::token_request::GrantType;
 use poort_oidc::web_origin::check_web_origin;
-use poort_store::clients::{self, Client, ClientScope, NewClient};
+use poort_store::clients::{self, Client, ClientScope, NewClient, TokenExchange};
 use poort_store::{Db, StoreError, new_id};
 use serde_json::json;
 
@@ -48,6 +48,10 @@ pub enum CreateClientError {
     BadWebOrigin(String, &'static str),
     #[error("backchannel_logout_uri `{0}` is not acceptable: {1}")]
     BadBackchannelLogoutUri(String, String),
+    #[error("token exchange settings are for clients with the token exchange grant")]
+    TokenExchangeWithoutGrant,
+    #[error("a public client cannot exchange tokens")]
+    PublicTokenExchange,
     #[error(transparent)]
     Auth(AuthSettingsError),
     #[error(transparent)]
@@ -85,6 +89,8 @@ pub struct ClientInput {
     pub web_origins: Vec<String>,
     /// Where its logout tokens go (Back-Channel Logout 1.0); `None`: it gets none.
     pub backchannel_logout: Option<BackchannelLogout>,
+    /// What it may exchange users' tokens for (RFC 8693); `None`: nothing.
+    pub token_exchange: Option<TokenExchange>,
 }
 
 /// A client's back-channel logout registration, checked: only [`BackchannelLogout::check`]
@@ -181,13 +187,43 @@ async fn register(
     now: i64,
     actor: &Actor,
 ) -> Result<CreatedClient, CreateClientError> {
-    let name = input.name.trim();
-    if name.is_empty()
-        || name.chars().count() > MAX_NAME_CHARS
-        || name.chars().any(char::is_control)
-    {
-        return Err(CreateClientError::BadName);
+    let planned = plan(master_key, input, auth)?;
+    let audit = vec![planned.audit_entry(actor, now)];
+    let client = clients::create(db, planned.client, now, audit).await?;
+    Ok(CreatedClient {
+        client,
+        secret: planned.secret,
+    })
+}
+
+/// A registration checked and named, before anything is stored: the row, its secret (shown
+/// once) and what its audit entry records.
+pub struct PlannedClient {
+    pub client: NewClient,
+    pub secret: Option<String>,
+    details: serde_json::Value,
+}
+
+impl PlannedClient {
+    /// The `client.created` entry, by `actor`, in the managing organisation's chain.
+    pub fn audit_entry(&self, actor: &Actor, now: i64) -> poort_store::audit::NewAuditEntry {
+        AuditEntry {
+            target: Some(self.client.id.clone()),
+            details: self.details.clone(),
+            ..actor.entry("client.created", self.client.org_id.as_deref())
+        }
+        .into_new(now)
     }
+}
+
+/// Checks everything a registration asks for (the same rules for the CLI, the admin API and
+/// dynamic registration) and names the client; nothing is written.
+pub fn plan(
+    master_key: Option<&MasterKey>,
+    input: ClientInput,
+    auth: AuthSettings,
+) -> Result<PlannedClient, CreateClientError> {
+    let name = check_name(&input.name)?;
     let lists = [
         input.redirect_uris.len(),
         input.post_logout_redirect_uris.len(),
@@ -239,54 +275,48 @@ async fn register(
         _ => return Err(AuthSettingsError::Seal(crate::master_key::MasterKeyError::Crypto).into()),
     };
     let grant_types: Vec<String> = grants.iter().map(|g| g.as_str().to_string()).collect();
-    let audit = vec![
-        AuditEntry {
-            target: Some(id.clone()),
-            details: json!({
-                "name": name, "public": input.public, "first_party": input.first_party,
-                "pkce_required": input.pkce_required,
-                "grant_types": grant_types, "redirect_uris": input.redirect_uris,
-                "allowed_scopes": allowed_scopes, "audiences": audiences,
-                "web_origins": web_origins,
-                "backchannel_logout_uri": input.backchannel_logout.as_ref().map(|b| b.uri()),
-                "backchannel_logout_session_required":
-                    input.backchannel_logout.as_ref().is_none_or(|b| b.session_required),
-                "token_endpoint_auth_method": auth.method.as_str(), "jwks_uri": auth.jwks_uri,
-                "jwks": auth.jwks.is_some(),
-            }),
-            ..actor.entry("client.created", input.org_id.as_deref())
-        }
-        .into_new(now),
-    ];
-    let client = clients::create(
-        db,
-        NewClient {
-            id,
-            name: name.to_owned(),
-            secret_digest: secret.as_deref().map(digest_secret),
-            public: input.public,
-            first_party: input.first_party,
-            redirect_uris: input.redirect_uris,
-            post_logout_redirect_uris: input.post_logout_redirect_uris,
-            grant_types,
-            id_token_alg: input.id_token_alg.to_string(),
-            allowed_scopes,
-            audiences,
-            org_id: input.org_id,
-            pkce_required: input.pkce_required,
-            web_origins,
-            backchannel_logout_session_required: input
-                .backchannel_logout
-                .as_ref()
-                .is_none_or(|b| b.session_required),
-            backchannel_logout_uri: input.backchannel_logout.map(|b| b.uri),
-            auth: auth.columns(sealed),
-        },
-        now,
-        audit,
-    )
-    .await?;
-    Ok(CreatedClient { client, secret })
+    let token_exchange =
+        super::client_token_exchange::check(input.token_exchange, input.public, &grant_types)?;
+    let details = json!({
+        "name": name, "public": input.public, "first_party": input.first_party,
+        "pkce_required": input.pkce_required,
+        "grant_types": grant_types, "redirect_uris": input.redirect_uris,
+        "allowed_scopes": allowed_scopes, "audiences": audiences,
+        "web_origins": web_origins,
+        "backchannel_logout_uri": input.backchannel_logout.as_ref().map(|b| b.uri()),
+        "backchannel_logout_session_required":
+            input.backchannel_logout.as_ref().is_none_or(|b| b.session_required),
+        "token_endpoint_auth_method": auth.method.as_str(), "jwks_uri": auth.jwks_uri,
+        "jwks": auth.jwks.is_some(), "token_exchange": token_exchange,
+    });
+    let client = NewClient {
+        id,
+        name,
+        secret_digest: secret.as_deref().map(digest_secret),
+        public: input.public,
+        first_party: input.first_party,
+        redirect_uris: input.redirect_uris,
+        post_logout_redirect_uris: input.post_logout_redirect_uris,
+        grant_types,
+        id_token_alg: input.id_token_alg.to_string(),
+        allowed_scopes,
+        audiences,
+        org_id: input.org_id,
+        pkce_required: input.pkce_required,
+        web_origins,
+        backchannel_logout_session_required: input
+            .backchannel_logout
+            .as_ref()
+            .is_none_or(|b| b.session_required),
+        backchannel_logout_uri: input.backchannel_logout.map(|b| b.uri),
+        auth: auth.columns(sealed),
+        token_exchange,
+    };
+    Ok(PlannedClient {
+        client,
+        secret,
+        details,
+    })
 }
 
 /// A client as the API and the CLI show it (never its secret or digest).
@@ -308,6 +338,7 @@ pub fn view(client: &Client) -> serde_json::Value {
         "jwks_uri": client.auth.jwks_uri,
         "jwks": client.auth.jwks.as_deref()
             .and_then(|jwks| serde_json::from_str::<serde_json::Value>(jwks).ok()),
+        "token_exchange": super::client_token_exchange::view(client),
     })
 }
 
@@ -418,6 +449,29 @@ fn dedup(values: Vec<String>) -> Vec<String> {
 
 /// Absolute, no fragment (RFC 6749 §3.1.2), no user information; https, or http only for
 /// loopback (RFC 8252 §7.3), or a private-use scheme for native apps.
+/// A client name: 1 to 100 characters without control characters, trimmed.
+pub fn check_name(name: &str) -> Result<String, CreateClientError> {
+    let name = name.trim();
+    if name.is_empty()
+        || name.chars().count() > MAX_NAME_CHARS
+        || name.chars().any(char::is_control)
+    {
+        return Err(CreateClientError::BadName);
+    }
+    Ok(name.to_owned())
+}
+
+/// Redirect URIs (or post-logout ones), each acceptable, at most 20; duplicates dropped.
+pub fn check_redirect_uris(uris: Vec<String>) -> Result<Vec<String>, CreateClientError> {
+    if uris.len() > MAX_LIST_ENTRIES {
+        return Err(CreateClientError::TooMany);
+    }
+    for uri in &uris {
+        check_redirect_uri(uri)?;
+    }
+    Ok(dedup(uris))
+}
+
 pub fn check_redirect_uri(uri: &str) -> Result<(), CreateClientError> {
     let bad = |why| Err(CreateClientError::BadRedirectUri(uri.to_string(), why));
     if uri.len() > MAX_URI_LEN {

@@ -46,6 +46,7 @@ pub async fn introspect(
             aud: Some(claims.aud.clone()),
             iss: Some(claims.iss.clone()),
             jti: Some(claims.jti.clone()),
+            act: claims.act.clone(),
             ..IntrospectionResponse::inactive()
         });
     }

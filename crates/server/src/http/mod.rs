@@ -23,6 +23,7 @@ mod observe;
 mod org_admin;
 mod password;
 mod password_reset;
+mod registration;
 mod security;
 mod select_account;
 mod session;
@@ -46,6 +47,9 @@ pub fn router(state: SharedState) -> Router {
     let body_limit = state.config.max_body_bytes;
     let oauth_metadata = poort_oidc::discovery::oauth_metadata_path(state.issuer());
     let mut router = Router::new();
+    if state.config.registration.enabled {
+        router = router.merge(registration::routes());
+    }
     if oauth_metadata != poort_oidc::discovery::OAUTH_METADATA_PATH {
         // RFC 8414 §3.1 for an issuer with a path, for proxies that pass that path through.
         router = router.route(&oauth_metadata, get(discovery::oauth_authorization_server));

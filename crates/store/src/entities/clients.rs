@@ -74,6 +74,11 @@ pub struct Model {
     /// assertions); opaque bytes to the store.
     #[serde(default)]
     pub secret_sealed: Option<Vec<u8>>,
+    /// What it may exchange users' tokens for (RFC 8693), JSON (`TokenExchange`); `None`:
+    /// nothing.
+    #[sea_orm(column_type = "Text", nullable)]
+    #[serde(default)]
+    pub token_exchange: Option<String>,
 }
 
 /// PKCE is required unless the operator opted a legacy client out; logout tokens carry `sid`

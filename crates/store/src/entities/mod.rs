@@ -5,6 +5,7 @@
 pub mod api_tokens;
 pub mod audit_log;
 pub mod auth_events;
+pub mod client_registrations;
 pub mod clients;
 pub mod consents;
 pub mod mfa_factors;
@@ -21,6 +22,7 @@ pub mod signing_keys;
 pub mod users;
 // Issue 7: mail.
 pub mod email_links;
+pub mod initial_access_tokens;
 pub mod mail_queue;
 // Issue 5: support staff.
 pub mod support_staff;

@@ -48,10 +48,12 @@ pub(super) fn grant(
             sid: None,
             amr: None,
             audiences: Some(&audiences),
+            act: None,
         },
     )?;
     Ok(Ok(TokenResponse {
         access_token: access.token,
+        issued_token_type: None,
         token_type: "Bearer",
         expires_in: access.expires_at - state.now(),
         scope: scopes.to_string(),

@@ -133,6 +133,7 @@ pub(super) async fn sign(
             sid: Some(&session.sid),
             amr: Some(&session.amr),
             audiences: Some(audiences),
+            act: None,
         },
         signing.access_jti,
         signing.access_expires_at,
@@ -156,6 +157,7 @@ pub(super) async fn sign(
     };
     Ok(TokenResponse {
         access_token: access.token,
+        issued_token_type: None,
         token_type: "Bearer",
         expires_in: access.expires_at - state.now(),
         scope: scopes.to_string(),

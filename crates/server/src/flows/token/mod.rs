@@ -1,12 +1,14 @@
 //! The token endpoint: one file per grant (`authorization_code`: single use, PKCE, replay
 //! revokes; `refresh`: rotation on every use, reuse revokes the family, a retry within the
-//! grace window replaces the undelivered successor; `client_credentials`) and the issuing step
+//! grace window replaces the undelivered successor; `client_credentials`; `token_exchange`:
+//! RFC 8693) and the issuing step
 //! they share (`issue`). Each grant decides, then claims what it uses up, and only then signs.
 
 mod authorization_code;
 mod client_credentials;
 mod issue;
 mod refresh;
+mod token_exchange;
 
 use poort_oidc::OAuthError;
 use poort_oidc::token_request::{GrantType, TokenRequest};
@@ -24,6 +26,9 @@ pub use issue::user_claims;
 #[derive(Debug, Serialize)]
 pub struct TokenResponse {
     pub access_token: String,
+    /// RFC 8693 §2.2.1: what a token exchange issued.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issued_token_type: Option<&'static str>,
     pub token_type: &'static str,
     pub expires_in: i64,
     /// Left out when empty (a token granting no scope): RFC 6749 §5.1 has no empty form.
@@ -70,6 +75,7 @@ pub async fn grant(state: &AppState, client: &Client, request: TokenRequest) -> 
         TokenRequest::ClientCredentials { scope, resource } => {
             client_credentials::grant(state, client, scope, resource)
         }
+        TokenRequest::TokenExchange(request) => token_exchange::grant(state, client, request).await,
     };
     if let Ok(Ok(_)) = &result {
         state.metrics.token_issued(grant_type);

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use poort_oidc::jose::SigningAlg;
 use poort_oidc::token_request::GrantType;
-use poort_store::clients::ClientScope;
+use poort_store::clients::{ClientScope, TokenExchange};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -80,6 +80,10 @@ pub struct NewClientBody {
     /// ...or where they are served (https, a public address).
     #[serde(default)]
     jwks_uri: Option<String>,
+    /// RFC 8693: `{"subject_audiences": [...], "audiences": [...], "impersonation": bool}`,
+    /// with the token exchange grant.
+    #[serde(default)]
+    token_exchange: Option<TokenExchange>,
 }
 
 /// The authentication settings of a create or PATCH body: the method parsed, the `jwks_uri`
@@ -172,6 +176,7 @@ pub async fn create(
         pkce_required: body.pkce_required.unwrap_or(true),
         web_origins: body.web_origins,
         backchannel_logout,
+        token_exchange: body.token_exchange,
     };
     let actor = actor(&caller, &membership);
     let created = match flow::create_with_auth(
@@ -234,6 +239,18 @@ pub struct ClientChanges {
     token_endpoint_auth_method: Option<String>,
     jwks: Option<serde_json::Value>,
     jwks_uri: Option<String>,
+    /// The token exchange registration; `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    token_exchange: Option<Option<TokenExchange>>,
+}
+
+/// A field that is present (`Some`), `null` included (`Some(None)`), unlike a missing one.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 impl ClientChanges {
@@ -243,6 +260,7 @@ impl ClientChanges {
             && self.audiences.is_none()
             && self.backchannel_logout_uri.is_none()
             && self.backchannel_logout_session_required.is_none()
+            && self.token_exchange.is_none()
             && !self.changes_auth()
     }
 
@@ -274,7 +292,7 @@ pub async fn update(
     if body.changes_nothing() {
         return Err(ApiProblem::invalid_request(
             "give pkce_required, web_origins, audiences, backchannel_logout_uri, \
-             backchannel_logout_session_required or token_endpoint_auth_method",
+             backchannel_logout_session_required, token_endpoint_auth_method or token_exchange",
         ));
     }
     if body.changes_auth() && body.token_endpoint_auth_method.is_none() {
@@ -298,6 +316,8 @@ pub async fn update(
         backchannel_logout_uri: body.backchannel_logout_uri,
         backchannel_logout_session_required: body.backchannel_logout_session_required,
         auth,
+        token_exchange: body.token_exchange,
+        ..Default::default()
     };
     let context = update_flow::UpdateContext {
         db: &state.db,

@@ -12,6 +12,7 @@ pub mod openapi;
 pub mod org_tokens;
 pub mod orgs;
 pub mod problem;
+pub mod registration_tokens;
 pub mod roles;
 pub mod settings;
 
@@ -70,6 +71,14 @@ pub fn routes() -> Router<SharedState> {
         .route(
             "/api/v1/orgs/{org}/clients/{client}/secret",
             axum::routing::post(clients::rotate_secret),
+        )
+        .route(
+            "/api/v1/orgs/{org}/registration_tokens",
+            get(registration_tokens::list).post(registration_tokens::create),
+        )
+        .route(
+            "/api/v1/orgs/{org}/registration_tokens/{id}",
+            delete(registration_tokens::revoke),
         )
 }
 

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::json as json_response;
 
 /// Every operation: (method, path, scope, permission, summary, has JSON body, success status).
-pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 21] = [
+pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 24] = [
     (
         "get",
         "/api/v1/orgs",
@@ -171,7 +171,7 @@ pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 21] = [
         "Register a client: {name, redirect_uris, post_logout_redirect_uris, public, grant_types, \
          id_token_alg, allowed_scopes, audiences, pkce_required, web_origins, \
          token_endpoint_auth_method, jwks | jwks_uri, backchannel_logout_uri, \
-         backchannel_logout_session_required}; the secret (none for private_key_jwt) is in the \
+         backchannel_logout_session_required, token_exchange}; the secret (none for private_key_jwt) is in the \
          answer, once",
         true,
         201,
@@ -182,7 +182,8 @@ pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 21] = [
         "admin:write",
         "clients.write",
         "Change a client: {web_origins, audiences, pkce_required, token_endpoint_auth_method \
-         with jwks | jwks_uri, backchannel_logout_uri, backchannel_logout_session_required}, \
+         with jwks | jwks_uri, backchannel_logout_uri, backchannel_logout_session_required, \
+         token_exchange}, \
          any of them (audiences replace the registered RFC 8707 resources); \
          (CORS origins, https://host[:port], [] for the default: a public client's redirect URI \
          origins; pkce_required false only for a legacy confidential client; a method change \
@@ -208,6 +209,35 @@ pub const OPERATIONS: [(&str, &str, &str, &str, &str, bool, u16); 21] = [
         false,
         200,
     ),
+    (
+        "get",
+        "/api/v1/orgs/{org}/registration_tokens",
+        "admin:read",
+        "clients.write",
+        "The organisation's initial access tokens for dynamic client registration (RFC 7591), \
+         with their state (active, expired, used_up, revoked); never the tokens themselves",
+        false,
+        200,
+    ),
+    (
+        "post",
+        "/api/v1/orgs/{org}/registration_tokens",
+        "admin:write",
+        "clients.write",
+        "Mint an initial access token: {lifetime_secs, max_uses}; clients registered with it \
+         at /register belong to the organisation; the token is in the answer, once",
+        true,
+        201,
+    ),
+    (
+        "delete",
+        "/api/v1/orgs/{org}/registration_tokens/{id}",
+        "admin:write",
+        "clients.write",
+        "Revoke an initial access token (clients it registered stay)",
+        false,
+        204,
+    ),
 ];
 
 /// The request body schema of an operation, by name in `components.schemas` (the handlers
@@ -223,6 +253,7 @@ fn body_schema(method: &str, path: &str) -> Option<&'static str> {
             ("post", "invitations") => "NewInvitation",
             ("post", "clients") => "NewClient",
             ("patch", "{client}") => "ClientChanges",
+            ("post", "registration_tokens") => "NewRegistrationToken",
             _ => return None,
         },
     )
@@ -318,7 +349,8 @@ fn body_schemas() -> Value {
             "post_logout_redirect_uris": strings(),
             "public": {"type": "boolean"},
             "grant_types": {"type": "array", "items": {"type": "string", "enum": [
-                "authorization_code", "refresh_token", "client_credentials"]}},
+                "authorization_code", "refresh_token", "client_credentials",
+                "urn:ietf:params:oauth:grant-type:token-exchange"]}},
             "id_token_alg": {"type": "string", "enum": ["RS256", "ES256", "EdDSA"]},
             "allowed_scopes": strings(),
             "audiences": {"type": "array", "items": {"type": "string", "format": "uri"}},
@@ -330,6 +362,7 @@ fn body_schemas() -> Value {
             "token_endpoint_auth_method": auth_method(),
             "jwks": jwks(),
             "jwks_uri": jwks_uri(),
+            "token_exchange": token_exchange(),
         })),
         "ClientChanges": closed(&[], json!({
             "web_origins": web_origins(),
@@ -341,8 +374,25 @@ fn body_schemas() -> Value {
             "token_endpoint_auth_method": auth_method(),
             "jwks": jwks(),
             "jwks_uri": jwks_uri(),
+            "token_exchange": token_exchange(),
+        })),
+        "NewRegistrationToken": closed(&[], json!({
+            "lifetime_secs": {"type": ["integer", "null"], "minimum": 60},
+            "max_uses": {"type": ["integer", "null"], "minimum": 1, "default": 1},
         })),
     })
+}
+
+/// RFC 8693 registration of a client with the token exchange grant; `null` removes it.
+fn token_exchange() -> Value {
+    json!({"type": ["object", "null"], "additionalProperties": false, "properties": {
+        "subject_audiences": {"type": "array", "items": {"type": "string", "format": "uri"},
+                              "description": "audiences (besides its id) of user tokens it may exchange"},
+        "audiences": {"type": "array", "items": {"type": "string", "format": "uri"},
+                      "description": "audiences it may get tokens for"},
+        "impersonation": {"type": "boolean", "default": false,
+                          "description": "may exchange without an actor token"},
+    }})
 }
 
 fn error_response(description: &str) -> Value {
