@@ -44,6 +44,8 @@ pub struct ProviderMetadata {
     pub end_session_endpoint: String,
     pub revocation_endpoint: String,
     pub introspection_endpoint: String,
+    /// RFC 8628 §4.
+    pub device_authorization_endpoint: String,
     pub scopes_supported: Vec<String>,
     pub response_types_supported: Vec<String>,
     pub response_modes_supported: Vec<String>,
@@ -110,6 +112,7 @@ pub fn provider_metadata(
         end_session_endpoint: endpoint(END_SESSION_PATH),
         revocation_endpoint: endpoint(REVOKE_PATH),
         introspection_endpoint: endpoint(INTROSPECT_PATH),
+        device_authorization_endpoint: endpoint(crate::device::DEVICE_AUTHORIZATION_PATH),
         scopes_supported: strings(scopes),
         response_types_supported: strings(&["code"]),
         response_modes_supported: strings(&ResponseMode::ALL.map(ResponseMode::as_str)),
@@ -117,6 +120,7 @@ pub fn provider_metadata(
             GrantType::AuthorizationCode.as_str(),
             GrantType::RefreshToken.as_str(),
             GrantType::ClientCredentials.as_str(),
+            GrantType::DeviceCode.as_str(),
         ]),
         subject_types_supported: strings(&["public"]),
         id_token_signing_alg_values_supported: algs,
@@ -170,6 +174,8 @@ pub struct AuthorizationServerMetadata {
     pub code_challenge_methods_supported: Vec<String>,
     /// RFC 9207 §3.
     pub authorization_response_iss_parameter_supported: bool,
+    /// RFC 8628 §4.
+    pub device_authorization_endpoint: String,
 }
 
 impl From<&ProviderMetadata> for AuthorizationServerMetadata {
@@ -207,6 +213,7 @@ impl From<&ProviderMetadata> for AuthorizationServerMetadata {
             code_challenge_methods_supported: oidc.code_challenge_methods_supported.clone(),
             authorization_response_iss_parameter_supported: oidc
                 .authorization_response_iss_parameter_supported,
+            device_authorization_endpoint: oidc.device_authorization_endpoint.clone(),
         }
     }
 }
@@ -251,6 +258,10 @@ mod tests {
                 metadata.end_session_endpoint,
                 "https://id.example.com/poort/end_session"
             );
+            assert_eq!(
+                metadata.device_authorization_endpoint,
+                "https://id.example.com/poort/device_authorization"
+            );
         }
         assert_eq!(
             metadata("https://id.example.com").userinfo_endpoint,
@@ -282,6 +293,15 @@ mod tests {
             true
         );
         assert_eq!(value["request_uri_parameter_supported"], false);
+        assert_eq!(
+            value["grant_types_supported"],
+            serde_json::json!([
+                "authorization_code",
+                "refresh_token",
+                "client_credentials",
+                "urn:ietf:params:oauth:grant-type:device_code"
+            ])
+        );
         assert_eq!(
             value["token_endpoint_auth_methods_supported"],
             serde_json::json!([
@@ -324,7 +344,7 @@ mod tests {
         let oidc = serde_json::to_value(&oidc).unwrap();
         let oauth = serde_json::to_value(&oauth).unwrap();
         let members = oauth.as_object().unwrap();
-        assert_eq!(members.len(), 19);
+        assert_eq!(members.len(), 20);
         for (name, value) in members {
             assert_eq!(&oidc[name], value, "{name}");
         }

@@ -33,6 +33,12 @@ pub enum ErrorCode {
     /// RFC 9470 §3: the authentication behind the token is too weak for this resource
     /// (e.g. one factor where two are required).
     InsufficientUserAuthentication,
+    /// RFC 8628 §3.5: the user has not yet answered the device authorization request.
+    AuthorizationPending,
+    /// RFC 8628 §3.5: still pending, and the device polls faster than its interval.
+    SlowDown,
+    /// RFC 8628 §3.5: the device code has expired; the device starts again.
+    ExpiredToken,
 }
 
 impl ErrorCode {
@@ -61,6 +67,9 @@ impl ErrorCode {
             Self::RegistrationNotSupported => "registration_not_supported",
             Self::InvalidTarget => "invalid_target",
             Self::InsufficientUserAuthentication => "insufficient_user_authentication",
+            Self::AuthorizationPending => "authorization_pending",
+            Self::SlowDown => "slow_down",
+            Self::ExpiredToken => "expired_token",
         }
     }
 
@@ -87,7 +96,10 @@ impl ErrorCode {
             | Self::RequestNotSupported
             | Self::RequestUriNotSupported
             | Self::RegistrationNotSupported
-            | Self::InvalidTarget => 400,
+            | Self::InvalidTarget
+            | Self::AuthorizationPending
+            | Self::SlowDown
+            | Self::ExpiredToken => 400,
         }
     }
 }
@@ -165,6 +177,9 @@ constructors! {
     registration_not_supported => RegistrationNotSupported,
     invalid_target => InvalidTarget,
     insufficient_user_authentication => InsufficientUserAuthentication,
+    authorization_pending => AuthorizationPending,
+    slow_down => SlowDown,
+    expired_token => ExpiredToken,
 }
 
 #[cfg(test)]
@@ -215,5 +230,17 @@ mod tests {
             OAuthError::insufficient_scope("x").to_string(),
             "insufficient_scope: x"
         );
+        // RFC 8628 §3.5, answered with 400 like the other token endpoint errors.
+        for (error, text) in [
+            (
+                OAuthError::authorization_pending(""),
+                "authorization_pending",
+            ),
+            (OAuthError::slow_down(""), "slow_down"),
+            (OAuthError::expired_token(""), "expired_token"),
+        ] {
+            assert_eq!(error.code.as_str(), text);
+            assert_eq!(error.http_status(), 400);
+        }
     }
 }

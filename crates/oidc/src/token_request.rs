@@ -20,14 +20,18 @@ pub enum GrantType {
     RefreshToken,
     #[serde(rename = "client_credentials")]
     ClientCredentials,
+    /// RFC 8628 §3.4: a device polling with its device code.
+    #[serde(rename = "urn:ietf:params:oauth:grant-type:device_code")]
+    DeviceCode,
 }
 
 impl GrantType {
     /// Every grant the token endpoint knows, in the order metrics list them.
-    pub const ALL: [GrantType; 3] = [
+    pub const ALL: [GrantType; 4] = [
         Self::AuthorizationCode,
         Self::RefreshToken,
         Self::ClientCredentials,
+        Self::DeviceCode,
     ];
 
     /// The grant's place in [`GrantType::ALL`] (an exhaustive match: a new grant must be placed).
@@ -36,6 +40,7 @@ impl GrantType {
             Self::AuthorizationCode => 0,
             Self::RefreshToken => 1,
             Self::ClientCredentials => 2,
+            Self::DeviceCode => 3,
         }
     }
 
@@ -44,6 +49,7 @@ impl GrantType {
             Self::AuthorizationCode => "authorization_code",
             Self::RefreshToken => "refresh_token",
             Self::ClientCredentials => "client_credentials",
+            Self::DeviceCode => crate::device::DEVICE_CODE_GRANT_TYPE,
         }
     }
 }
@@ -85,6 +91,12 @@ pub enum TokenRequest {
         /// RFC 8707 resource indicators, in request order.
         resource: Vec<String>,
     },
+    /// RFC 8628 §3.4.
+    DeviceCode {
+        device_code: Secret,
+        /// RFC 8707: narrows the audiences of the access token.
+        resource: Vec<String>,
+    },
 }
 
 impl TokenRequest {
@@ -93,6 +105,7 @@ impl TokenRequest {
             Self::AuthorizationCode { .. } => GrantType::AuthorizationCode,
             Self::RefreshToken { .. } => GrantType::RefreshToken,
             Self::ClientCredentials { .. } => GrantType::ClientCredentials,
+            Self::DeviceCode { .. } => GrantType::DeviceCode,
         }
     }
 }
@@ -119,6 +132,7 @@ const SINGLE: &[&str] = &[
     "client_secret",
     "client_assertion_type",
     "client_assertion",
+    "device_code",
 ];
 const REPEATED: &[&str] = &["resource"];
 
@@ -151,6 +165,10 @@ pub fn parse_token_request(
             resource,
         },
         GrantType::ClientCredentials => TokenRequest::ClientCredentials { scope, resource },
+        GrantType::DeviceCode => TokenRequest::DeviceCode {
+            device_code: Secret::new(required("device_code")?),
+            resource,
+        },
     };
     let body_client = BodyClientCredentials {
         client_id: fields.owned("client_id"),
@@ -192,6 +210,7 @@ mod tests {
             GrantType::AuthorizationCode,
             GrantType::RefreshToken,
             GrantType::ClientCredentials,
+            GrantType::DeviceCode,
         ] {
             assert_eq!(grant.as_str().parse::<GrantType>().unwrap(), grant);
             assert_eq!(
@@ -337,6 +356,38 @@ mod tests {
         assert_eq!(
             error_code(&[("grant_type", "client_credentials"), ("scope", "a\\b")]),
             ErrorCode::InvalidScope
+        );
+    }
+
+    #[test]
+    fn device_code_grant_needs_its_code() {
+        let (request, client) = parse_token_request(&pairs(&[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ("device_code", "dc"),
+            ("client_id", "tv"),
+            ("resource", "https://api.example.com"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            request,
+            TokenRequest::DeviceCode {
+                device_code: Secret::new("dc"),
+                resource: vec!["https://api.example.com".into()],
+            }
+        );
+        assert_eq!(request.grant_type(), GrantType::DeviceCode);
+        assert_eq!(client.client_id.as_deref(), Some("tv"));
+        assert_eq!(
+            error_code(&[("grant_type", "urn:ietf:params:oauth:grant-type:device_code")]),
+            ErrorCode::InvalidRequest
+        );
+        assert_eq!(
+            error_code(&[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                ("device_code", "a"),
+                ("device_code", "b"),
+            ]),
+            ErrorCode::InvalidRequest
         );
     }
 

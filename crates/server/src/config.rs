@@ -112,6 +112,9 @@ pub struct Config {
     /// Requests Poort makes to other servers (`[outbound]`, `crate::outbound`).
     #[serde(default)]
     pub outbound: crate::outbound::OutboundConfig,
+    /// The Device Authorization Grant (`[device]`, `crate::device_config`).
+    #[serde(default)]
+    pub device: crate::device_config::DeviceConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -180,6 +183,7 @@ impl Default for Config {
             tls: Default::default(),
             backchannel_logout: Default::default(),
             outbound: Default::default(),
+            device: Default::default(),
         }
     }
 }
@@ -238,6 +242,7 @@ impl Config {
         self.outbound.validate()?;
         self.api_tokens.validate()?;
         self.backchannel_logout.validate()?;
+        self.device.validate()?;
         if !matches!(self.webauthn.as_str(), "auto" | "on" | "off") {
             return Err(ConfigError::Invalid(
                 "webauthn is `auto`, `on` or `off`".into(),

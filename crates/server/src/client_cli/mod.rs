@@ -45,6 +45,12 @@ enum GrantArg {
     RefreshToken,
     #[value(name = "client_credentials")]
     ClientCredentials,
+    /// RFC 8628: devices without a browser (TVs, CLIs).
+    #[value(
+        name = "urn:ietf:params:oauth:grant-type:device_code",
+        alias = "device_code"
+    )]
+    DeviceCode,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -247,6 +253,7 @@ async fn create_client(
             GrantArg::AuthorizationCode => GrantType::AuthorizationCode,
             GrantArg::RefreshToken => GrantType::RefreshToken,
             GrantArg::ClientCredentials => GrantType::ClientCredentials,
+            GrantArg::DeviceCode => GrantType::DeviceCode,
         })
         .collect();
     let id_token_alg = match args.id_token_alg {
@@ -435,6 +442,23 @@ async fn list_clients(db: &Db, json_mode: bool) -> anyhow::Result<String> {
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::{ClientCommand, parse};
+
+    #[test]
+    fn the_device_grant_is_named_by_its_urn_or_short_name() {
+        for name in [
+            "urn:ietf:params:oauth:grant-type:device_code",
+            "device_code",
+        ] {
+            let parsed = parse(["create", "--name", "tv", "--public", "--grant", name]).unwrap();
+            let ClientCommand::Create(args) = parsed else {
+                panic!("not a client create command");
+            };
+            assert!(matches!(
+                args.grants.as_slice(),
+                [super::GrantArg::DeviceCode]
+            ));
+        }
+    }
 
     #[test]
     fn a_service_client_takes_scopes_and_audiences() {

@@ -13,6 +13,7 @@ pub mod client_auth_settings;
 pub mod client_update;
 pub mod clients;
 pub mod codes;
+pub mod device;
 pub mod durable_markers;
 pub mod email_change;
 pub mod email_link;
