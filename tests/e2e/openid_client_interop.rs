@@ -493,3 +493,43 @@ async fn openid_client_authenticates_with_private_key_jwt_and_client_secret_jwt(
         .await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn openid_client_runs_the_device_flow_while_the_user_approves_in_a_browser()
+-> anyhow::Result<()> {
+    // A one-second interval keeps the library's own polling loop short.
+    let mut it = Interop::start_with(|config| config.device.poll_interval_secs = 1).await?;
+    for (name, auth, public) in [("tv", "none", true), ("cli", "client_secret_basic", false)] {
+        let spec = ClientSpec {
+            public,
+            first_party: false,
+            grants: vec![GrantType::DeviceCode, GrantType::RefreshToken],
+            ..ClientSpec::default()
+        };
+        it.register(name, spec, auth).await?;
+        let result = it.ok("device", name, json!({ "scope": OFFLINE })).await?;
+        assert_eq!(result["sub"], it.user_id.as_str(), "{result}");
+        assert_eq!(result["email"], EMAIL, "{result}");
+        assert_eq!(result["interval"], 1, "{result}");
+        assert_eq!(
+            result["verification_uri"],
+            format!("{}/device", it.server.base).as_str(),
+            "{result}"
+        );
+        assert_eq!(result["amr"], json!(["pwd"]), "{result}");
+        assert_eq!(result["refresh_token"], true, "{result}");
+        // The device's tokens are ordinary ones: userinfo and refresh work.
+        it.ok("userinfo", name, json!({})).await?;
+        let refreshed = it.ok("refresh", name, json!({})).await?;
+        assert_eq!(refreshed["rotated"], true, "{refreshed}");
+    }
+    // A denial ends the library's polling with access_denied.
+    it.fails(
+        "device",
+        "tv",
+        json!({ "decision": "deny" }),
+        "access_denied",
+    )
+    .await?;
+    Ok(())
+}

@@ -10,6 +10,7 @@ pub mod browser;
 pub mod chromium;
 pub mod client_assertions;
 pub mod database;
+pub mod device;
 pub mod forms;
 pub mod jwt;
 pub mod logs;

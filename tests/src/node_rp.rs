@@ -201,8 +201,12 @@ impl NodeRp {
 
 /// The browser's part: open `url` (signing in with the test user when the login page comes),
 /// and answer with where it was sent (`{"redirect": URL}`) or, for a form_post page, with the
-/// form it would submit (`{"form_post": {"action": URL, "fields": {...}}}`).
+/// form it would submit (`{"form_post": {"action": URL, "fields": {...}}}`); for a device
+/// flow (`device:DECISION`), approve or deny it (`{"device": DECISION}`).
 async fn play(browser: &Browser, url: &str, expect: &Value) -> anyhow::Result<Value> {
+    if let Some(decision) = expect.as_str().and_then(|e| e.strip_prefix("device:")) {
+        return play_device(browser, url, decision).await;
+    }
     let mut landing = browser.follow(browser.get(url).await?).await?;
     if let Landing::Page { url, body, .. } = &landing
         && url.contains("/login")
@@ -226,6 +230,20 @@ async fn play(browser: &Browser, url: &str, expect: &Value) -> anyhow::Result<Va
         }
         (expect, landing) => anyhow::bail!("expected {expect:?}, the browser got {landing:?}"),
     }
+}
+
+/// The user's part of a device flow: open `verification_uri_complete`, submit its code, sign
+/// in, and answer the confirmation page with `decision` (`approve` or `deny`).
+async fn play_device(browser: &Browser, url: &str, decision: &str) -> anyhow::Result<Value> {
+    let landing = crate::device::open_and_sign_in(browser, url, EMAIL, PASSWORD).await?;
+    let body = crate::device::confirmation(landing)?;
+    let answered = crate::device::answer(browser, &body, decision).await?;
+    anyhow::ensure!(
+        answered.status().is_success(),
+        "answering the device confirmation: {}",
+        answered.status()
+    );
+    Ok(json!({ "device": decision }))
 }
 
 /// The action and hidden fields of our form_post page (`themes/default/templates/form_post.html`).

@@ -18,8 +18,13 @@ pub struct Interop {
 
 impl Interop {
     pub async fn start() -> anyhow::Result<Self> {
+        Self::start_with(|_| {}).await
+    }
+
+    /// The same with the server's configuration adjusted by `tweak`.
+    pub async fn start_with(tweak: impl FnOnce(&mut poort_server::Config)) -> anyhow::Result<Self> {
         let rp = NodeRp::start()?;
-        let server = start_server(|_| {}).await?;
+        let server = start_server(tweak).await?;
         let user_id = server.create_user(EMAIL, PASSWORD).await?;
         let browser = server.browser();
         Ok(Self {

@@ -47,6 +47,8 @@ pub struct ProviderMetadata {
     pub registration_endpoint: Option<String>,
     pub revocation_endpoint: String,
     pub introspection_endpoint: String,
+    /// RFC 8628 §4.
+    pub device_authorization_endpoint: String,
     pub scopes_supported: Vec<String>,
     pub response_types_supported: Vec<String>,
     pub response_modes_supported: Vec<String>,
@@ -114,6 +116,7 @@ pub fn provider_metadata(
         registration_endpoint: None,
         revocation_endpoint: endpoint(REVOKE_PATH),
         introspection_endpoint: endpoint(INTROSPECT_PATH),
+        device_authorization_endpoint: endpoint(crate::device::DEVICE_AUTHORIZATION_PATH),
         scopes_supported: strings(scopes),
         response_types_supported: strings(&["code"]),
         response_modes_supported: strings(&ResponseMode::ALL.map(ResponseMode::as_str)),
@@ -172,6 +175,8 @@ pub struct AuthorizationServerMetadata {
     pub authorization_response_iss_parameter_supported: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registration_endpoint: Option<String>,
+    /// RFC 8628 §4.
+    pub device_authorization_endpoint: String,
 }
 
 impl From<&ProviderMetadata> for AuthorizationServerMetadata {
@@ -210,6 +215,7 @@ impl From<&ProviderMetadata> for AuthorizationServerMetadata {
             authorization_response_iss_parameter_supported: oidc
                 .authorization_response_iss_parameter_supported,
             registration_endpoint: oidc.registration_endpoint.clone(),
+            device_authorization_endpoint: oidc.device_authorization_endpoint.clone(),
         }
     }
 }
@@ -254,6 +260,10 @@ mod tests {
                 metadata.end_session_endpoint,
                 "https://id.example.com/poort/end_session"
             );
+            assert_eq!(
+                metadata.device_authorization_endpoint,
+                "https://id.example.com/poort/device_authorization"
+            );
         }
         assert_eq!(
             metadata("https://id.example.com").userinfo_endpoint,
@@ -285,6 +295,15 @@ mod tests {
             true
         );
         assert_eq!(value["request_uri_parameter_supported"], false);
+        assert_eq!(
+            value["grant_types_supported"],
+            serde_json::json!([
+                "authorization_code",
+                "refresh_token",
+                "client_credentials",
+                "urn:ietf:params:oauth:grant-type:device_code"
+            ])
+        );
         assert_eq!(
             value["token_endpoint_auth_methods_supported"],
             serde_json::json!([
@@ -327,7 +346,7 @@ mod tests {
         let oidc = serde_json::to_value(&oidc).unwrap();
         let oauth = serde_json::to_value(&oauth).unwrap();
         let members = oauth.as_object().unwrap();
-        assert_eq!(members.len(), 19);
+        assert_eq!(members.len(), 20);
         for (name, value) in members {
             assert_eq!(&oidc[name], value, "{name}");
         }

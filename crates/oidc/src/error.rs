@@ -37,6 +37,12 @@ pub enum ErrorCode {
     InvalidRedirectUri,
     InvalidClientMetadata,
     InvalidSoftwareStatement,
+    /// RFC 8628 §3.5: the user has not yet answered the device authorization request.
+    AuthorizationPending,
+    /// RFC 8628 §3.5: still pending, and the device polls faster than its interval.
+    SlowDown,
+    /// RFC 8628 §3.5: the device code has expired; the device starts again.
+    ExpiredToken,
 }
 
 impl ErrorCode {
@@ -68,6 +74,9 @@ impl ErrorCode {
             Self::InvalidRedirectUri => "invalid_redirect_uri",
             Self::InvalidClientMetadata => "invalid_client_metadata",
             Self::InvalidSoftwareStatement => "invalid_software_statement",
+            Self::AuthorizationPending => "authorization_pending",
+            Self::SlowDown => "slow_down",
+            Self::ExpiredToken => "expired_token",
         }
     }
 
@@ -97,7 +106,10 @@ impl ErrorCode {
             | Self::InvalidTarget
             | Self::InvalidRedirectUri
             | Self::InvalidClientMetadata
-            | Self::InvalidSoftwareStatement => 400,
+            | Self::InvalidSoftwareStatement
+            | Self::AuthorizationPending
+            | Self::SlowDown
+            | Self::ExpiredToken => 400,
         }
     }
 }
@@ -177,6 +189,9 @@ constructors! {
     insufficient_user_authentication => InsufficientUserAuthentication,
     invalid_redirect_uri => InvalidRedirectUri,
     invalid_client_metadata => InvalidClientMetadata,
+    authorization_pending => AuthorizationPending,
+    slow_down => SlowDown,
+    expired_token => ExpiredToken,
 }
 
 #[cfg(test)]
@@ -227,5 +242,17 @@ mod tests {
             OAuthError::insufficient_scope("x").to_string(),
             "insufficient_scope: x"
         );
+        // RFC 8628 §3.5, answered with 400 like the other token endpoint errors.
+        for (error, text) in [
+            (
+                OAuthError::authorization_pending(""),
+                "authorization_pending",
+            ),
+            (OAuthError::slow_down(""), "slow_down"),
+            (OAuthError::expired_token(""), "expired_token"),
+        ] {
+            assert_eq!(error.code.as_str(), text);
+            assert_eq!(error.http_status(), 400);
+        }
     }
 }

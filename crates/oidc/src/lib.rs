@@ -7,6 +7,7 @@ pub mod bearer;
 pub mod claims;
 pub mod client_assertion;
 pub mod client_auth;
+pub mod device;
 pub mod discovery;
 pub mod error;
 pub mod form;

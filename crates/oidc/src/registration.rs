@@ -78,10 +78,11 @@ pub struct Registration {
 
 /// The grants a registered client may ask for: not token exchange (an operator's or an
 /// organisation's decision, with its audiences).
-const REGISTRABLE_GRANTS: [GrantType; 3] = [
+const REGISTRABLE_GRANTS: [GrantType; 4] = [
     GrantType::AuthorizationCode,
     GrantType::RefreshToken,
     GrantType::ClientCredentials,
+    GrantType::DeviceCode,
 ];
 
 /// Parses a registration or update body: `invalid_client_metadata` for anything malformed.

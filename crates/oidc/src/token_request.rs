@@ -23,15 +23,19 @@ pub enum GrantType {
     ClientCredentials,
     #[serde(rename = "urn:ietf:params:oauth:grant-type:token-exchange")]
     TokenExchange,
+    /// RFC 8628 §3.4: a device polling with its device code.
+    #[serde(rename = "urn:ietf:params:oauth:grant-type:device_code")]
+    DeviceCode,
 }
 
 impl GrantType {
     /// Every grant the token endpoint knows, in the order metrics list them.
-    pub const ALL: [GrantType; 4] = [
+    pub const ALL: [GrantType; 5] = [
         Self::AuthorizationCode,
         Self::RefreshToken,
         Self::ClientCredentials,
         Self::TokenExchange,
+        Self::DeviceCode,
     ];
 
     /// The grant's place in [`GrantType::ALL`] (an exhaustive match: a new grant must be placed).
@@ -41,6 +45,7 @@ impl GrantType {
             Self::RefreshToken => 1,
             Self::ClientCredentials => 2,
             Self::TokenExchange => 3,
+            Self::DeviceCode => 4,
         }
     }
 
@@ -50,6 +55,7 @@ impl GrantType {
             Self::RefreshToken => "refresh_token",
             Self::ClientCredentials => "client_credentials",
             Self::TokenExchange => "urn:ietf:params:oauth:grant-type:token-exchange",
+            Self::DeviceCode => crate::device::DEVICE_CODE_GRANT_TYPE,
         }
     }
 }
@@ -93,6 +99,12 @@ pub enum TokenRequest {
     },
     /// RFC 8693.
     TokenExchange(ExchangeRequest),
+    /// RFC 8628 §3.4.
+    DeviceCode {
+        device_code: Secret,
+        /// RFC 8707: narrows the audiences of the access token.
+        resource: Vec<String>,
+    },
 }
 
 impl TokenRequest {
@@ -102,6 +114,7 @@ impl TokenRequest {
             Self::RefreshToken { .. } => GrantType::RefreshToken,
             Self::ClientCredentials { .. } => GrantType::ClientCredentials,
             Self::TokenExchange(_) => GrantType::TokenExchange,
+            Self::DeviceCode { .. } => GrantType::DeviceCode,
         }
     }
 }
@@ -133,6 +146,7 @@ const SINGLE: &[&str] = &[
     "actor_token",
     "actor_token_type",
     "requested_token_type",
+    "device_code",
 ];
 const REPEATED: &[&str] = &["resource", "audience"];
 
@@ -168,6 +182,10 @@ pub fn parse_token_request(
         GrantType::TokenExchange => {
             TokenRequest::TokenExchange(ExchangeRequest::parse(&fields, scope, resource)?)
         }
+        GrantType::DeviceCode => TokenRequest::DeviceCode {
+            device_code: Secret::new(required("device_code")?),
+            resource,
+        },
     };
     let body_client = BodyClientCredentials {
         client_id: fields.owned("client_id"),
@@ -209,6 +227,7 @@ mod tests {
             GrantType::AuthorizationCode,
             GrantType::RefreshToken,
             GrantType::ClientCredentials,
+            GrantType::DeviceCode,
         ] {
             assert_eq!(grant.as_str().parse::<GrantType>().unwrap(), grant);
             assert_eq!(
@@ -354,6 +373,38 @@ mod tests {
         assert_eq!(
             error_code(&[("grant_type", "client_credentials"), ("scope", "a\\b")]),
             ErrorCode::InvalidScope
+        );
+    }
+
+    #[test]
+    fn device_code_grant_needs_its_code() {
+        let (request, client) = parse_token_request(&pairs(&[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ("device_code", "dc"),
+            ("client_id", "tv"),
+            ("resource", "https://api.example.com"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            request,
+            TokenRequest::DeviceCode {
+                device_code: Secret::new("dc"),
+                resource: vec!["https://api.example.com".into()],
+            }
+        );
+        assert_eq!(request.grant_type(), GrantType::DeviceCode);
+        assert_eq!(client.client_id.as_deref(), Some("tv"));
+        assert_eq!(
+            error_code(&[("grant_type", "urn:ietf:params:oauth:grant-type:device_code")]),
+            ErrorCode::InvalidRequest
+        );
+        assert_eq!(
+            error_code(&[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                ("device_code", "a"),
+                ("device_code", "b"),
+            ]),
+            ErrorCode::InvalidRequest
         );
     }
 

@@ -115,6 +115,9 @@ pub struct Config {
     /// Dynamic client registration (`[registration]`, off by default).
     #[serde(default)]
     pub registration: crate::registration_config::RegistrationConfig,
+    /// The Device Authorization Grant (`[device]`, `crate::device_config`).
+    #[serde(default)]
+    pub device: crate::device_config::DeviceConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -184,6 +187,7 @@ impl Default for Config {
             backchannel_logout: Default::default(),
             outbound: Default::default(),
             registration: Default::default(),
+            device: Default::default(),
         }
     }
 }
@@ -243,6 +247,7 @@ impl Config {
         self.api_tokens.validate()?;
         self.backchannel_logout.validate()?;
         self.registration.validate()?;
+        self.device.validate()?;
         if !matches!(self.webauthn.as_str(), "auto" | "on" | "off") {
             return Err(ConfigError::Invalid(
                 "webauthn is `auto`, `on` or `off`".into(),

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod client_cli;
 pub mod clock;
 pub mod config;
+pub mod device_config;
 pub mod flows;
 pub mod hashing;
 pub mod http;

@@ -348,6 +348,43 @@ const steps = {
     };
   },
 
+  /**
+   * Device Authorization Grant (RFC 8628): asks for a device and user code, then polls the
+   * token endpoint with the library's own loop (interval, slow_down) while the test's browser
+   * opens verification_uri_complete, signs in and answers; the library checks the token
+   * response and the ID token's claims. The browser is asked with expect "device:approve" or
+   * "device:deny" and answers {device: DECISION}. cmd: { client, scope?, decision? }
+   */
+  async device(cmd) {
+    const c = named(cmd.client);
+    const codes = await client.initiateDeviceAuthorization(c.config, {
+      scope: cmd.scope ?? 'openid email profile',
+    });
+    const polling = client.pollDeviceAuthorizationGrant(c.config, codes);
+    // Settled below; until then a refusal must not count as unhandled.
+    polling.catch(() => {});
+    const decision = cmd.decision ?? 'approve';
+    const reply = await browse('device', new URL(codes.verification_uri_complete), `device:${decision}`);
+    if (reply.device !== decision) throw new Error(`expected a device reply, got ${JSON.stringify(reply)}`);
+    const tokens = await polling;
+    const claims = tokens.claims();
+    c.tokens = tokens;
+    c.claims = claims;
+    return {
+      user_code: codes.user_code,
+      verification_uri: codes.verification_uri,
+      interval: codes.interval ?? null,
+      expires_in: codes.expires_in,
+      sub: claims.sub,
+      email: claims.email ?? null,
+      aud: claims.aud,
+      amr: claims.amr ?? null,
+      token_type: tokens.token_type,
+      scope: tokens.scope ?? null,
+      refresh_token: typeof tokens.refresh_token === 'string',
+    };
+  },
+
   /** client_credentials. cmd: { client, scope? } */
   async client_credentials(cmd) {
     const c = named(cmd.client);

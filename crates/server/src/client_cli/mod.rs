@@ -73,7 +73,8 @@ pub struct ClientCreate {
     #[arg(long)]
     no_pkce: bool,
     /// Allowed grants (default: authorization_code and refresh_token): authorization_code,
-    /// refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:token-exchange.
+    /// refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:token-exchange,
+    /// urn:ietf:params:oauth:grant-type:device_code (or device_code).
     #[arg(long = "grant", value_parser = grant_type)]
     grants: Vec<GrantType>,
     #[arg(long, value_enum, default_value = "RS256")]
@@ -101,8 +102,12 @@ pub struct ClientCreate {
     exchange: ExchangeArgs,
 }
 
-/// A grant type by its protocol name (any the token endpoint knows).
+/// A grant type by its protocol name (any the token endpoint knows), or `device_code` for the
+/// device grant's URN.
 fn grant_type(name: &str) -> Result<GrantType, String> {
+    if name == "device_code" {
+        return Ok(GrantType::DeviceCode);
+    }
     name.parse().map_err(|_| {
         let known: Vec<&str> = GrantType::ALL.iter().map(|g| g.as_str()).collect();
         format!("unknown grant type; one of {}", known.join(", "))

@@ -1,6 +1,22 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+use poort_oidc::token_request::GrantType;
+
 use super::{ClientCommand, parse};
+
+#[test]
+fn the_device_grant_is_named_by_its_urn_or_short_name() {
+    for name in [
+        "urn:ietf:params:oauth:grant-type:device_code",
+        "device_code",
+    ] {
+        let parsed = parse(["create", "--name", "tv", "--public", "--grant", name]).unwrap();
+        let ClientCommand::Create(args) = parsed else {
+            panic!("not a client create command");
+        };
+        assert_eq!(args.grants, vec![GrantType::DeviceCode]);
+    }
+}
 
 #[test]
 fn a_service_client_takes_scopes_and_audiences() {

@@ -140,13 +140,23 @@ pub async fn start(
     decide(state, &client, pending, user, None).await.map(Ok)
 }
 
-/// Continues a pending request after login or consent.
+/// Continues a pending request after login or consent. The login journey resumes every
+/// interaction here (`flows::login::interaction`): a device's approval goes on to its
+/// confirmation page.
 pub async fn resume(
     state: &AppState,
     tx: &str,
     user: Option<&SessionUser>,
 ) -> Result<Result<Next, Refusal>, FlowError> {
     let Some(pending) = load_pending(state, tx).await? else {
+        if super::device::verification::load(state, tx)
+            .await?
+            .is_some()
+        {
+            return Ok(Ok(Next::Redirect(
+                super::device::verification::confirm_url(tx),
+            )));
+        }
         return Ok(Err(Refusal::UnknownTransaction));
     };
     let Some(client) = clients::find(&state.db, &pending.request.client_id).await? else {
@@ -341,7 +351,8 @@ async fn keep_pending(
     Ok(tx)
 }
 
-fn supported_only(scopes: &Scopes) -> Scopes {
+/// The scopes of `scopes` this provider understands (also for device authorization requests).
+pub(crate) fn supported_only(scopes: &Scopes) -> Scopes {
     let supported = Scopes::parse(&SUPPORTED_SCOPES.join(" ")).unwrap_or_default();
     scopes.intersection(&supported)
 }

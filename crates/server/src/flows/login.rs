@@ -1,8 +1,10 @@
 //! Password login: the same answer, in about the same time, whether or not the account exists;
 //! lockout counted before verifying (see `lockout`); hashing on the bounded pool, admitted
 //! before anything is counted; a hash below the configured default is upgraded on success.
-//! What follows a verified proof is decided in [`journey`].
+//! What follows a verified proof is decided in [`journey`]; what the login is for (an
+//! authorization request or a device's approval), in [`interaction`].
 
+pub mod interaction;
 pub mod journey;
 
 use std::net::IpAddr;

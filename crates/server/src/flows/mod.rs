@@ -14,6 +14,7 @@ pub mod client_token_exchange;
 pub mod client_update;
 pub mod clients;
 pub mod codes;
+pub mod device;
 pub mod durable_markers;
 pub mod email_change;
 pub mod email_link;

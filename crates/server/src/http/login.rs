@@ -17,7 +17,7 @@ use super::locale::RequestLang;
 use super::session::{BrowserSession, set_cookie};
 use super::{render, see_other};
 use crate::flows::FlowError;
-use crate::flows::authorize;
+use crate::flows::login::interaction;
 use crate::flows::login::journey::{Facts, Proved, Step, next_step};
 use crate::flows::login::{self, LoginOutcome};
 use crate::flows::mfa::enforcement;
@@ -43,17 +43,9 @@ pub async fn show(
     Query(q): Query<LoginQuery>,
 ) -> Result<Response, PageError> {
     let tx = q.tx.unwrap_or_default();
-    let pending = match tx.is_empty() {
-        true => None,
-        false => authorize::load_pending(&state, &tx).await?,
-    };
+    let pending = interaction::load(&state, &tx).await?;
     let (live, created) = session.or_create(&state).await?;
-    let t = lang.tr(
-        None,
-        pending
-            .as_ref()
-            .and_then(|p| p.request.ui_locales.as_deref()),
-    );
+    let t = lang.tr(None, pending.as_ref().and_then(|p| p.ui_locales.as_deref()));
     let page = LoginPage {
         t,
         languages: languages(&tx),
@@ -61,7 +53,7 @@ pub async fn show(
         csrf: live.data.csrf.clone(),
         login: pending
             .as_ref()
-            .and_then(|p| p.request.login_hint.clone())
+            .and_then(|p| p.login_hint.clone())
             .unwrap_or_default(),
         client_name: pending.map(|p| p.client_name),
         tx,
@@ -156,16 +148,8 @@ pub async fn submit(
             Some(refused.organisations.join(", ")),
         ),
     };
-    let pending = match form.tx.is_empty() {
-        true => None,
-        false => authorize::load_pending(&state, &form.tx).await?,
-    };
-    let t = lang.tr(
-        None,
-        pending
-            .as_ref()
-            .and_then(|p| p.request.ui_locales.as_deref()),
-    );
+    let pending = interaction::load(&state, &form.tx).await?;
+    let t = lang.tr(None, pending.as_ref().and_then(|p| p.ui_locales.as_deref()));
     let client_name = pending.map(|p| p.client_name);
     let message = match organisations {
         Some(names) => t.fmt1(message, "organisations", &names),

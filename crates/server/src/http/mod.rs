@@ -7,6 +7,8 @@ mod api_tokens;
 mod authorize;
 mod client_ip;
 mod cors;
+mod device;
+mod device_authorization;
 mod discovery;
 mod email_change;
 pub mod error;
@@ -89,6 +91,18 @@ pub fn router(state: SharedState) -> Router {
             get(authorize::consent_show).post(authorize::consent_submit),
         )
         .route("/token", post(token::token).options(cors::preflight_post))
+        .route(
+            poort_oidc::device::DEVICE_AUTHORIZATION_PATH,
+            post(device_authorization::device_authorization),
+        )
+        .route(
+            poort_oidc::device::VERIFICATION_PATH,
+            get(device::show).post(device::submit),
+        )
+        .route(
+            "/device/confirm",
+            get(device::confirm_show).post(device::confirm_submit),
+        )
         .route("/introspect", post(token::introspect))
         .route("/revoke", post(token::revoke).options(cors::preflight_post))
         .route(

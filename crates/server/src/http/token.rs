@@ -20,7 +20,7 @@ use crate::flows::client_auth::{self, ClientAuthOutcome};
 use crate::flows::{introspect as introspect_flow, revoke as revoke_flow, token as token_flow};
 use crate::state::{AppState, SharedState};
 
-fn no_store_json<T: serde::Serialize>(body: &T) -> Response {
+pub(super) fn no_store_json<T: serde::Serialize>(body: &T) -> Response {
     let mut response = (StatusCode::OK, axum::Json(body)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -28,21 +28,21 @@ fn no_store_json<T: serde::Serialize>(body: &T) -> Response {
     response
 }
 
-fn authorization(headers: &HeaderMap) -> Option<&str> {
+pub(super) fn authorization(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
 }
 
 /// 401 with a `WWW-Authenticate` challenge for the scheme clients can use.
-fn refused(error: OAuthError) -> ApiError {
+pub(super) fn refused(error: OAuthError) -> ApiError {
     ApiError {
         error,
         www_authenticate: Some("Basic realm=\"poort\"".into()),
     }
 }
 
-async fn authenticate(
+pub(super) async fn authenticate(
     state: &AppState,
     presented: &PresentedClient,
 ) -> Result<Arc<Client>, ApiError> {

@@ -92,6 +92,7 @@ fn tokens_logins_and_gauges_are_rendered() {
     metrics.token_issued(GrantType::RefreshToken);
     metrics.token_issued(GrantType::RefreshToken);
     metrics.token_issued(GrantType::ClientCredentials);
+    metrics.token_issued(GrantType::DeviceCode);
     metrics.login(true);
     metrics.login(false);
     metrics.login(false);
@@ -113,6 +114,10 @@ fn tokens_logins_and_gauges_are_rendered() {
     assert_eq!(
         get("poort_tokens_issued_total{grant=\"authorization_code\"}"),
         Some(0.0)
+    );
+    assert_eq!(
+        get("poort_tokens_issued_total{grant=\"urn:ietf:params:oauth:grant-type:device_code\"}"),
+        Some(1.0)
     );
     assert_eq!(get("poort_logins_total{result=\"ok\"}"), Some(1.0));
     assert_eq!(get("poort_logins_total{result=\"failed\"}"), Some(2.0));

@@ -4,6 +4,7 @@
 use askama::Template;
 
 pub mod api_tokens;
+pub mod device;
 pub mod email_change;
 pub mod mfa;
 pub mod orgs;

@@ -34,6 +34,16 @@ pub async fn check(
     request: &AuthorizeRequest,
     user: &SessionUser,
 ) -> Result<Option<Gate>, FlowError> {
+    check_for(state, request.acr_values.as_deref(), user).await
+}
+
+/// The same check for a request that asks for `acr_values` (none: a device's approval, which
+/// gets the enrolment rule only).
+pub async fn check_for(
+    state: &AppState,
+    acr_values: Option<&str>,
+    user: &SessionUser,
+) -> Result<Option<Gate>, FlowError> {
     let factors = mfa_factors::count_for_user(&state.db, &user.user_id).await?;
     if factors == 0 {
         let required = enforcement::requirement_for(state, &user.user_id)
@@ -45,8 +55,7 @@ pub async fn check(
         // Nothing to step up with: the client sees the `acr` it got and decides.
         return Ok(None);
     }
-    if acr::requests_multi_factor(request.acr_values.as_deref()) && !acr::is_multi_factor(&user.amr)
-    {
+    if acr::requests_multi_factor(acr_values) && !acr::is_multi_factor(&user.amr) {
         return Ok(Some(Gate::StepUp));
     }
     Ok(None)

@@ -98,9 +98,9 @@ pub(super) async fn grant(
 
 /// Whether the code's grant includes a refresh token (OIDC Core §11): for a client with the
 /// refresh grant, when the user granted `offline_access` (a third-party client only gets it
-/// through the consent page), or for a first-party client by policy, whose sign-ins are the
-/// operator's own and skip consent.
-fn offline_access_granted(client: &Client, scopes: &Scopes) -> bool {
+/// through the consent page, or the device flow's confirmation), or for a first-party client by
+/// policy, whose sign-ins are the operator's own and skip consent.
+pub(super) fn offline_access_granted(client: &Client, scopes: &Scopes) -> bool {
     gets_refresh_tokens(client) && (client.first_party || scopes.contains(OFFLINE_ACCESS))
 }
 

@@ -1,11 +1,12 @@
 //! The token endpoint: one file per grant (`authorization_code`: single use, PKCE, replay
 //! revokes; `refresh`: rotation on every use, reuse revokes the family, a retry within the
-//! grace window replaces the undelivered successor; `client_credentials`; `token_exchange`:
-//! RFC 8693) and the issuing step
+//! grace window replaces the undelivered successor; `client_credentials`; `device_code`: RFC
+//! 8628 polling, an approval taken once; `token_exchange`: RFC 8693) and the issuing step
 //! they share (`issue`). Each grant decides, then claims what it uses up, and only then signs.
 
 mod authorization_code;
 mod client_credentials;
+mod device_code;
 mod issue;
 mod refresh;
 mod token_exchange;
@@ -76,6 +77,10 @@ pub async fn grant(state: &AppState, client: &Client, request: TokenRequest) -> 
             client_credentials::grant(state, client, scope, resource)
         }
         TokenRequest::TokenExchange(request) => token_exchange::grant(state, client, request).await,
+        TokenRequest::DeviceCode {
+            device_code,
+            resource,
+        } => device_code::grant(state, client, device_code.expose(), resource).await,
     };
     if let Ok(Ok(_)) = &result {
         state.metrics.token_issued(grant_type);

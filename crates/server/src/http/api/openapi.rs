@@ -4,6 +4,7 @@
 use std::sync::OnceLock;
 
 use axum::response::Response;
+use poort_oidc::token_request::GrantType;
 use serde_json::{Value, json};
 
 use super::json as json_response;
@@ -348,9 +349,8 @@ fn body_schemas() -> Value {
             "redirect_uris": strings(),
             "post_logout_redirect_uris": strings(),
             "public": {"type": "boolean"},
-            "grant_types": {"type": "array", "items": {"type": "string", "enum": [
-                "authorization_code", "refresh_token", "client_credentials",
-                "urn:ietf:params:oauth:grant-type:token-exchange"]}},
+            "grant_types": {"type": "array", "items": {"type": "string", "enum":
+                GrantType::ALL.map(GrantType::as_str)}},
             "id_token_alg": {"type": "string", "enum": ["RS256", "ES256", "EdDSA"]},
             "allowed_scopes": strings(),
             "audiences": {"type": "array", "items": {"type": "string", "format": "uri"}},
