@@ -335,6 +335,38 @@ async fn the_device_authorization_endpoint_refuses_bad_requests() -> anyhow::Res
     Ok(())
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn of_concurrent_polls_after_an_approval_one_gets_tokens() -> anyhow::Result<()> {
+    let (server, client, _) = server_with_device_app().await?;
+    let codes = server.start_device_flow(&client, "openid").await?;
+    user_answers(&server.browser(), &codes, "approve").await?;
+    let mut polls = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let url = server.url("/token");
+        let form = [
+            ("grant_type", DEVICE_GRANT.to_owned()),
+            ("device_code", codes.device_code.clone()),
+            ("client_id", client.id.clone()),
+        ];
+        polls.spawn(async move {
+            let response = reqwest::Client::new().post(url).form(&form).send().await?;
+            let status = response.status();
+            anyhow::Ok((status, response.json::<Value>().await?))
+        });
+    }
+    let mut answers = Vec::new();
+    while let Some(joined) = polls.join_next().await {
+        answers.push(joined??);
+    }
+    let winners = answers.iter().filter(|(s, _)| *s == StatusCode::OK).count();
+    assert_eq!(winners, 1, "{answers:?}");
+    for (status, body) in answers.iter().filter(|(s, _)| *s != StatusCode::OK) {
+        assert_eq!(*status, StatusCode::BAD_REQUEST);
+        assert_eq!(error_of(body), "invalid_grant", "{body}");
+    }
+    Ok(())
+}
+
 #[tokio::test]
 async fn a_disabled_account_after_approval_gets_no_tokens() -> anyhow::Result<()> {
     let (server, client, _) = server_with_device_app().await?;

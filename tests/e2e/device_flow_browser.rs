@@ -62,7 +62,7 @@ async fn a_device_is_approved_in_a_real_browser_while_it_polls() -> anyhow::Resu
         (
             "fr",
             "Connecter un appareil",
-            "Connecter un appareil ?",
+            "Connecter un appareil\u{a0}?",
             "Appareil connecté",
         ),
     ] {

@@ -219,6 +219,13 @@ pub async fn record_poll(
     Ok(())
 }
 
+/// Removes the grant before its approval is taken: a concurrent poll that then finds no
+/// answer sees the grant gone too (see `flows::token::device_code`).
+pub async fn retire(state: &AppState, digest: &str) -> Result<(), FlowError> {
+    state.ephemeral.delete(&grant_key(digest)).await?;
+    Ok(())
+}
+
 /// Forgets the device code (redeemed, denied or expired): later polls are `invalid_grant`.
 pub async fn discard(state: &AppState, digest: &str, grant: &DeviceGrant) -> Result<(), FlowError> {
     state.ephemeral.delete(&grant_key(digest)).await?;

@@ -114,12 +114,18 @@ pub(super) async fn grant(
             )))
         }
         Decision::Pending(polling) => {
+            if !still_there(state, &digest).await? {
+                return unknown();
+            }
             records::record_poll(state, &digest, &grant, polling).await?;
             Ok(Err(OAuthError::authorization_pending(
                 "the user has not answered yet",
             )))
         }
         Decision::SlowDown(polling) => {
+            if !still_there(state, &digest).await? {
+                return unknown();
+            }
             records::record_poll(state, &digest, &grant, polling).await?;
             Ok(Err(OAuthError::slow_down(format!(
                 "poll at most every {} seconds",
@@ -130,6 +136,14 @@ pub(super) async fn grant(
             redeem(state, client, &digest, &grant, approval, resources).await
         }
     }
+}
+
+/// Whether the grant is still stored after its answer was read as absent. A redemption
+/// removes the grant before it takes the approval, so a poll that read the grant, then found
+/// no answer because another poll had just taken it, finds the grant gone here: it is told
+/// `invalid_grant`, not `authorization_pending`.
+async fn still_there(state: &AppState, digest: &str) -> Result<bool, FlowError> {
+    Ok(records::find(state, digest).await?.is_some())
 }
 
 /// Claims the approval (the one redemption) and signs the tokens.
@@ -147,6 +161,7 @@ async fn redeem(
         Err(error) => return Ok(Err(error)),
     };
     let scopes = Scopes::parse(&grant.scope).map_err(|e| FlowError::Corrupt(e.description))?;
+    records::retire(state, digest).await?;
     let claimed = records::take_answer(state, digest).await?;
     records::discard(state, digest, grant).await?;
     if claimed != Some(Answer::Approved(approval.clone())) {
