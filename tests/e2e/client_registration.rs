@@ -72,15 +72,12 @@ async fn client_count(server: &TestServer) -> anyhow::Result<usize> {
 #[tokio::test]
 async fn registration_is_off_by_default() -> anyhow::Result<()> {
     let server = start_server(|_| {}).await?;
-    let (status, _, _) = {
-        let response = reqwest::Client::new()
-            .post(server.url("/register"))
-            .json(&web_app())
-            .send()
-            .await?;
-        (response.status(), (), ())
-    };
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    let response = reqwest::Client::new()
+        .post(server.url("/register"))
+        .json(&web_app())
+        .send()
+        .await?;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let metadata: Value = reqwest::get(server.url("/.well-known/openid-configuration"))
         .await?
         .json()
@@ -417,13 +414,13 @@ async fn concurrent_registrations_share_the_uses_of_a_token() -> anyhow::Result<
                 .json(&metadata)
                 .send()
                 .await?;
-            anyhow::Ok((response.status(), (), ()))
+            anyhow::Ok(response.status())
         });
     }
     let results = attempts.join_all().await;
     let mut created = 0;
     for result in results {
-        match result?.0 {
+        match result? {
             StatusCode::CREATED => created += 1,
             StatusCode::UNAUTHORIZED => {}
             other => anyhow::bail!("unexpected {other}"),

@@ -241,6 +241,19 @@ async fn organisation_admins_mint_tokens_whose_clients_belong_to_the_organisatio
     }
     let none = server.api(Method::POST, &path, None, None).await?;
     assert_eq!(none.status, StatusCode::UNAUTHORIZED);
+    // An owner who signed in with one factor, once the organisation requires two (RFC 9470).
+    server.set_org(&org.id, &["require_2fa=true"]).await?;
+    let one_factor =
+        server.access_token_with(&owner.id, poort_tests::orgs::ALL_SCOPES, &["pwd"])?;
+    let refused = server
+        .api(Method::POST, &path, Some(&one_factor), None)
+        .await?;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.text);
+    assert!(
+        refused.text.contains("insufficient_user_authentication"),
+        "{}",
+        refused.text
+    );
     let all =
         poort_store::client_registrations::list_initial(&server.state.db, Some(&org.id)).await?;
     assert_eq!(all.len(), 1);

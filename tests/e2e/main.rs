@@ -70,5 +70,6 @@ mod support_staff;
 mod tls;
 mod token_errors;
 mod token_exchange;
+mod token_exchange_registration;
 mod two_nodes;
 mod userinfo_errors;

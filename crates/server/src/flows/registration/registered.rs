@@ -208,10 +208,7 @@ pub async fn update(
         ip,
         ..Actor::default()
     };
-    let scope = match current.org_id.as_deref() {
-        Some(org) => ClientScope::Org(org),
-        None => ClientScope::Any,
-    };
+    let scope = scope_of(&current);
     let updated =
         match client_update::update(&context, client_id, scope, changes, state.now(), &actor).await
         {
@@ -228,6 +225,14 @@ pub async fn update(
         answer["client_secret"] = serde_json::json!(secret);
     }
     Ok(Ok(answer))
+}
+
+/// Changes are audited in the chain of the organisation the client belongs to.
+fn scope_of(client: &Client) -> ClientScope<'_> {
+    match client.org_id.as_deref() {
+        Some(org) => ClientScope::Org(org),
+        None => ClientScope::Any,
+    }
 }
 
 /// The authentication change an update asks for: none when it names what is registered.
@@ -260,10 +265,7 @@ pub async fn delete(
         ip,
         ..Actor::default()
     };
-    let scope = match current.org_id.as_deref() {
-        Some(org) => ClientScope::Org(org),
-        None => ClientScope::Any,
-    };
+    let scope = scope_of(&current);
     match super::super::clients::delete(state, client_id, scope, &actor).await? {
         true => Ok(Ok(())),
         false => Ok(Err(Refused::Token)),
